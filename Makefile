@@ -1,0 +1,36 @@
+# The two commands of the README: `make run` and `make test`. Both set up what they need.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+
+.PHONY: run test sysdeps bench clean
+
+# Re-install only when the dependencies change.
+$(BIN)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Besvar needs Python 3.11 or newer; $(PYTHON) is " + sys.version.split()[0])'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@
+
+sysdeps:
+	@scripts/sysdeps.sh
+
+run: sysdeps $(BIN)/.installed
+	@mkdir -p var
+	$(BIN)/besvar db upgrade
+	$(BIN)/besvar bank import question_bank
+	@$(BIN)/besvar user demo
+	@echo "Besvar: http://127.0.0.1:$(PORT)  (API docs: http://127.0.0.1:$(PORT)/docs)"
+	$(BIN)/besvar serve --port $(PORT)
+
+test: sysdeps $(BIN)/.installed
+	$(BIN)/python -m pytest
+
+bench: $(BIN)/.installed
+	$(BIN)/python bench/bank_import.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

@@ -1,0 +1,43 @@
+"""Request dependencies: the current user from a Bearer token, role checks."""
+
+from typing import Annotated
+
+from fastapi import Depends
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from app.auth import service as auth_service
+from app.db import SessionDep
+from app.errors import Forbidden, Unauthorized
+from app.models import Role, User
+
+_bearer = HTTPBearer(auto_error=False, description="an API token from `besvar token create`")
+
+
+def current_user(
+    session: SessionDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> User:
+    """The user behind the Bearer token; 401 without a valid one."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthorized("missing Bearer token")
+    user = auth_service.user_for_token(session, credentials.credentials)
+    if user is None:
+        raise Unauthorized("invalid or revoked token")
+    return user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def require_role(*roles: Role):
+    """A dependency that lets only `roles` through (403 for the others)."""
+
+    def check(user: CurrentUser) -> User:
+        if user.role not in roles:
+            raise Forbidden(f"requires role {' or '.join(roles)}; you are {user.role}")
+        return user
+
+    return Depends(check)
+
+
+# Drafters keep the inquiries and the library; admins may do everything.
+Writer = Annotated[User, require_role(Role.drafter, Role.admin)]

@@ -1,0 +1,1 @@
+"""The question bank: YAML files of organisations, people, statistics, paragraphs and past inquiries."""

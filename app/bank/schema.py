@@ -1,0 +1,109 @@
+"""The shape of question bank files, validated before anything is written."""
+
+from datetime import date
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.fields import Key, Line, LongText, OptionalLine, Text
+from app.inquiries.schemas import CaseRefIn, PlausibleDate, QuestionText
+from app.library.schemas import FigureValue, ParagraphContent
+from app.models import Channel, InquiryStatus, PeriodKind, Role
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class OrganisationDoc(Strict):
+    key: Key
+    municipality: Line
+    name: Line
+    unit: OptionalLine | None = None
+    street: OptionalLine | None = None
+    postcode: Text(20) | None = None
+    city: Text(100) | None = None
+    phone: Text(50) | None = None
+    web: OptionalLine | None = None
+    email: OptionalLine | None = None
+    deadline_days: Annotated[int, Field(ge=1, le=250)] = 10
+    esdh_systems: list[Text(50, min_length=1)] = Field(default_factory=list, max_length=20)
+    letterhead: dict = Field(default_factory=dict)
+
+
+class PersonDoc(Strict):
+    key: Key
+    organisation: Key
+    name: Line
+    title: OptionalLine | None = None
+    initials: Text(20) | None = None
+    unit: OptionalLine | None = None
+    email: OptionalLine | None = None
+    role: Role | None = None
+
+
+class AskerDoc(Strict):
+    key: Key
+    name: Line
+    role: OptionalLine | None = None
+    email: OptionalLine | None = None
+    kind: Annotated[str, Field(pattern=r"^(member|committee|group|citizen|other)$")] = "member"
+
+
+class ValueDoc(Strict):
+    period: Annotated[str | int, Field(description="YYYY, YYYY-MM or YYYY-MM-DD")]
+    value: FigureValue
+    source: OptionalLine | None = None
+    note: Text(500) | None = None
+
+
+class StatisticDoc(Strict):
+    key: Key
+    organisation: Key | None = None
+    label: Line
+    unit: Text(50) | None = None
+    source: Line
+    period_kind: PeriodKind = PeriodKind.month
+    description: Text(5_000) | None = None
+    values: list[ValueDoc] = Field(default_factory=list, max_length=10_000)
+
+
+class ParagraphDoc(ParagraphContent):
+    key: Key
+    organisation: Key | None = None
+
+
+class QuestionDoc(Strict):
+    number: Annotated[int, Field(ge=1, le=999)]
+    text: QuestionText
+    remark: Text(2_000) | None = None
+    answered_by: list[Key] = Field(default_factory=list, max_length=50)
+
+
+class InquiryDoc(Strict):
+    key: Key
+    organisation: Key
+    title: Text(500, min_length=1)
+    asker: Key
+    channel: Channel = Channel.email
+    received_on: PlausibleDate
+    deadline: PlausibleDate | None = None
+    status: InquiryStatus = InquiryStatus.new
+    kle_number: Text(50) | None = None
+    kle_action: Text(50) | None = None
+    case_refs: list[CaseRefIn] = Field(default_factory=list, max_length=20)
+    questions: list[QuestionDoc] = Field(min_length=1, max_length=200)
+
+
+class BankFile(Strict):
+    """One file: any of the sections, imported in this order."""
+
+    organisations: list[OrganisationDoc] = Field(default_factory=list)
+    people: list[PersonDoc] = Field(default_factory=list)
+    askers: list[AskerDoc] = Field(default_factory=list)
+    statistics: list[StatisticDoc] = Field(default_factory=list)
+    paragraphs: list[ParagraphDoc] = Field(default_factory=list)
+    inquiries: list[InquiryDoc] = Field(default_factory=list)
+
+
+SECTIONS = list(BankFile.model_fields)

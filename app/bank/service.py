@@ -1,0 +1,257 @@
+"""Import question bank files: idempotent by key, one transaction per file."""
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, SQLModel, select
+
+from app.bank.loader import BankFileError, Locator, load
+from app.bank.schema import SECTIONS, BankFile, InquiryDoc, ParagraphDoc, StatisticDoc
+from app.errors import BesvarError
+from app.inquiries import deadlines
+from app.library import service as library_service
+from app.library import statfill
+from app.models import (
+    Asker,
+    CaseRef,
+    Inquiry,
+    Organisation,
+    Paragraph,
+    Person,
+    Question,
+    QuestionParagraph,
+    Statistic,
+    StatisticValue,
+)
+
+
+class UnknownReference(Exception):
+    """A key that names nothing (yet); the file is retried after the others."""
+
+    def __init__(self, loc: tuple, message: str):
+        super().__init__(message)
+        self.loc, self.message = loc, message
+
+
+class DataError(Exception):
+    """An error in the data at a known place in the file."""
+
+    def __init__(self, loc: tuple, message: str):
+        super().__init__(message)
+        self.loc, self.message = loc, message
+
+
+@dataclass
+class FileReport:
+    path: Path
+    counts: Counter = field(default_factory=Counter)
+    error: BankFileError | None = None
+
+
+def _upsert(session: Session, model: type[SQLModel], key: str, values: dict) -> tuple[SQLModel, str]:
+    """The row of `model` with `key`, created or brought up to `values`, and which of those happened."""
+    row = session.exec(select(model).where(model.key == key)).first()
+    if row is None:
+        row = model(key=key, **values)
+        session.add(row)
+        session.flush()
+        return row, "created"
+    changed = {k: v for k, v in values.items() if getattr(row, k) != v}
+    for k, v in changed.items():
+        setattr(row, k, v)
+    return row, "updated" if changed else "unchanged"
+
+
+def _ref(session: Session, model: type[SQLModel], key: str | None, loc: tuple) -> int | None:
+    if key is None:
+        return None
+    found = session.exec(select(model.id).where(model.key == key)).first()
+    if found is None:
+        raise UnknownReference(loc, f"{'.'.join(map(str, loc))}: no {model.__name__.lower()} with key {key!r}")
+    return found
+
+
+def _statistic(session: Session, i: int, doc: StatisticDoc, tally: Counter) -> None:
+    values = doc.model_dump(exclude={"key", "organisation", "values"})
+    values["organisation_id"] = _ref(session, Organisation, doc.organisation, ("statistics", i, "organisation"))
+    stat, state = _upsert(session, Statistic, doc.key, values)
+    for j, v in enumerate(doc.values):
+        try:
+            period = statfill.period_start(statfill.parse_period(str(v.period)), stat.period_kind)
+        except ValueError as exc:
+            raise DataError(("statistics", i, "values", j, "period"), f"statistics.{i}.values.{j}.period: {exc}") from exc
+        row = session.exec(
+            select(StatisticValue).where(StatisticValue.statistic_id == stat.id, StatisticValue.period == period)
+        ).first()
+        wanted = {"value": v.value, "source": v.source, "note": v.note}
+        if row is None:
+            session.add(StatisticValue(statistic_id=stat.id, period=period, **wanted))
+            state = "updated" if state == "unchanged" else state
+        elif any(getattr(row, k) != val for k, val in wanted.items()):
+            # The bank file is the source of truth: a changed figure there is a correction.
+            for k, val in wanted.items():
+                setattr(row, k, val)
+            state = "updated" if state == "unchanged" else state
+    session.flush()
+    tally[state] += 1
+
+
+def _paragraph(session: Session, i: int, doc: ParagraphDoc, tally: Counter) -> None:
+    org_id = _ref(session, Organisation, doc.organisation, ("paragraphs", i, "organisation"))
+    unknown = sorted(k for k in statfill.keys_in(doc.text) if not session.exec(select(Statistic.id).where(Statistic.key == k)).first())
+    if unknown:
+        raise UnknownReference(("paragraphs", i, "text"), f"paragraphs.{i}.text: no statistic with key {', '.join(unknown)}")
+    paragraph = session.exec(select(Paragraph).where(Paragraph.key == doc.key)).first()
+    if paragraph is None:
+        paragraph = Paragraph(key=doc.key, organisation_id=org_id, current_version=1)
+        library_service.stage_version(session, paragraph, doc, created_by="bank")
+        tally["created"] += 1
+        return
+    moved = paragraph.organisation_id != org_id
+    paragraph.organisation_id = org_id
+    added = library_service.stage_version(session, paragraph, doc, created_by="bank")
+    tally["updated" if added or moved else "unchanged"] += 1
+
+
+def _inquiry(session: Session, i: int, doc: InquiryDoc, tally: Counter) -> None:
+    org_id = _ref(session, Organisation, doc.organisation, ("inquiries", i, "organisation"))
+    org = session.get(Organisation, org_id)
+    values = doc.model_dump(include={"title", "channel", "received_on", "status", "kle_number", "kle_action"})
+    values |= {
+        "organisation_id": org_id,
+        "asker_id": _ref(session, Asker, doc.asker, ("inquiries", i, "asker")),
+        "deadline": doc.deadline or deadlines.add_working_days(doc.received_on, org.deadline_days),
+    }
+    inquiry, state = _upsert(session, Inquiry, doc.key, values)
+    changed = False
+
+    refs = [(r.system, r.kind, r.number) for r in doc.case_refs]
+    stored = session.exec(select(CaseRef).where(CaseRef.inquiry_id == inquiry.id).order_by(CaseRef.position)).all()
+    if [(r.system, r.kind, r.number) for r in stored] != refs:
+        for r in stored:
+            session.delete(r)
+        session.flush()
+        for position, (system, kind, number) in enumerate(refs, start=1):
+            session.add(CaseRef(inquiry_id=inquiry.id, position=position, system=system, kind=kind, number=number))
+        changed = True
+
+    questions = {q.number: q for q in session.exec(select(Question).where(Question.inquiry_id == inquiry.id))}
+    for j, qdoc in enumerate(doc.questions):
+        question = questions.pop(qdoc.number, None)
+        if question is None:
+            question = Question(inquiry_id=inquiry.id, number=qdoc.number, text=qdoc.text, remark=qdoc.remark)
+            session.add(question)
+            session.flush()
+            changed = True
+        elif (question.text, question.remark) != (qdoc.text, qdoc.remark):
+            question.text, question.remark = qdoc.text, qdoc.remark
+            changed = True
+        changed |= _links(session, question, qdoc.answered_by, ("inquiries", i, "questions", j, "answered_by"))
+    for leftover in questions.values():
+        session.delete(leftover)
+        changed = True
+    tally["updated" if changed and state == "unchanged" else state] += 1
+
+
+def _links(session: Session, question: Question, keys: list[str], loc: tuple) -> bool:
+    """Point the question at the paragraphs that answered it; True if that changed anything."""
+    paragraphs = []
+    for n, key in enumerate(keys):
+        pid = _ref(session, Paragraph, key, (*loc, n))
+        paragraphs.append(session.get(Paragraph, pid))
+    stored = session.exec(
+        select(QuestionParagraph).where(QuestionParagraph.question_id == question.id).order_by(QuestionParagraph.position)
+    ).all()
+    if [link.paragraph_id for link in stored] == [p.id for p in paragraphs]:
+        return False
+    for link in stored:
+        session.delete(link)
+    session.flush()
+    for position, p in enumerate(paragraphs, start=1):
+        # A past answer used the text as it stood when it was recorded.
+        session.add(QuestionParagraph(question_id=question.id, paragraph_id=p.id, paragraph_version=p.current_version, position=position))
+    return True
+
+
+def _simple(model: type[SQLModel], refs: dict[str, type[SQLModel]]) -> Callable:
+    """An importer for a flat section whose `refs` fields name other rows by key."""
+
+    def run(session: Session, section: str, i: int, doc, tally: Counter) -> None:
+        values = doc.model_dump(exclude={"key", *refs})
+        for name, target in refs.items():
+            values[f"{name}_id"] = _ref(session, target, getattr(doc, name), (section, i, name))
+        tally[_upsert(session, model, doc.key, values)[1]] += 1
+
+    return run
+
+
+_IMPORTERS: dict[str, Callable] = {
+    "organisations": _simple(Organisation, {}),
+    "people": _simple(Person, {"organisation": Organisation}),
+    "askers": _simple(Asker, {}),
+    "statistics": lambda s, _sec, i, doc, t: _statistic(s, i, doc, t),
+    "paragraphs": lambda s, _sec, i, doc, t: _paragraph(s, i, doc, t),
+    "inquiries": lambda s, _sec, i, doc, t: _inquiry(s, i, doc, t),
+}
+
+
+def _apply(engine: Engine, path: Path, bank: BankFile, locator: Locator) -> Counter:
+    """Write one file in one transaction; nothing of it stays if any part fails."""
+    tally: Counter = Counter()
+    with Session(engine) as session:
+        try:
+            for section in SECTIONS:
+                for i, doc in enumerate(getattr(bank, section)):
+                    _IMPORTERS[section](session, section, i, doc, tally)
+            session.commit()
+        except (UnknownReference, DataError):
+            session.rollback()
+            raise
+        except BesvarError as exc:
+            session.rollback()
+            raise BankFileError(path, 1, exc.detail) from exc
+    return tally
+
+
+def bank_files(path: Path) -> list[Path]:
+    """The YAML files at `path` (a file or a folder, searched recursively), in name order."""
+    if path.is_file():
+        return [path]
+    return sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+
+
+def import_path(engine: Engine, path: Path) -> list[FileReport]:
+    """Import every bank file under `path`; a bad file is reported and leaves nothing behind."""
+    reports = {p: FileReport(path=p) for p in bank_files(path)}
+    if not reports:
+        missing = FileReport(path=path, error=BankFileError(path, 1, "no .yaml files found"))
+        return [missing]
+    pending: list[tuple[Path, BankFile, Locator]] = []
+    for p, report in reports.items():
+        try:
+            bank, locator = load(p)
+            pending.append((p, bank, locator))
+        except BankFileError as exc:
+            report.error = exc
+    # Files that only define organisations go first; a file whose references are not there
+    # yet is tried again after the others, until a round makes no progress.
+    pending.sort(key=lambda item: (min((SECTIONS.index(s) for s in SECTIONS if getattr(item[1], s)), default=0), str(item[0])))
+    while pending:
+        retry, progress = [], False
+        for p, bank, locator in pending:
+            try:
+                reports[p].counts = _apply(engine, p, bank, locator)
+                reports[p].error = None
+                progress = True
+            except (UnknownReference, DataError) as exc:
+                reports[p].error = BankFileError(p, locator.line(exc.loc), exc.message)
+                retry.append((p, bank, locator))
+            except BankFileError as exc:
+                reports[p].error = exc
+        if not progress:
+            break
+        pending = retry
+    return list(reports.values())

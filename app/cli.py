@@ -1,0 +1,171 @@
+"""The `besvar` command, as in API.md."""
+
+import os
+import secrets
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from app.config import get_settings
+
+cli = typer.Typer(help="Besvar: svar på spørgsmål fra politikere.", no_args_is_help=True, add_completion=False)
+db_cli = typer.Typer(help="The database.", no_args_is_help=True)
+bank_cli = typer.Typer(help="The question bank.", no_args_is_help=True)
+user_cli = typer.Typer(help="Users.", no_args_is_help=True)
+token_cli = typer.Typer(help="API tokens.", no_args_is_help=True)
+cli.add_typer(db_cli, name="db")
+cli.add_typer(bank_cli, name="bank")
+cli.add_typer(user_cli, name="user")
+cli.add_typer(token_cli, name="token")
+
+
+def _engine():
+    from app.db import make_engine
+
+    return make_engine(get_settings().database_url)
+
+
+def _fail(message: str, code: int = 1) -> None:
+    typer.echo(f"besvar: {message}", err=True)
+    raise typer.Exit(code)
+
+
+@db_cli.command("upgrade")
+def db_upgrade() -> None:
+    """Apply migrations to DATABASE_URL."""
+    from app.migrate import upgrade
+
+    upgrade(get_settings().database_url)
+    typer.echo("database is up to date")
+
+
+@db_cli.command("revision")
+def db_revision(message: Annotated[str, typer.Option("-m", "--message")]) -> None:
+    """Generate a migration from the models (for developers)."""
+    from app.migrate import revision
+
+    revision(get_settings().database_url, message)
+
+
+@bank_cli.command("import")
+def bank_import(path: Annotated[Path, typer.Argument(help="a bank file or folder")]) -> None:
+    """Load question bank files (idempotent by key); exit 2 if a file is bad, which then writes nothing."""
+    from app.bank.service import import_path
+
+    if not path.exists():
+        _fail(f"{path}: no such file or folder", 2)
+    reports = import_path(_engine(), path)
+    bad = [r for r in reports if r.error]
+    for report in reports:
+        if report.error:
+            typer.echo(f"error: {report.error}", err=True)
+        else:
+            c = report.counts
+            typer.echo(f"{report.path}: {c['created']} new, {c['updated']} changed, {c['unchanged']} unchanged")
+    if bad:
+        _fail(f"{len(bad)} of {len(reports)} files not imported", 2)
+
+
+def _read_password() -> str:
+    password = sys.stdin.readline().rstrip("\n")
+    if len(password) < 8:
+        _fail("password must be at least 8 characters", 2)
+    return password
+
+
+@user_cli.command("add")
+def user_add(
+    username: str,
+    role: Annotated[str, typer.Option(help="drafter, approver or admin")],
+    name: Annotated[str, typer.Option(help="full name as shown in letters")],
+    title: Annotated[str | None, typer.Option(help="job title")] = None,
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="read the password from stdin")] = False,
+    organisation: Annotated[str | None, typer.Option(help="organisation key")] = None,
+) -> None:
+    """Add a user; without a password the user can only use tokens."""
+    from sqlmodel import Session
+
+    from app.auth import service as auth_service
+    from app.errors import BesvarError
+    from app.organisations import service as organisation_service
+
+    password = _read_password() if password_stdin else None
+    with Session(_engine()) as session:
+        try:
+            org_id = organisation_service.resolve(session, key=organisation, user=None).id if organisation else None
+            auth_service.add_user(
+                session, username=username, role=role, name=name, title=title, password=password, organisation_id=org_id
+            )
+        except BesvarError as exc:
+            _fail(exc.detail, 2)
+    typer.echo(f"user {username} ({role}) added")
+
+
+@user_cli.command("demo")
+def user_demo(logins_file: Annotated[Path, typer.Option(help="where the demo logins are kept")] = Path("var/demo-logins.txt")) -> None:
+    """Create the demo users on first start and print their logins once."""
+    from sqlmodel import Session, select
+
+    from app.auth import service as auth_service
+    from app.models import Organisation, Person, User
+
+    demo = [
+        ("sekretariat", "drafter", "Sara Sekretær", "Fuldmægtig", None),
+        ("direktoer", "approver", "Henrik Lund", "Administrerende direktør", "henrik-lund"),
+        ("admin", "admin", "Anders Admin", "Systemadministrator", None),
+    ]
+    with Session(_engine()) as session:
+        if session.exec(select(User).where(User.username == "sekretariat")).first():
+            typer.echo(f"demo users exist; their logins are in {logins_file}")
+            return
+        org = session.exec(select(Organisation).where(Organisation.key == "kk-bif")).first()
+        lines = []
+        for username, role, name, title, person_key in demo:
+            password = secrets.token_urlsafe(9)
+            person = session.exec(select(Person).where(Person.key == person_key)).first() if person_key else None
+            auth_service.add_user(
+                session, username=username, role=role, name=name, title=title, password=password,
+                organisation_id=org.id if org else None, person_id=person.id if person else None,
+            )
+            token = auth_service.create_token(session, username=username)
+            lines.append(f"{username:12} {role:9} password: {password}   API token: {token}")
+    logins_file.parent.mkdir(parents=True, exist_ok=True)
+    logins_file.write_text("\n".join(lines) + "\n")
+    os.chmod(logins_file, 0o600)
+    typer.echo("Demo logins (shown once; also kept in %s):" % logins_file)
+    for line in lines:
+        typer.echo("  " + line)
+
+
+@token_cli.command("create")
+def token_create(username: str) -> None:
+    """Print a new API token, and nothing else, on stdout."""
+    from sqlmodel import Session
+
+    from app.auth import service as auth_service
+    from app.errors import BesvarError
+
+    with Session(_engine()) as session:
+        try:
+            token = auth_service.create_token(session, username=username)
+        except BesvarError as exc:
+            _fail(exc.detail, 2)
+    typer.echo(token)
+
+
+@cli.command("serve")
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+) -> None:
+    """Start the web service."""
+    import uvicorn
+
+    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, proxy_headers=True)
+
+
+def main() -> None:
+    """Entry point of the `besvar` script."""
+    cli()

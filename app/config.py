@@ -1,0 +1,22 @@
+"""One Settings class, read from the environment."""
+
+from functools import lru_cache
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Runtime settings; every field can be set by an environment variable of the same name."""
+
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore")
+
+    database_url: str = "sqlite:///var/besvar.db"
+    besvar_secret_key: str = "dev-only-change-me"
+    # Whole request bodies past this are refused with 413 before any parsing.
+    max_body_bytes: int = 2 * 1024 * 1024
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings."""
+    return Settings()

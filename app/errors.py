@@ -1,0 +1,77 @@
+"""A small error hierarchy carrying its HTTP status, handled in one place."""
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
+
+
+class BesvarError(Exception):
+    """Base of every error a user or a file can cause; `status` is the HTTP status."""
+
+    status = 400
+
+    def __init__(self, detail: str):
+        super().__init__(detail)
+        self.detail = detail
+
+
+class Unauthorized(BesvarError):
+    status = 401
+
+
+class Forbidden(BesvarError):
+    status = 403
+
+
+class NotFound(BesvarError):
+    status = 404
+
+
+class Conflict(BesvarError):
+    status = 409
+
+
+class TooLarge(BesvarError):
+    status = 413
+
+
+class Invalid(BesvarError):
+    """Input that is well-formed but not acceptable; `field` names where."""
+
+    status = 422
+
+    def __init__(self, detail: str, field: str | None = None):
+        super().__init__(detail)
+        self.field = field
+
+
+def _validation_detail(exc: RequestValidationError) -> list[dict]:
+    """Location, message and type of each error, without echoing the input back.
+
+    The raw input may hold lone surrogates that cannot be encoded as JSON, and
+    echoing a 1 MB field back helps nobody.
+    """
+    return [{"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")} for e in exc.errors()]
+
+
+def install_handlers(app: FastAPI) -> None:
+    """Map every known error to its status and a JSON `detail`."""
+
+    @app.exception_handler(BesvarError)
+    async def _besvar_error(_req: Request, exc: BesvarError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        if isinstance(exc, Invalid) and exc.field:
+            detail: object = [{"loc": ["body", *exc.field.split(".")], "msg": exc.detail, "type": "value_error"}]
+        else:
+            detail = exc.detail
+        return JSONResponse({"detail": detail}, status_code=exc.status, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_req: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse({"detail": _validation_detail(exc)}, status_code=422)
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity_error(_req: Request, _exc: IntegrityError) -> JSONResponse:
+        # Services check uniqueness first; this catches the race between two writers.
+        return JSONResponse({"detail": "conflicts with data stored meanwhile; reload and try again"}, status_code=409)

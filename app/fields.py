@@ -1,0 +1,48 @@
+"""Field types shared by every API and the question bank: cleaned text, ids, keys."""
+
+import re
+import unicodedata
+from typing import Annotated
+
+from fastapi import Path
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
+
+MAX_ID = 2**63 - 1
+
+# Characters XML 1.0 (hence DOCX) and PostgreSQL text cannot hold: NUL, the other C0
+# controls but tab and newline, lone surrogates, and U+FFFE/U+FFFF.
+_UNSTORABLE = re.compile("[\x00-\x08\x0b-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def clean_text(value: object) -> object:
+    """Cleaned text as stored: CRLF/CR become LF, NFC, unstorable characters removed.
+
+    The same cleaning on every way in keeps SQLite, PostgreSQL and the rendered
+    documents holding exactly the same string.
+    """
+    if not isinstance(value, str):
+        return value
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    value = _UNSTORABLE.sub("", value)
+    return unicodedata.normalize("NFC", value)
+
+
+def _strip(value: str) -> str:
+    return value.strip()
+
+
+def Text(max_length: int, *, min_length: int = 0, strip: bool = True):  # noqa: N802 - reads as a type
+    """A cleaned string type with length limits (counted after cleaning)."""
+    validators = [BeforeValidator(clean_text)]
+    if strip:
+        validators.append(AfterValidator(_strip))
+    return Annotated[str, *validators, StringConstraints(min_length=min_length, max_length=max_length)]
+
+
+Line = Text(300, min_length=1)
+OptionalLine = Text(300)
+LongText = Text(50_000, min_length=1)
+KEY_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
+Key = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=KEY_PATTERN)]
+DbId = Annotated[int, Field(ge=1, le=MAX_ID)]
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="a positive database id")]

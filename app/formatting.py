@@ -1,0 +1,36 @@
+"""Danish dates, periods and numbers through Babel; shared by the library and rendering."""
+
+from datetime import date
+
+from babel.dates import format_date
+from babel.numbers import format_decimal
+
+LOCALE = "da_DK"
+
+
+def number(value: float | int) -> str:
+    """A figure as Danes write it: 5.555, 1,5."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return format_decimal(value, locale=LOCALE)
+
+
+def long_date(value: date) -> str:
+    """24. marts 2014."""
+    return format_date(value, "d. MMMM y", locale=LOCALE)
+
+
+def short_date(value: date) -> str:
+    """12-05-2023, as on the Copenhagen letterhead."""
+    return format_date(value, "dd-MM-y", locale=LOCALE)
+
+
+def period_label(value: date, kind: str) -> str:
+    """The period a figure belongs to: 'februar 2014', '2. kvartal 2014', '2014'."""
+    if kind == "year":
+        return str(value.year)
+    if kind == "quarter":
+        return f"{(value.month - 1) // 3 + 1}. kvartal {value.year}"
+    if kind == "month":
+        return format_date(value, "MMMM y", locale=LOCALE)
+    return long_date(value)

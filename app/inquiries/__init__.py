@@ -1,0 +1,1 @@
+"""Intake: inquiries, question parsing, deadlines."""

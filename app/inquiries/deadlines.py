@@ -1,0 +1,46 @@
+"""Answer deadlines in Danish working days."""
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+from functools import lru_cache
+
+import holidays
+
+# Besides the public holidays, municipal offices close on Christmas Eve and New Year's
+# Eve (the municipal working-time agreement), so a deadline never falls on them.
+_CLOSED_OPTIONAL = {(12, 24), (12, 31)}
+
+
+@lru_cache(maxsize=64)
+def _closed_days(year: int) -> frozenset[date]:
+    days = set(holidays.Denmark(years=year))
+    days.update(date(year, month, day) for month, day in _CLOSED_OPTIONAL)
+    return frozenset(days)
+
+
+def is_working_day(day: date) -> bool:
+    """Monday to Friday and not a Danish public holiday (Store bededag only until 2023)."""
+    return day.weekday() < 5 and day not in _closed_days(day.year)
+
+
+def add_working_days(start: date, days: int) -> date:
+    """The `days`-th working day after `start` (the day received does not count)."""
+    current = start
+    remaining = days
+    while remaining > 0:
+        current += timedelta(days=1)
+        if is_working_day(current):
+            remaining -= 1
+    return current
+
+
+def working_days_between(start: date, end: date) -> int:
+    """Working days after `start` up to and including `end`; negative when `end` is earlier."""
+    if end < start:
+        return -working_days_between(end, start)
+    return sum(1 for n in range(1, (end - start).days + 1) if is_working_day(start + timedelta(days=n)))
+
+
+def today() -> date:
+    """Today's date in Denmark, whatever the server's time zone."""
+    return datetime.now(ZoneInfo("Europe/Copenhagen")).date()

@@ -1,0 +1,56 @@
+"""HTTP API of intake: /api/v1/inquiries."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from app.auth.deps import CurrentUser, Writer
+from app.db import SessionDep
+from app.fields import IdPath, Text
+from app.inquiries import service as inquiry_service
+from app.inquiries.parsing import parse_email
+from app.inquiries.schemas import InquiryIn, InquiryList, InquiryOut, ParseIn, ParseOut
+from app.models import InquiryStatus
+
+router = APIRouter(prefix="/api/v1/inquiries", tags=["inquiries"])
+
+
+@router.post("/parse", response_model=ParseOut)
+def parse(body: ParseIn, _user: CurrentUser) -> ParseOut:
+    """Split a pasted e-mail into numbered questions; also suggests title, asker and date from its headers."""
+    parsed = parse_email(body.text)
+    asker = {"name": parsed.asker_name, "email": parsed.asker_email} if parsed.asker_name or parsed.asker_email else None
+    return ParseOut(
+        questions=[{"number": q.number, "text": q.text} for q in parsed.questions],
+        title=parsed.title,
+        asker=asker,
+        received_on=parsed.received_on,
+        intro=parsed.intro,
+    )
+
+
+@router.post("", status_code=201, response_model=InquiryOut)
+def create(body: InquiryIn, session: SessionDep, user: Writer) -> InquiryOut:
+    """Register an inquiry with its questions."""
+    return inquiry_service.create(session, data=body, user=user)
+
+
+@router.get("", response_model=InquiryList)
+def list_inquiries(
+    session: SessionDep,
+    _user: CurrentUser,
+    status: InquiryStatus | None = None,
+    overdue: bool | None = None,
+    q: Annotated[Text(200) | None, Query(description="words in the title or a question")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> InquiryList:
+    """Inquiries, newest first; filter by status, overdue and free text."""
+    items, total = inquiry_service.list_(session, status=status, overdue=overdue, q=q, limit=limit, offset=offset)
+    return InquiryList(items=items, total=total)
+
+
+@router.get("/{inquiry_id}", response_model=InquiryOut)
+def get_inquiry(inquiry_id: IdPath, session: SessionDep, _user: CurrentUser) -> InquiryOut:
+    """One inquiry with its questions and case references."""
+    return inquiry_service.get(session, inquiry_id=inquiry_id)

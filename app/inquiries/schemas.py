@@ -1,0 +1,140 @@
+"""API shapes of intake."""
+
+from datetime import date, datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from app.fields import DbId, Key, Line, OptionalLine, Text
+from app.models import Channel, InquiryStatus
+
+# Dates outside this range are typing errors, and would overflow the deadline arithmetic.
+EARLIEST, LATEST = date(1990, 1, 1), date(2099, 12, 31)
+
+
+def _plausible(value: date) -> date:
+    if not EARLIEST <= value <= LATEST:
+        raise ValueError(f"must be between {EARLIEST} and {LATEST}")
+    return value
+
+
+PlausibleDate = Annotated[date, AfterValidator(_plausible)]
+QuestionText = Text(10_000, min_length=1)
+
+
+class Strict(BaseModel):
+    """Request bodies: unknown fields are an error, not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ParseIn(Strict):
+    text: Text(200_000, strip=False)
+
+
+class ParsedQuestionOut(BaseModel):
+    number: int
+    text: str
+
+
+class ParsedAsker(BaseModel):
+    name: str | None
+    email: str | None
+
+
+class ParseOut(BaseModel):
+    questions: list[ParsedQuestionOut]
+    title: str | None
+    asker: ParsedAsker | None
+    received_on: date | None
+    intro: str | None
+
+
+class AskerIn(Strict):
+    name: Line
+    role: OptionalLine | None = None
+    email: OptionalLine | None = None
+
+
+class CaseRefIn(Strict):
+    system: Text(50, min_length=1)
+    kind: Text(50, min_length=1)
+    number: Text(100, min_length=1)
+
+
+class QuestionIn(Strict):
+    text: QuestionText
+    remark: Text(2_000) | None = None
+
+
+class InquiryIn(Strict):
+    title: Text(500, min_length=1)
+    asker: AskerIn
+    received_on: PlausibleDate
+    deadline: PlausibleDate | None = Field(default=None, description="overrides the organisation's working days")
+    channel: Channel = Channel.email
+    case_refs: list[CaseRefIn] = Field(default_factory=list, max_length=20)
+    questions: list[QuestionIn] = Field(min_length=1, max_length=200)
+    organisation: Key | None = Field(default=None, description="organisation key; default: yours, or the only one")
+    drafter_id: DbId | None = None
+    kle_number: Text(50) | None = None
+    kle_action: Text(50) | None = None
+
+
+class AskerOut(BaseModel):
+    id: int
+    name: str
+    role: str | None
+    email: str | None
+
+
+class OrganisationRef(BaseModel):
+    id: int
+    key: str
+    name: str
+    municipality: str
+
+
+class CaseRefOut(BaseModel):
+    system: str
+    kind: str
+    number: str
+
+
+class ParagraphLink(BaseModel):
+    paragraph_id: int
+    key: str
+    version: int
+
+
+class QuestionOut(BaseModel):
+    id: int
+    number: int
+    text: str
+    remark: str | None
+    answered_by: list[ParagraphLink]
+
+
+class InquiryOut(BaseModel):
+    id: int
+    key: str | None
+    title: str
+    organisation: OrganisationRef
+    asker: AskerOut
+    channel: str
+    received_on: date
+    deadline: date
+    working_days_left: int
+    overdue: bool
+    status: InquiryStatus
+    drafter_id: int | None
+    kle_number: str | None
+    kle_action: str | None
+    case_refs: list[CaseRefOut]
+    questions: list[QuestionOut]
+    created_at: datetime
+
+
+class InquiryList(BaseModel):
+    items: list[InquiryOut]
+    total: int

@@ -1,0 +1,1 @@
+"""The answer library: paragraphs, statistics, and (later) search and suggestions."""

@@ -1,0 +1,91 @@
+"""HTTP API of the library: /api/v1/paragraphs and /api/v1/statistics."""
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response
+
+from app.auth.deps import CurrentUser, Writer
+from app.db import SessionDep
+from app.fields import KEY_PATTERN, IdPath, Text
+from app.library import service as library_service
+from app.library.schemas import (
+    ParagraphIn,
+    ParagraphList,
+    ParagraphOut,
+    ParagraphUpdate,
+    StatisticIn,
+    StatisticList,
+    StatisticOut,
+    ValueIn,
+)
+
+router = APIRouter(prefix="/api/v1", tags=["library"])
+StatKey = Annotated[str, Path(max_length=100, pattern=KEY_PATTERN)]
+SearchText = Annotated[Text(200) | None, Query(description="words in key, title or text")]
+Limit = Annotated[int, Query(ge=1, le=200)]
+Offset = Annotated[int, Query(ge=0, le=1_000_000)]
+
+
+@router.get("/paragraphs", response_model=ParagraphList)
+def list_paragraphs(session: SessionDep, _user: CurrentUser, q: SearchText = None, limit: Limit = 50, offset: Offset = 0):
+    """The answer library, current versions."""
+    items, total = library_service.list_paragraphs(session, q=q, limit=limit, offset=offset)
+    return ParagraphList(items=items, total=total)
+
+
+@router.post("/paragraphs", status_code=201, response_model=ParagraphOut)
+def create_paragraph(body: ParagraphIn, session: SessionDep, user: Writer):
+    """Add a paragraph; [[statistic]] placeholders must name known statistics."""
+    return library_service.create_paragraph(session, data=body, user=user)
+
+
+@router.get("/paragraphs/{paragraph_id}", response_model=ParagraphOut)
+def get_paragraph(
+    paragraph_id: IdPath,
+    session: SessionDep,
+    _user: CurrentUser,
+    version: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
+    as_of: Annotated[date | None, Query(description="fill statistics as of this date; default today")] = None,
+):
+    """One paragraph, its text with the figures filled in, and its versions."""
+    return library_service.get_paragraph(session, paragraph_id=paragraph_id, version=version, as_of=as_of)
+
+
+@router.put("/paragraphs/{paragraph_id}", response_model=ParagraphOut)
+def update_paragraph(paragraph_id: IdPath, body: ParagraphUpdate, session: SessionDep, user: Writer):
+    """Edit: a changed text becomes a new version; letters keep the version they used."""
+    return library_service.update_paragraph(session, paragraph_id=paragraph_id, data=body, user=user)
+
+
+@router.get("/statistics", response_model=StatisticList)
+def list_statistics(session: SessionDep, _user: CurrentUser, q: SearchText = None, limit: Limit = 50, offset: Offset = 0):
+    """Figure series with their values."""
+    items, total = library_service.list_statistics(session, q=q, limit=limit, offset=offset)
+    return StatisticList(items=items, total=total)
+
+
+@router.post("/statistics", status_code=201, response_model=StatisticOut)
+def create_statistic(body: StatisticIn, session: SessionDep, user: Writer):
+    """Add a figure series."""
+    return library_service.create_statistic(session, data=body, user=user)
+
+
+@router.get("/statistics/{key}", response_model=StatisticOut)
+def get_statistic(key: StatKey, session: SessionDep, _user: CurrentUser):
+    """One series with all its values."""
+    return library_service.get_statistic(session, key=key)
+
+
+@router.post(
+    "/statistics/{key}/values",
+    status_code=201,
+    response_model=StatisticOut,
+    responses={200: {"description": "the same figure was stored already; nothing changed"}},
+)
+def add_value(key: StatKey, body: ValueIn, session: SessionDep, _user: Writer, response: Response):
+    """Add the figure for a period; 409 if that period holds a different figure."""
+    stat, added = library_service.add_value(session, key=key, data=body)
+    if not added:
+        response.status_code = 200
+    return stat

@@ -1,0 +1,312 @@
+"""The answer library: versioned paragraphs and statistic series. Each public function is one workflow step."""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, select
+
+from app import formatting
+from app.errors import Conflict, Invalid, NotFound
+from app.inquiries.deadlines import today as danish_today
+from app.library import statfill
+from app.library.schemas import (
+    ParagraphContent,
+    ParagraphIn,
+    ParagraphOut,
+    ParagraphSummary,
+    ParagraphUpdate,
+    StatisticIn,
+    StatisticOut,
+    UsedFigureOut,
+    ValueIn,
+    ValueOut,
+    VersionOut,
+)
+from app.models import Organisation, Paragraph, ParagraphVersion, Statistic, StatisticValue, User, utcnow
+from app.organisations import service as organisation_service
+
+_CONTENT_FIELDS = ("title", "text", "topics", "legal_refs", "review_by")
+
+
+# --- statistics ---------------------------------------------------------------
+
+
+def load_series(session: Session, keys: Iterable[str]) -> dict[str, statfill.Series]:
+    """The series named by `keys` (unknown keys are left out), with their points oldest first."""
+    keys = set(keys)
+    if not keys:
+        return {}
+    stats = list(session.exec(select(Statistic).where(Statistic.key.in_(keys))))
+    points: dict[int, list[statfill.Point]] = defaultdict(list)
+    rows = session.exec(
+        select(StatisticValue)
+        .where(StatisticValue.statistic_id.in_([s.id for s in stats]))
+        .order_by(StatisticValue.period)
+    )
+    for v in rows:
+        points[v.statistic_id].append(statfill.Point(period=v.period, value=v.value, source=v.source, note=v.note))
+    return {
+        s.key: statfill.Series(
+            key=s.key, label=s.label, unit=s.unit, source=s.source, period_kind=s.period_kind,
+            points=tuple(points[s.id]),
+        )
+        for s in stats
+    }
+
+
+def check_placeholders(session: Session, text: str, *, field: str = "text") -> None:
+    """Refuse text that refers to statistics the library does not have."""
+    keys = statfill.keys_in(text)
+    if not keys:
+        return
+    known = set(session.exec(select(Statistic.key).where(Statistic.key.in_(keys))))
+    if unknown := sorted(keys - known):
+        raise Invalid(f"unknown statistic {', '.join(unknown)} in [[...]]", field=field)
+
+
+def _value_out(value: StatisticValue, stat: Statistic) -> ValueOut:
+    return ValueOut(
+        period=value.period,
+        period_label=formatting.period_label(value.period, stat.period_kind),
+        value=value.value,
+        formatted=formatting.number(value.value),
+        source=value.source or stat.source,
+        note=value.note,
+    )
+
+
+def _statistics_out(session: Session, stats: list[Statistic]) -> list[StatisticOut]:
+    values: dict[int, list[StatisticValue]] = defaultdict(list)
+    ids = [s.id for s in stats]
+    for v in session.exec(select(StatisticValue).where(StatisticValue.statistic_id.in_(ids)).order_by(StatisticValue.period)):
+        values[v.statistic_id].append(v)
+    org_keys = _org_keys(session, {s.organisation_id for s in stats})
+    out = []
+    for s in stats:
+        vals = [_value_out(v, s) for v in values[s.id]]
+        out.append(
+            StatisticOut(
+                id=s.id, key=s.key, label=s.label, unit=s.unit, source=s.source, period_kind=s.period_kind,
+                description=s.description, organisation=org_keys.get(s.organisation_id), values=vals,
+                latest=vals[-1] if vals else None,
+            )
+        )
+    return out
+
+
+def _org_keys(session: Session, ids: set[int | None]) -> dict[int, str]:
+    ids = {i for i in ids if i is not None}
+    if not ids:
+        return {}
+    return {o.id: o.key for o in session.exec(select(Organisation).where(Organisation.id.in_(ids)))}
+
+
+def _stat_by_key(session: Session, key: str) -> Statistic:
+    stat = session.exec(select(Statistic).where(Statistic.key == key)).first()
+    if stat is None:
+        raise NotFound(f"no statistic with key {key!r}")
+    return stat
+
+
+def stage_value(session: Session, stat: Statistic, value: ValueIn) -> bool:
+    """Add one figure to the session (no commit); False if the same figure is there already.
+
+    A different figure for a stored period is a conflict: corrections are never silent.
+    """
+    period = statfill.period_start(statfill.parse_period(value.period), stat.period_kind)
+    existing = session.exec(
+        select(StatisticValue).where(StatisticValue.statistic_id == stat.id, StatisticValue.period == period)
+    ).first()
+    if existing is not None:
+        if (existing.value, existing.source, existing.note) == (value.value, value.source, value.note):
+            return False
+        raise Conflict(f"{stat.key} already has a different value for {period.isoformat()}")
+    session.add(
+        StatisticValue(statistic_id=stat.id, period=period, value=value.value, source=value.source, note=value.note)
+    )
+    return True
+
+
+def parse_value_period(value: ValueIn) -> None:
+    """Raise Invalid when a value's period is not a real date."""
+    try:
+        statfill.parse_period(value.period)
+    except ValueError as exc:
+        raise Invalid(f"period {value.period!r} is not a real date", field="period") from exc
+
+
+def create_statistic(session: Session, *, data: StatisticIn, user: User | None) -> StatisticOut:
+    """A new figure series, with any values given."""
+    if session.exec(select(Statistic).where(Statistic.key == data.key)).first():
+        raise Conflict(f"statistic {data.key!r} exists already")
+    org_id = _org_id(session, data.organisation, user)
+    stat = Statistic(
+        key=data.key, label=data.label, unit=data.unit, source=data.source, period_kind=data.period_kind,
+        description=data.description, organisation_id=org_id,
+    )
+    session.add(stat)
+    session.flush()
+    for value in data.values:
+        parse_value_period(value)
+        stage_value(session, stat, value)
+    session.commit()
+    return _statistics_out(session, [stat])[0]
+
+
+def add_value(session: Session, *, key: str, data: ValueIn) -> tuple[StatisticOut, bool]:
+    """Add the figure for one period; (the series, whether anything was added)."""
+    stat = _stat_by_key(session, key)
+    parse_value_period(data)
+    added = stage_value(session, stat, data)
+    session.commit()
+    return _statistics_out(session, [stat])[0], added
+
+
+def get_statistic(session: Session, *, key: str) -> StatisticOut:
+    """One series with all its values."""
+    return _statistics_out(session, [_stat_by_key(session, key)])[0]
+
+
+def list_statistics(session: Session, *, q: str | None, limit: int, offset: int) -> tuple[list[StatisticOut], int]:
+    """A page of series by key."""
+    query = select(Statistic)
+    if q:
+        query = query.where(or_(Statistic.key.icontains(q, autoescape=True), Statistic.label.icontains(q, autoescape=True)))
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    stats = list(session.exec(query.order_by(Statistic.key).limit(limit).offset(offset)))
+    return _statistics_out(session, stats), total
+
+
+# --- paragraphs ---------------------------------------------------------------
+
+
+def _org_id(session: Session, key: str | None, user: User | None) -> int | None:
+    if key is not None:
+        return organisation_service.resolve(session, key=key, user=user).id
+    return user.organisation_id if user else None
+
+
+def _same_content(version: ParagraphVersion, content: ParagraphContent) -> bool:
+    return all(getattr(version, f) == getattr(content, f) for f in _CONTENT_FIELDS)
+
+
+def stage_version(
+    session: Session, paragraph: Paragraph, content: ParagraphContent, *, created_by: str | None
+) -> ParagraphVersion | None:
+    """Add a new version when `content` differs from the current one (no commit); None if unchanged."""
+    check_placeholders(session, content.text)
+    if paragraph.id is not None:
+        current = _version(session, paragraph.id, paragraph.current_version)
+        if _same_content(current, content):
+            return None
+        paragraph.current_version += 1
+    else:
+        session.add(paragraph)
+        session.flush()
+    version = ParagraphVersion(
+        paragraph_id=paragraph.id,
+        version=paragraph.current_version,
+        created_by=created_by,
+        created_at=utcnow(),
+        **{f: getattr(content, f) for f in _CONTENT_FIELDS},
+    )
+    session.add(version)
+    return version
+
+
+def _version(session: Session, paragraph_id: int, version: int) -> ParagraphVersion:
+    found = session.exec(
+        select(ParagraphVersion).where(ParagraphVersion.paragraph_id == paragraph_id, ParagraphVersion.version == version)
+    ).first()
+    if found is None:
+        raise NotFound(f"paragraph {paragraph_id} has no version {version}")
+    return found
+
+
+def create_paragraph(session: Session, *, data: ParagraphIn, user: User | None) -> ParagraphOut:
+    """A new paragraph at version 1."""
+    if session.exec(select(Paragraph).where(Paragraph.key == data.key)).first():
+        raise Conflict(f"paragraph {data.key!r} exists already")
+    paragraph = Paragraph(key=data.key, organisation_id=_org_id(session, data.organisation, user), current_version=1)
+    stage_version(session, paragraph, data, created_by=user.username if user else None)
+    session.commit()
+    return get_paragraph(session, paragraph_id=paragraph.id)
+
+
+def update_paragraph(session: Session, *, paragraph_id: int, data: ParagraphUpdate, user: User | None) -> ParagraphOut:
+    """Save an edit as a new version; an unchanged text keeps the version it has."""
+    paragraph = session.get(Paragraph, paragraph_id)
+    if paragraph is None:
+        raise NotFound(f"no paragraph with id {paragraph_id}")
+    if data.version is not None and data.version != paragraph.current_version:
+        raise Conflict(f"paragraph is at version {paragraph.current_version}, you edited version {data.version}")
+    stage_version(session, paragraph, data, created_by=user.username if user else None)
+    session.commit()
+    return get_paragraph(session, paragraph_id=paragraph.id)
+
+
+def render(session: Session, text: str, as_of: date) -> statfill.Filled:
+    """`text` with its statistics filled in as of `as_of`."""
+    return statfill.fill(text, load_series(session, statfill.keys_in(text)), as_of)
+
+
+def get_paragraph(
+    session: Session, *, paragraph_id: int, version: int | None = None, as_of: date | None = None
+) -> ParagraphOut:
+    """One paragraph version (the current by default) with its figures as of `as_of` (today by default)."""
+    paragraph = session.get(Paragraph, paragraph_id)
+    if paragraph is None:
+        raise NotFound(f"no paragraph with id {paragraph_id}")
+    chosen = _version(session, paragraph.id, version or paragraph.current_version)
+    as_of = as_of or danish_today()
+    filled = render(session, chosen.text, as_of)
+    versions = session.exec(
+        select(ParagraphVersion).where(ParagraphVersion.paragraph_id == paragraph.id).order_by(ParagraphVersion.version)
+    )
+    return ParagraphOut(
+        id=paragraph.id,
+        key=paragraph.key,
+        organisation=_org_keys(session, {paragraph.organisation_id}).get(paragraph.organisation_id),
+        version=chosen.version,
+        current_version=paragraph.current_version,
+        title=chosen.title,
+        text=chosen.text,
+        rendered_text=filled.text,
+        as_of=as_of,
+        statistics=[UsedFigureOut(**vars(u)) for u in filled.used],
+        missing=filled.missing,
+        warnings=filled.warnings,
+        topics=chosen.topics,
+        legal_refs=chosen.legal_refs,
+        review_by=chosen.review_by,
+        review_overdue=chosen.review_by is not None and chosen.review_by < danish_today(),
+        versions=[VersionOut(version=v.version, created_at=v.created_at, created_by=v.created_by) for v in versions],
+    )
+
+
+def list_paragraphs(session: Session, *, q: str | None, limit: int, offset: int) -> tuple[list[ParagraphSummary], int]:
+    """A page of paragraphs (current versions) by key; `q` matches title, text or key."""
+    query = select(Paragraph, ParagraphVersion).join(
+        ParagraphVersion,
+        (ParagraphVersion.paragraph_id == Paragraph.id) & (ParagraphVersion.version == Paragraph.current_version),
+    )
+    if q:
+        query = query.where(
+            or_(
+                Paragraph.key.icontains(q, autoescape=True),
+                ParagraphVersion.title.icontains(q, autoescape=True),
+                ParagraphVersion.text.icontains(q, autoescape=True),
+            )
+        )
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    today = danish_today()
+    items = [
+        ParagraphSummary(
+            id=p.id, key=p.key, version=v.version, title=v.title, topics=v.topics, review_by=v.review_by,
+            review_overdue=v.review_by is not None and v.review_by < today,
+        )
+        for p, v in session.exec(query.order_by(Paragraph.key).limit(limit).offset(offset))
+    ]
+    return items, total

@@ -1,0 +1,142 @@
+"""Fill statistics into paragraph text. Pure: plain data in, text out.
+
+Placeholders, written by the secretariat in paragraph text:
+
+    [[KEY]]                the latest value at the letter's date, as Danes write it: 5.555
+    [[KEY.periode]]        its period: februar 2014
+    [[KEY.kilde]]          its source; [[KEY.enhed]] the unit; [[KEY.navn]] the series' label
+    [[KEY@-1]]             the value one period before the latest (@-2, ...)
+    [[KEY@2009-12]]        the value of a fixed period (YYYY, YYYY-MM or YYYY-MM-DD)
+    [[KEY@første]]         the first value of the series
+
+Attributes combine with selectors: [[KEY@-1.periode]].
+"""
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+from app import formatting
+
+PLACEHOLDER = re.compile(
+    r"\[\[\s*(?P<key>[a-z0-9][a-z0-9_-]*)"
+    r"(?:@(?P<sel>-\d{1,3}|første|\d{4}(?:-\d{2}){0,2}))?"
+    r"(?:\.(?P<attr>periode|kilde|enhed|navn))?\s*\]\]"
+)
+
+
+@dataclass(frozen=True)
+class Point:
+    period: date
+    value: float
+    source: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Series:
+    key: str
+    label: str
+    unit: str | None
+    source: str
+    period_kind: str
+    points: tuple[Point, ...]  # oldest first
+
+
+@dataclass(frozen=True)
+class UsedFigure:
+    key: str
+    period: date
+    value: float
+    source: str
+
+
+@dataclass
+class Filled:
+    text: str
+    used: list[UsedFigure] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def period_start(value: date, kind: str) -> date:
+    """The first day of the period `value` falls in."""
+    if kind == "year":
+        return date(value.year, 1, 1)
+    if kind == "quarter":
+        return date(value.year, (value.month - 1) // 3 * 3 + 1, 1)
+    if kind == "month":
+        return date(value.year, value.month, 1)
+    return value
+
+
+def parse_period(text: str) -> date:
+    """YYYY, YYYY-MM or YYYY-MM-DD as the first day it names; ValueError otherwise."""
+    m = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", text.strip())
+    if not m:
+        raise ValueError(f"period {text!r} is not YYYY, YYYY-MM or YYYY-MM-DD")
+    return date(int(m[1]), int(m[2] or 1), int(m[3] or 1))
+
+
+def keys_in(text: str) -> set[str]:
+    """The statistic keys a text refers to."""
+    return {m["key"] for m in PLACEHOLDER.finditer(text)}
+
+
+def _select(series: Series, selector: str | None, as_of: date) -> Point | None:
+    known = [p for p in series.points if p.period <= as_of]
+    if not known:
+        return None
+    if selector is None:
+        return known[-1]
+    if selector == "første":
+        return known[0]
+    if selector.startswith("-"):
+        back = int(selector[1:])
+        return known[-1 - back] if back < len(known) else None
+    try:
+        wanted = period_start(parse_period(selector), series.period_kind)
+    except ValueError:
+        return None
+    return next((p for p in known if p.period == wanted), None)
+
+
+def fill(text: str, series: Mapping[str, Series], as_of: date) -> Filled:
+    """`text` with each placeholder replaced by the figure valid at `as_of`."""
+    result = Filled(text="")
+    seen: set[tuple[str, date]] = set()
+    latest: dict[str, Point] = {}
+
+    def replace(m: re.Match) -> str:
+        key, attr = m["key"], m["attr"]
+        s = series.get(key)
+        point = _select(s, m["sel"], as_of) if s else None
+        if s is None or point is None:
+            result.missing.append(m[0])
+            return f"[mangler tal: {m[0][2:-2].strip()}]"
+        source = point.source or s.source
+        if m["sel"] is None:
+            latest[key] = point
+        if (key, point.period) not in seen:
+            seen.add((key, point.period))
+            result.used.append(UsedFigure(key=key, period=point.period, value=point.value, source=source))
+        if attr == "periode":
+            return formatting.period_label(point.period, s.period_kind)
+        if attr == "kilde":
+            return source
+        if attr == "enhed":
+            return s.unit or ""
+        if attr == "navn":
+            return s.label
+        return formatting.number(point.value)
+
+    result.text = PLACEHOLDER.sub(replace, text)
+    # A new figure in one series but not yet in another makes a sentence mix periods.
+    periods = {p.period for p in latest.values()}
+    if len(periods) > 1:
+        listed = ", ".join(
+            f"{key}: {formatting.period_label(p.period, series[key].period_kind)}" for key, p in sorted(latest.items())
+        )
+        result.warnings.append(f"De seneste tal er fra forskellige perioder ({listed})")
+    return result

@@ -1,0 +1,83 @@
+"""create_app(): routers, error handlers, the request size limit."""
+
+from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app import __version__
+from app.config import Settings, get_settings
+from app.db import make_engine
+from app.errors import install_handlers
+from app.inquiries.routes import router as inquiries_router
+from app.library.routes import router as library_router
+from app.organisations.routes import router as organisations_router
+
+
+class BodySizeLimit:
+    """Refuse request bodies over `limit` bytes with 413, before anything parses them.
+
+    Counts the bytes received, so a missing or false Content-Length does not get past it.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int):
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            return await self._refuse(send)
+        body, more = bytearray(), True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                return await self.app(scope, _replay([message]), send)
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+            if len(body) > self.limit:
+                return await self._refuse(send)
+        await self.app(scope, _replay([{"type": "http.request", "body": bytes(body), "more_body": False}], receive), send)
+
+    async def _refuse(self, send: Send) -> None:
+        payload = b'{"detail":"request body too large (limit %d bytes)"}' % self.limit
+        await send({"type": "http.response.start", "status": 413, "headers": [(b"content-type", b"application/json")]})
+        await send({"type": "http.response.body", "body": payload})
+
+
+def _replay(messages: list[Message], then: Receive | None = None) -> Receive:
+    async def receive() -> Message:
+        if messages:
+            return messages.pop(0)
+        if then is not None:
+            return await then()
+        return {"type": "http.disconnect"}
+
+    return receive
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    """The Besvar web service."""
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="Besvar",
+        version=__version__,
+        description="Svar på spørgsmål fra politikere: henvendelser, svarbibliotek, breve og notater.",
+    )
+    app.state.settings = settings
+    app.state.engine = engine or make_engine(settings.database_url)
+    install_handlers(app)
+    app.include_router(inquiries_router)
+    app.include_router(library_router)
+    app.include_router(organisations_router)
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> dict:
+        """200 when the service runs and its database answers."""
+        with app.state.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return {"status": "ok", "version": __version__}
+
+    app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)
+    return app

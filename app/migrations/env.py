@@ -1,0 +1,29 @@
+"""Alembic environment: the URL comes from the caller (besvar db upgrade) or DATABASE_URL."""
+
+from alembic import context
+from sqlmodel import SQLModel
+
+import app.models  # noqa: F401 - registers every table on SQLModel.metadata
+from app.config import get_settings
+from app.db import make_engine
+
+config = context.config
+url = config.attributes.get("url") or get_settings().database_url
+
+
+def run() -> None:
+    """Apply migrations on one connection; batch mode lets SQLite alter tables."""
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=SQLModel.metadata,
+            render_as_batch=connection.dialect.name == "sqlite",
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+    engine.dispose()
+
+
+run()

@@ -1,0 +1,240 @@
+"""All tables. Enum values are stored as plain strings so both databases migrate the same way."""
+
+from datetime import date, datetime, timezone
+from enum import StrEnum
+
+from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import Field, SQLModel
+
+JsonType = JSON().with_variant(JSONB(), "postgresql")
+
+
+def utcnow() -> datetime:
+    """Now, in UTC, as every timestamp is stored."""
+    return datetime.now(timezone.utc)
+
+
+def _json(default_factory) -> object:
+    return Field(default_factory=default_factory, sa_column=Column(JsonType, nullable=False))
+
+
+def _created() -> object:
+    return Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class Role(StrEnum):
+    drafter = "drafter"
+    approver = "approver"
+    admin = "admin"
+
+
+class InquiryStatus(StrEnum):
+    new = "new"
+    drafting = "drafting"
+    answered = "answered"
+    closed = "closed"
+
+
+OPEN_STATUSES = (InquiryStatus.new, InquiryStatus.drafting)
+
+
+class Channel(StrEnum):
+    email = "email"
+    letter = "letter"
+    meeting = "meeting"
+    phone = "phone"
+    other = "other"
+
+
+class PeriodKind(StrEnum):
+    day = "day"
+    month = "month"
+    quarter = "quarter"
+    year = "year"
+
+
+class Organisation(SQLModel, table=True):
+    """A sending forvaltning/unit and its letterhead data."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=100, unique=True)
+    municipality: str = Field(max_length=300)
+    name: str = Field(max_length=300)
+    unit: str | None = Field(default=None, max_length=300)
+    street: str | None = Field(default=None, max_length=300)
+    postcode: str | None = Field(default=None, max_length=20)
+    city: str | None = Field(default=None, max_length=100)
+    phone: str | None = Field(default=None, max_length=50)
+    web: str | None = Field(default=None, max_length=300)
+    email: str | None = Field(default=None, max_length=300)
+    deadline_days: int = Field(default=10)
+    esdh_systems: list = _json(list)
+    # Logo, colours and fonts for the letterhead; read by rendering, never hard-coded.
+    letterhead: dict = _json(dict)
+    created_at: datetime = _created()
+
+
+class Person(SQLModel, table=True):
+    """Staff named in letters: signatories, drafters."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=100, unique=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    name: str = Field(max_length=300)
+    title: str | None = Field(default=None, max_length=300)
+    initials: str | None = Field(default=None, max_length=20)
+    unit: str | None = Field(default=None, max_length=300)
+    email: str | None = Field(default=None, max_length=300)
+    role: str | None = Field(default=None, max_length=20)
+
+
+class Asker(SQLModel, table=True):
+    """A council member, committee or group that sends questions."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str | None = Field(default=None, max_length=100, unique=True)
+    name: str = Field(max_length=300, index=True)
+    role: str | None = Field(default=None, max_length=300)
+    email: str | None = Field(default=None, max_length=300)
+    kind: str = Field(default="member", max_length=20)
+
+
+class User(SQLModel, table=True):
+    """A login: drafter, approver or admin."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=100, unique=True)
+    name: str = Field(max_length=300)
+    title: str | None = Field(default=None, max_length=300)
+    role: str = Field(max_length=20)
+    password_hash: str | None = Field(default=None, max_length=500)
+    person_id: int | None = Field(default=None, foreign_key="person.id")
+    organisation_id: int | None = Field(default=None, foreign_key="organisation.id")
+    is_active: bool = Field(default=True)
+    created_at: datetime = _created()
+
+
+class ApiToken(SQLModel, table=True):
+    """An API token; only its SHA-256 is stored (the token itself has 256 random bits)."""
+
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = _created()
+    revoked_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+
+
+class Inquiry(SQLModel, table=True):
+    """One henvendelse with its numbered questions."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str | None = Field(default=None, max_length=100, unique=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    title: str = Field(max_length=500)
+    asker_id: int = Field(foreign_key="asker.id", index=True)
+    channel: str = Field(default=Channel.email, max_length=20)
+    received_on: date
+    deadline: date = Field(index=True)
+    status: str = Field(default=InquiryStatus.new, max_length=20, index=True)
+    drafter_id: int | None = Field(default=None, foreign_key="user.id")
+    kle_number: str | None = Field(default=None, max_length=50)
+    kle_action: str | None = Field(default=None, max_length=50)
+    created_at: datetime = _created()
+
+
+class CaseRef(SQLModel, table=True):
+    """A case or document number of the inquiry in one ESDH system."""
+
+    __tablename__ = "case_ref"
+
+    id: int | None = Field(default=None, primary_key=True)
+    inquiry_id: int = Field(foreign_key="inquiry.id", index=True, ondelete="CASCADE")
+    position: int
+    system: str = Field(max_length=50)
+    kind: str = Field(max_length=50)
+    number: str = Field(max_length=100)
+
+
+class Question(SQLModel, table=True):
+    """A question, verbatim, numbered inside its inquiry."""
+
+    __table_args__ = (UniqueConstraint("inquiry_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    inquiry_id: int = Field(foreign_key="inquiry.id", index=True, ondelete="CASCADE")
+    number: int
+    text: str
+    remark: str | None = None
+
+
+class Paragraph(SQLModel, table=True):
+    """A reusable answer text; its content lives in immutable versions."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=100, unique=True)
+    organisation_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
+    current_version: int = Field(default=1)
+    created_at: datetime = _created()
+
+
+class ParagraphVersion(SQLModel, table=True):
+    """One version of a paragraph; an edit adds a version, old letters keep theirs."""
+
+    __tablename__ = "paragraph_version"
+    __table_args__ = (UniqueConstraint("paragraph_id", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    paragraph_id: int = Field(foreign_key="paragraph.id", index=True)
+    version: int
+    title: str = Field(max_length=300)
+    text: str
+    topics: list = _json(list)
+    legal_refs: list = _json(list)
+    review_by: date | None = None
+    created_by: str | None = Field(default=None, max_length=100)
+    created_at: datetime = _created()
+
+
+class Statistic(SQLModel, table=True):
+    """A named figure series: unit, source and period granularity."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=100, unique=True)
+    organisation_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
+    label: str = Field(max_length=300)
+    unit: str | None = Field(default=None, max_length=50)
+    source: str = Field(max_length=300)
+    period_kind: str = Field(default=PeriodKind.month, max_length=10)
+    description: str | None = None
+    created_at: datetime = _created()
+
+
+class StatisticValue(SQLModel, table=True):
+    """One dated figure; `period` is the first day of the period it counts."""
+
+    __tablename__ = "statistic_value"
+    __table_args__ = (UniqueConstraint("statistic_id", "period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    statistic_id: int = Field(foreign_key="statistic.id", index=True)
+    period: date
+    value: float
+    source: str | None = Field(default=None, max_length=300)
+    note: str | None = Field(default=None, max_length=500)
+    created_at: datetime = _created()
+
+
+class QuestionParagraph(SQLModel, table=True):
+    """Which paragraph version answered a past question, in order."""
+
+    __tablename__ = "question_paragraph"
+    __table_args__ = (UniqueConstraint("question_id", "position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    question_id: int = Field(foreign_key="question.id", index=True, ondelete="CASCADE")
+    paragraph_id: int = Field(foreign_key="paragraph.id", index=True)
+    paragraph_version: int
+    position: int

@@ -1,0 +1,1 @@
+"""Organisations (letterhead data) and their people."""

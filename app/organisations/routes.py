@@ -1,0 +1,32 @@
+"""GET /api/v1/organisations."""
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from app.auth.deps import CurrentUser
+from app.db import SessionDep
+from app.organisations import service as organisation_service
+
+router = APIRouter(prefix="/api/v1/organisations", tags=["organisations"])
+
+
+class OrganisationOut(BaseModel):
+    id: int
+    key: str
+    municipality: str
+    name: str
+    unit: str | None
+    street: str | None
+    postcode: str | None
+    city: str | None
+    phone: str | None
+    web: str | None
+    email: str | None
+    deadline_days: int
+    esdh_systems: list[str]
+
+
+@router.get("", response_model=list[OrganisationOut])
+def list_organisations(session: SessionDep, _user: CurrentUser):
+    """Every organisation with its letterhead data."""
+    return organisation_service.list_all(session)

@@ -1,0 +1,147 @@
+"""Fixtures: every database test runs on SQLite and, when TEST_DATABASE_URL is set, on PostgreSQL."""
+
+import os
+import shutil
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlmodel import Session, SQLModel
+
+from app.auth import service as auth_service
+from app.bank.service import import_path
+from app.config import Settings
+from app.db import make_engine
+from app.main import create_app
+from app.migrate import upgrade
+
+ROOT = Path(__file__).resolve().parent.parent
+BANK = ROOT / "question_bank"
+SEEDS = ROOT.parent / "shared" / "seeds"
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def _postgres_base_url() -> str | None:
+    """The PostgreSQL URL to test on, or a skip (a failure when REQUIRE_POSTGRES=1)."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    required = os.environ.get("REQUIRE_POSTGRES") == "1"
+    if not url:
+        if required:
+            pytest.fail("REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set")
+        pytest.skip("PostgreSQL not configured: set TEST_DATABASE_URL to run these tests on it")
+    try:
+        probe = create_engine(url)
+        with probe.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        probe.dispose()
+    except Exception as exc:  # noqa: BLE001 - any connection failure means "not there"
+        if required:
+            pytest.fail(f"REQUIRE_POSTGRES=1 but PostgreSQL at {url} does not answer: {exc}")
+        pytest.skip(f"PostgreSQL at {url} does not answer")
+    return url
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A migrated schema of its own on the test PostgreSQL, dropped at the end."""
+    base = _postgres_base_url()
+    schema = f"besvar_test_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(base)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    sep = "&" if "?" in base else "?"
+    url = f"{base}{sep}options=-csearch_path%3D{schema}"
+    upgrade(url)
+    yield url
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """A migrated SQLite file, copied for each test."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+def _truncate_all(engine) -> None:
+    tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request, tmp_path) -> str:
+    """The URL of an empty, migrated database of each kind."""
+    if request.param == "sqlite":
+        path = tmp_path / "besvar.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    url = request.getfixturevalue("postgres_url")
+    engine = create_engine(url)
+    _truncate_all(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def engine(database_url):
+    """An engine on the empty database."""
+    eng = make_engine(database_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def seeded(engine):
+    """The engine with the question bank imported."""
+    reports = import_path(engine, BANK)
+    assert [r.error for r in reports if r.error] == []
+    return engine
+
+
+@dataclass
+class Api:
+    """A test client plus a token per role."""
+
+    client: TestClient
+    tokens: dict[str, str]
+
+    def headers(self, role: str = "drafter") -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[role]}"}
+
+    def get(self, url: str, role: str = "drafter", **kw):
+        return self.client.get(url, headers=self.headers(role), **kw)
+
+    def post(self, url: str, role: str = "drafter", **kw):
+        return self.client.post(url, headers=self.headers(role), **kw)
+
+    def put(self, url: str, role: str = "drafter", **kw):
+        return self.client.put(url, headers=self.headers(role), **kw)
+
+
+def make_api(engine) -> Api:
+    tokens = {}
+    with Session(engine) as session:
+        for role in ("drafter", "approver", "admin"):
+            auth_service.add_user(session, username=f"test-{role}", role=role, name=f"Test {role}")
+            tokens[role] = auth_service.create_token(session, username=f"test-{role}")
+    app = create_app(Settings(database_url="sqlite://"), engine=engine)
+    return Api(client=TestClient(app, raise_server_exceptions=False), tokens=tokens)
+
+
+@pytest.fixture
+def api(seeded) -> Api:
+    """The HTTP API on a database holding the question bank."""
+    return make_api(seeded)
+
+
+@pytest.fixture
+def empty_api(engine) -> Api:
+    """The HTTP API on an empty database."""
+    return make_api(engine)
