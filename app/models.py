@@ -3,11 +3,14 @@
 from datetime import date, datetime, timezone
 from enum import StrEnum
 
-from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Integer, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
 JsonType = JSON().with_variant(JSONB(), "postgresql")
+# Ids are 64-bit, so every id the API accepts (up to 2**63-1) can be looked up; SQLite keeps
+# INTEGER PRIMARY KEY, its 64-bit rowid.
+IdType = BigInteger().with_variant(Integer(), "sqlite")
 
 
 def utcnow() -> datetime:
@@ -57,7 +60,7 @@ class PeriodKind(StrEnum):
 class Organisation(SQLModel, table=True):
     """A sending forvaltning/unit and its letterhead data."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True, sa_type=IdType)
     key: str = Field(max_length=100, unique=True)
     municipality: str = Field(max_length=300)
     name: str = Field(max_length=300)
@@ -78,9 +81,9 @@ class Organisation(SQLModel, table=True):
 class Person(SQLModel, table=True):
     """Staff named in letters: signatories, drafters."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True, sa_type=IdType)
     key: str = Field(max_length=100, unique=True)
-    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    organisation_id: int = Field(foreign_key="organisation.id", sa_type=IdType, index=True)
     name: str = Field(max_length=300)
     title: str | None = Field(default=None, max_length=300)
     initials: str | None = Field(default=None, max_length=20)
@@ -92,7 +95,7 @@ class Person(SQLModel, table=True):
 class Asker(SQLModel, table=True):
     """A council member, committee or group that sends questions."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True, sa_type=IdType)
     key: str | None = Field(default=None, max_length=100, unique=True)
     name: str = Field(max_length=300, index=True)
     role: str | None = Field(default=None, max_length=300)
@@ -103,14 +106,14 @@ class Asker(SQLModel, table=True):
 class User(SQLModel, table=True):
     """A login: drafter, approver or admin."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True, sa_type=IdType)
     username: str = Field(max_length=100, unique=True)
     name: str = Field(max_length=300)
     title: str | None = Field(default=None, max_length=300)
     role: str = Field(max_length=20)
     password_hash: str | None = Field(default=None, max_length=500)
-    person_id: int | None = Field(default=None, foreign_key="person.id")
-    organisation_id: int | None = Field(default=None, foreign_key="organisation.id")
+    person_id: int | None = Field(default=None, foreign_key="person.id", sa_type=IdType)
+    organisation_id: int | None = Field(default=None, foreign_key="organisation.id", sa_type=IdType)
     is_active: bool = Field(default=True)
     created_at: datetime = _created()
 
@@ -120,8 +123,8 @@ class ApiToken(SQLModel, table=True):
 
     __tablename__ = "api_token"
 
-    id: int | None = Field(default=None, primary_key=True)
-    user_id: int = Field(foreign_key="user.id", index=True)
+    id: int | None = Field(default=None, primary_key=True, sa_type=IdType)
+    user_id: int = Field(foreign_key="user.id", sa_type=IdType, index=True)
     token_hash: str = Field(max_length=64, unique=True)
     created_at: datetime = _created()
     revoked_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
@@ -130,16 +133,16 @@ class ApiToken(SQLModel, table=True):
 class Inquiry(SQLModel, table=True):
     """One henvendelse with its numbered questions."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True, sa_type=IdType)
     key: str | None = Field(default=None, max_length=100, unique=True)
-    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    organisation_id: int = Field(foreign_key="organisation.id", sa_type=IdType, index=True)
     title: str = Field(max_length=500)
-    asker_id: int = Field(foreign_key="asker.id", index=True)
+    asker_id: int = Field(foreign_key="asker.id", sa_type=IdType, index=True)
     channel: str = Field(default=Channel.email, max_length=20)
     received_on: date
     deadline: date = Field(index=True)
     status: str = Field(default=InquiryStatus.new, max_length=20, index=True)
-    drafter_id: int | None = Field(default=None, foreign_key="user.id")
+    drafter_id: int | None = Field(default=None, foreign_key="user.id", sa_type=IdType)
     kle_number: str | None = Field(default=None, max_length=50)
     kle_action: str | None = Field(default=None, max_length=50)
     created_at: datetime = _created()
@@ -150,8 +153,8 @@ class CaseRef(SQLModel, table=True):
 
     __tablename__ = "case_ref"
 
-    id: int | None = Field(default=None, primary_key=True)
-    inquiry_id: int = Field(foreign_key="inquiry.id", index=True, ondelete="CASCADE")
+    id: int | None = Field(default=None, primary_key=True, sa_type=IdType)
+    inquiry_id: int = Field(foreign_key="inquiry.id", sa_type=IdType, index=True, ondelete="CASCADE")
     position: int
     system: str = Field(max_length=50)
     kind: str = Field(max_length=50)
@@ -163,8 +166,8 @@ class Question(SQLModel, table=True):
 
     __table_args__ = (UniqueConstraint("inquiry_id", "number"),)
 
-    id: int | None = Field(default=None, primary_key=True)
-    inquiry_id: int = Field(foreign_key="inquiry.id", index=True, ondelete="CASCADE")
+    id: int | None = Field(default=None, primary_key=True, sa_type=IdType)
+    inquiry_id: int = Field(foreign_key="inquiry.id", sa_type=IdType, index=True, ondelete="CASCADE")
     number: int
     text: str
     remark: str | None = None
@@ -173,9 +176,9 @@ class Question(SQLModel, table=True):
 class Paragraph(SQLModel, table=True):
     """A reusable answer text; its content lives in immutable versions."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True, sa_type=IdType)
     key: str = Field(max_length=100, unique=True)
-    organisation_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
+    organisation_id: int | None = Field(default=None, foreign_key="organisation.id", sa_type=IdType, index=True)
     current_version: int = Field(default=1)
     created_at: datetime = _created()
 
@@ -186,8 +189,8 @@ class ParagraphVersion(SQLModel, table=True):
     __tablename__ = "paragraph_version"
     __table_args__ = (UniqueConstraint("paragraph_id", "version"),)
 
-    id: int | None = Field(default=None, primary_key=True)
-    paragraph_id: int = Field(foreign_key="paragraph.id", index=True)
+    id: int | None = Field(default=None, primary_key=True, sa_type=IdType)
+    paragraph_id: int = Field(foreign_key="paragraph.id", sa_type=IdType, index=True)
     version: int
     title: str = Field(max_length=300)
     text: str
@@ -201,9 +204,9 @@ class ParagraphVersion(SQLModel, table=True):
 class Statistic(SQLModel, table=True):
     """A named figure series: unit, source and period granularity."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True, sa_type=IdType)
     key: str = Field(max_length=100, unique=True)
-    organisation_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
+    organisation_id: int | None = Field(default=None, foreign_key="organisation.id", sa_type=IdType, index=True)
     label: str = Field(max_length=300)
     unit: str | None = Field(default=None, max_length=50)
     source: str = Field(max_length=300)
@@ -218,8 +221,8 @@ class StatisticValue(SQLModel, table=True):
     __tablename__ = "statistic_value"
     __table_args__ = (UniqueConstraint("statistic_id", "period"),)
 
-    id: int | None = Field(default=None, primary_key=True)
-    statistic_id: int = Field(foreign_key="statistic.id", index=True)
+    id: int | None = Field(default=None, primary_key=True, sa_type=IdType)
+    statistic_id: int = Field(foreign_key="statistic.id", sa_type=IdType, index=True)
     period: date
     value: float
     source: str | None = Field(default=None, max_length=300)
@@ -233,8 +236,8 @@ class QuestionParagraph(SQLModel, table=True):
     __tablename__ = "question_paragraph"
     __table_args__ = (UniqueConstraint("question_id", "position"),)
 
-    id: int | None = Field(default=None, primary_key=True)
-    question_id: int = Field(foreign_key="question.id", index=True, ondelete="CASCADE")
-    paragraph_id: int = Field(foreign_key="paragraph.id", index=True)
+    id: int | None = Field(default=None, primary_key=True, sa_type=IdType)
+    question_id: int = Field(foreign_key="question.id", sa_type=IdType, index=True, ondelete="CASCADE")
+    paragraph_id: int = Field(foreign_key="paragraph.id", sa_type=IdType, index=True)
     paragraph_version: int
     position: int

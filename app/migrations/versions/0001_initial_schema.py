@@ -17,7 +17,7 @@ depends_on = None
 
 def upgrade() -> None:
     op.create_table('asker',
-    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('key', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
     sa.Column('role', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
@@ -30,7 +30,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_asker_name'), ['name'], unique=False)
 
     op.create_table('organisation',
-    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('key', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
     sa.Column('municipality', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
@@ -49,9 +49,9 @@ def upgrade() -> None:
     sa.UniqueConstraint('key')
     )
     op.create_table('paragraph',
-    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('key', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
-    sa.Column('organisation_id', sa.Integer(), nullable=True),
+    sa.Column('organisation_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('current_version', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], ),
@@ -62,9 +62,9 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_paragraph_organisation_id'), ['organisation_id'], unique=False)
 
     op.create_table('person',
-    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('key', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
-    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
     sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
     sa.Column('initials', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
@@ -79,9 +79,9 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_person_organisation_id'), ['organisation_id'], unique=False)
 
     op.create_table('statistic',
-    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('key', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
-    sa.Column('organisation_id', sa.Integer(), nullable=True),
+    sa.Column('organisation_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('label', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
     sa.Column('unit', sqlmodel.sql.sqltypes.AutoString(length=50), nullable=True),
     sa.Column('source', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
@@ -96,8 +96,8 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_statistic_organisation_id'), ['organisation_id'], unique=False)
 
     op.create_table('paragraph_version',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('paragraph_id', sa.Integer(), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('paragraph_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
     sa.Column('text', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
@@ -114,8 +114,8 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_paragraph_version_paragraph_id'), ['paragraph_id'], unique=False)
 
     op.create_table('statistic_value',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('statistic_id', sa.Integer(), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('statistic_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('period', sa.Date(), nullable=False),
     sa.Column('value', sa.Float(), nullable=False),
     sa.Column('source', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
@@ -129,14 +129,14 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_statistic_value_statistic_id'), ['statistic_id'], unique=False)
 
     op.create_table('user',
-    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('username', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
     sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
     sa.Column('role', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
     sa.Column('password_hash', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
-    sa.Column('person_id', sa.Integer(), nullable=True),
-    sa.Column('organisation_id', sa.Integer(), nullable=True),
+    sa.Column('person_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('organisation_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('is_active', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], ),
@@ -145,8 +145,8 @@ def upgrade() -> None:
     sa.UniqueConstraint('username')
     )
     op.create_table('api_token',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('user_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('token_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
@@ -158,16 +158,16 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_api_token_user_id'), ['user_id'], unique=False)
 
     op.create_table('inquiry',
-    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('key', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
-    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
-    sa.Column('asker_id', sa.Integer(), nullable=False),
+    sa.Column('asker_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('channel', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
     sa.Column('received_on', sa.Date(), nullable=False),
     sa.Column('deadline', sa.Date(), nullable=False),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
-    sa.Column('drafter_id', sa.Integer(), nullable=True),
+    sa.Column('drafter_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('kle_number', sqlmodel.sql.sqltypes.AutoString(length=50), nullable=True),
     sa.Column('kle_action', sqlmodel.sql.sqltypes.AutoString(length=50), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
@@ -184,8 +184,8 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_inquiry_status'), ['status'], unique=False)
 
     op.create_table('case_ref',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('inquiry_id', sa.Integer(), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('inquiry_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('position', sa.Integer(), nullable=False),
     sa.Column('system', sqlmodel.sql.sqltypes.AutoString(length=50), nullable=False),
     sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=50), nullable=False),
@@ -197,8 +197,8 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_case_ref_inquiry_id'), ['inquiry_id'], unique=False)
 
     op.create_table('question',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('inquiry_id', sa.Integer(), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('inquiry_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('number', sa.Integer(), nullable=False),
     sa.Column('text', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('remark', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
@@ -210,9 +210,9 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_question_inquiry_id'), ['inquiry_id'], unique=False)
 
     op.create_table('question_paragraph',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('question_id', sa.Integer(), nullable=False),
-    sa.Column('paragraph_id', sa.Integer(), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('question_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('paragraph_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('paragraph_version', sa.Integer(), nullable=False),
     sa.Column('position', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['paragraph_id'], ['paragraph.id'], ),
