@@ -145,3 +145,18 @@ def api(seeded) -> Api:
 def empty_api(engine) -> Api:
     """The HTTP API on an empty database."""
     return make_api(engine)
+
+
+@pytest.fixture
+def api_client_for():
+    """A test client on an existing database URL."""
+    engines = []
+
+    def make(url: str) -> TestClient:
+        eng = make_engine(url)
+        engines.append(eng)
+        return TestClient(create_app(Settings(database_url=url), engine=eng))
+
+    yield make
+    for eng in engines:
+        eng.dispose()

@@ -1,0 +1,88 @@
+"""Bench: question bank import and the main reads, SQLite beside PostgreSQL. Prints figures; asserts nothing.
+
+    .venv/bin/python bench/bank_import.py [--postgres URL] [--rounds N]
+"""
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlmodel import Session
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from app.auth import service as auth_service  # noqa: E402
+from app.bank.service import import_path  # noqa: E402
+from app.config import Settings  # noqa: E402
+from app.db import make_engine  # noqa: E402
+from app.main import create_app  # noqa: E402
+from app.migrate import upgrade  # noqa: E402
+
+
+def _timed(fn, rounds: int) -> list[float]:
+    out = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - start) * 1000)
+    return out
+
+
+def _row(name: str, ms: list[float]) -> str:
+    return f"  {name:38} median {statistics.median(ms):8.1f} ms   min {min(ms):8.1f} ms   ({len(ms)} runs)"
+
+
+def bench(label: str, url: str, rounds: int) -> None:
+    upgrade(url)
+    engine = make_engine(url)
+    print(f"{label}:")
+    first = _timed(lambda: import_path(engine, ROOT / "question_bank"), 1)
+    print(_row("bank import, empty database", first))
+    print(_row("bank import again (nothing changes)", _timed(lambda: import_path(engine, ROOT / "question_bank"), rounds)))
+    with Session(engine) as session:
+        auth_service.add_user(session, username=f"bench-{uuid.uuid4().hex[:6]}", role="drafter", name="Bench")
+        user = session.exec(text("SELECT username FROM \"user\" ORDER BY id DESC LIMIT 1")).scalar()
+        token = auth_service.create_token(session, username=user)
+    client = TestClient(create_app(Settings(database_url=url), engine=engine))
+    headers = {"Authorization": f"Bearer {token}"}
+    para = client.get("/api/v1/paragraphs", params={"q": "kontanthjælpssager"}, headers=headers).json()["items"][0]["id"]
+    for name, path in [
+        ("GET /api/v1/inquiries", "/api/v1/inquiries"),
+        ("GET /api/v1/paragraphs?q=sygedagpenge", "/api/v1/paragraphs?q=sygedagpenge"),
+        ("GET /api/v1/paragraphs/{id} (figures)", f"/api/v1/paragraphs/{para}"),
+    ]:
+        print(_row(name, _timed(lambda p=path: client.get(p, headers=headers), rounds * 10)))
+    engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--rounds", type=int, default=10)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        bench("SQLite (WAL, file)", f"sqlite:///{tmp}/bench.db", args.rounds)
+    schema = f"besvar_bench_{uuid.uuid4().hex[:6]}"
+    try:
+        admin = create_engine(args.postgres)
+        with admin.begin() as conn:
+            conn.execute(text(f"CREATE SCHEMA {schema}"))
+    except Exception as exc:  # noqa: BLE001
+        print(f"PostgreSQL: not measured ({exc.__class__.__name__}: no server at {args.postgres})")
+        return
+    try:
+        bench("PostgreSQL", f"{args.postgres}?options=-csearch_path%3D{schema}", args.rounds)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+
+
+if __name__ == "__main__":
+    main()
