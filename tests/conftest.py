@@ -20,7 +20,7 @@ from app.migrate import upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
 BANK = ROOT / "question_bank"
-SEEDS = ROOT.parent / "shared" / "seeds"
+SEEDS = ROOT / "tests" / "fixtures" / "seeds"  # copies of ../shared/seeds, so a clone stands alone
 BACKENDS = ["sqlite", "postgresql"]
 
 
