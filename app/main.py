@@ -1,6 +1,10 @@
 """create_app(): routers, error handlers, the request size limit."""
 
+import swagger_ui_bundle
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -64,6 +68,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         title="Besvar",
         version=__version__,
         description="Svar på spørgsmål fra politikere: henvendelser, svarbibliotek, breve og notater.",
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.database_url)
@@ -71,6 +77,19 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(inquiries_router)
     app.include_router(library_router)
     app.include_router(organisations_router)
+
+    app.mount("/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        """The OpenAPI documentation, from the packaged Swagger UI files."""
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url,
+            title="Besvar API",
+            swagger_js_url="/static/swagger/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger/swagger-ui.css",
+            swagger_favicon_url="/static/swagger/favicon-32x32.png",
+        )
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict:

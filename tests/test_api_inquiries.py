@@ -120,3 +120,17 @@ def test_default_organisation(empty_api):
     # With no organisation at all there is nothing to default to.
     r = empty_api.post("/api/v1/inquiries", json=_new(organisation=None))
     assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "organisation"]
+
+
+def test_openapi_docs_load_nothing_from_the_network(api):
+    import re
+
+    html = api.client.get("/docs").text
+    assets = re.findall(r"""(?:src|href)=["']([^"']+)["']|url:\\s*["']([^"']+)["']""", html)
+    urls = [a or b for a, b in assets]
+    assert urls and all(u.startswith("/") for u in urls), urls
+    for url in urls:
+        assert api.client.get(url).status_code == 200, url
+    paths = api.client.get("/openapi.json").json()["paths"]
+    assert {"/api/v1/inquiries/parse", "/api/v1/inquiries", "/api/v1/paragraphs/{paragraph_id}",
+            "/api/v1/statistics/{key}/values", "/healthz"} <= set(paths)
