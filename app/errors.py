@@ -1,9 +1,30 @@
 """A small error hierarchy carrying its HTTP status, handled in one place."""
 
+from typing import Any
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
+
+
+class ErrorOut(BaseModel):
+    """Every error answer: a message, or a list of {loc, msg, type} for invalid fields."""
+
+    detail: str | list[dict[str, Any]]
+
+
+# Documented on every API route, so clients (and schema checkers) know the error shapes.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorOut, "description": "the request body cannot be read at all"},
+    401: {"model": ErrorOut, "description": "no or invalid token"},
+    403: {"model": ErrorOut, "description": "your role may not do this"},
+    404: {"model": ErrorOut, "description": "unknown id or key"},
+    409: {"model": ErrorOut, "description": "conflicts with what is stored"},
+    413: {"model": ErrorOut, "description": "request body too large"},
+    422: {"model": ErrorOut, "description": "invalid input; `detail` names the fields"},
+}
 
 
 class BesvarError(Exception):

@@ -2,6 +2,7 @@
 
 import re
 import unicodedata
+from datetime import date
 from typing import Annotated
 
 from fastapi import Path
@@ -46,3 +47,13 @@ KEY_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
 Key = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=KEY_PATTERN)]
 DbId = Annotated[int, Field(ge=1, le=MAX_ID)]
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="a positive database id")]
+
+
+def _iso_date(value: object) -> object:
+    # Pydantic would also take 1700000000 (Unix seconds) as a date; the contract says ISO only.
+    if isinstance(value, date) or (isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value)):
+        return value
+    raise ValueError("must be a date written YYYY-MM-DD")
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]

@@ -3,7 +3,7 @@
 from datetime import date, datetime, timezone
 from enum import StrEnum
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Integer, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Integer, TypeDecorator, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -11,6 +11,25 @@ JsonType = JSON().with_variant(JSONB(), "postgresql")
 # Ids are 64-bit, so every id the API accepts (up to 2**63-1) can be looked up; SQLite keeps
 # INTEGER PRIMARY KEY, its 64-bit rowid.
 IdType = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UTCDateTime(TypeDecorator):
+    """A timestamp that comes back aware, in UTC, from both databases (SQLite drops the offset)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(timezone.utc)
+            # SQLite stores text; keep it uniform and sortable.
+            return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value
 
 
 def utcnow() -> datetime:
@@ -23,7 +42,7 @@ def _json(default_factory) -> object:
 
 
 def _created() -> object:
-    return Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+    return Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 
 
 class Role(StrEnum):
@@ -127,7 +146,7 @@ class ApiToken(SQLModel, table=True):
     user_id: int = Field(foreign_key="user.id", sa_type=IdType, index=True)
     token_hash: str = Field(max_length=64, unique=True)
     created_at: datetime = _created()
-    revoked_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
 
 
 class Inquiry(SQLModel, table=True):

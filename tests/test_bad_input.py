@@ -32,6 +32,8 @@ def _raw(api, method: str, path: str, body: bytes, content_type: str = "applicat
         ({"received_on": "1066-10-14"}, ["body", "received_on"]),
         ({"received_on": "9999-12-31"}, ["body", "received_on"]),
         ({"received_on": "i går"}, ["body", "received_on"]),
+        ({"received_on": 1_700_000_000}, ["body", "received_on"]),
+        ({"received_on": "2024-03-01T10:00:00"}, ["body", "received_on"]),
         ({"questions": []}, ["body", "questions"]),
         ({"questions": "Hvad?"}, ["body", "questions"]),
         ({"questions": [{"text": ""}]}, ["body", "questions", 0, "text"]),
@@ -196,3 +198,9 @@ def test_search_text_is_data(api, q):
     r = api.get("/api/v1/inquiries", params={"q": q})
     assert r.status_code in (200, 422)
     assert api.get("/api/v1/inquiries").json()["total"] == 2
+
+
+@pytest.mark.parametrize("as_of", ["0", "1700000000", "24-03-2014", "2014-02-30"])
+def test_as_of_must_be_an_iso_date(api, as_of):
+    r = api.get("/api/v1/paragraphs/1", params={"as_of": as_of})
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["query", "as_of"]

@@ -88,3 +88,17 @@ def test_foreign_keys_are_enforced(engine):
         session.add(Question(inquiry_id=424242, number=1, text="Hvad?"))
         with pytest.raises(IntegrityError):
             session.commit()
+
+
+def test_timestamps_come_back_aware_in_utc(engine):
+    from datetime import datetime, timedelta, timezone
+
+    copenhagen = timezone(timedelta(hours=1))
+    with Session(engine) as session:
+        org = Organisation(key="t", municipality="M", name="N", created_at=datetime(2024, 1, 2, 13, 0, tzinfo=copenhagen))
+        session.add(org)
+        session.commit()
+        org_id = org.id
+    with Session(engine) as session:
+        created = session.get(Organisation, org_id).created_at
+    assert created == datetime(2024, 1, 2, 12, 0, tzinfo=timezone.utc) and created.utcoffset() == timedelta(0)

@@ -6,13 +6,14 @@ from fastapi import APIRouter, Query
 
 from app.auth.deps import CurrentUser, Writer
 from app.db import SessionDep
+from app.errors import ERROR_RESPONSES
 from app.fields import IdPath, Text
 from app.inquiries import service as inquiry_service
 from app.inquiries.parsing import parse_email
 from app.inquiries.schemas import InquiryIn, InquiryList, InquiryOut, ParseIn, ParseOut
 from app.models import InquiryStatus
 
-router = APIRouter(prefix="/api/v1/inquiries", tags=["inquiries"])
+router = APIRouter(prefix="/api/v1/inquiries", tags=["inquiries"], responses=ERROR_RESPONSES)
 
 
 @router.post("/parse", response_model=ParseOut)

@@ -5,7 +5,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from app.fields import DbId, Key, Line, OptionalLine, Text
+from app.fields import DbId, IsoDate, Key, Line, OptionalLine, Text
 from app.models import Channel, InquiryStatus
 
 # Dates outside this range are typing errors, and would overflow the deadline arithmetic.
@@ -18,7 +18,7 @@ def _plausible(value: date) -> date:
     return value
 
 
-PlausibleDate = Annotated[date, AfterValidator(_plausible)]
+PlausibleDate = Annotated[IsoDate, AfterValidator(_plausible)]
 QuestionText = Text(10_000, min_length=1)
 
 

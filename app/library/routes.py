@@ -1,13 +1,13 @@
 """HTTP API of the library: /api/v1/paragraphs and /api/v1/statistics."""
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 
 from app.auth.deps import CurrentUser, Writer
 from app.db import SessionDep
-from app.fields import KEY_PATTERN, IdPath, Text
+from app.errors import ERROR_RESPONSES
+from app.fields import KEY_PATTERN, IdPath, IsoDate, Text
 from app.library import service as library_service
 from app.library.schemas import (
     ParagraphIn,
@@ -20,7 +20,7 @@ from app.library.schemas import (
     ValueIn,
 )
 
-router = APIRouter(prefix="/api/v1", tags=["library"])
+router = APIRouter(prefix="/api/v1", tags=["library"], responses=ERROR_RESPONSES)
 StatKey = Annotated[str, Path(max_length=100, pattern=KEY_PATTERN)]
 SearchText = Annotated[Text(200) | None, Query(description="words in key, title or text")]
 Limit = Annotated[int, Query(ge=1, le=200)]
@@ -46,7 +46,7 @@ def get_paragraph(
     session: SessionDep,
     _user: CurrentUser,
     version: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
-    as_of: Annotated[date | None, Query(description="fill statistics as of this date; default today")] = None,
+    as_of: Annotated[IsoDate | None, Query(description="fill statistics as of this date; default today")] = None,
 ):
     """One paragraph, its text with the figures filled in, and its versions."""
     return library_service.get_paragraph(session, paragraph_id=paragraph_id, version=version, as_of=as_of)

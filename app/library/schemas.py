@@ -5,7 +5,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.fields import DbId, Key, Line, LongText, Text
+from app.fields import DbId, IsoDate, Key, Line, LongText, Text
 from app.models import PeriodKind
 
 Topic = Text(100, min_length=1)
@@ -21,7 +21,7 @@ class ParagraphContent(Strict):
     text: LongText
     topics: list[Topic] = Field(default_factory=list, max_length=30)
     legal_refs: list[Text(300, min_length=1)] = Field(default_factory=list, max_length=30)
-    review_by: date | None = None
+    review_by: IsoDate | None = None
 
 
 class ParagraphIn(ParagraphContent):

@@ -5,9 +5,10 @@ from pydantic import BaseModel
 
 from app.auth.deps import CurrentUser
 from app.db import SessionDep
+from app.errors import ERROR_RESPONSES
 from app.organisations import service as organisation_service
 
-router = APIRouter(prefix="/api/v1/organisations", tags=["organisations"])
+router = APIRouter(prefix="/api/v1/organisations", tags=["organisations"], responses=ERROR_RESPONSES)
 
 
 class OrganisationOut(BaseModel):
