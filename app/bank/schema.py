@@ -1,19 +1,16 @@
 """The shape of question bank files, validated before anything is written."""
 
-from datetime import date
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.fields import Key, Line, LongText, OptionalLine, Text
+from app.fields import Key, Line, OptionalLine, Text
 from app.inquiries.schemas import CaseRefIn, PlausibleDate, QuestionText
 from app.library.schemas import FigureValue, ParagraphContent
 from app.models import Channel, InquiryStatus, PeriodKind, Role
 
-
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
 
 class OrganisationDoc(Strict):
     key: Key
@@ -30,7 +27,6 @@ class OrganisationDoc(Strict):
     esdh_systems: list[Text(50, min_length=1)] = Field(default_factory=list, max_length=20)
     letterhead: dict = Field(default_factory=dict)
 
-
 class PersonDoc(Strict):
     key: Key
     organisation: Key
@@ -41,7 +37,6 @@ class PersonDoc(Strict):
     email: OptionalLine | None = None
     role: Role | None = None
 
-
 class AskerDoc(Strict):
     key: Key
     name: Line
@@ -49,13 +44,11 @@ class AskerDoc(Strict):
     email: OptionalLine | None = None
     kind: Annotated[str, Field(pattern=r"^(member|committee|group|citizen|other)$")] = "member"
 
-
 class ValueDoc(Strict):
     period: Annotated[str | int, Field(description="YYYY, YYYY-MM or YYYY-MM-DD")]
     value: FigureValue
     source: OptionalLine | None = None
     note: Text(500) | None = None
-
 
 class StatisticDoc(Strict):
     key: Key
@@ -67,18 +60,15 @@ class StatisticDoc(Strict):
     description: Text(5_000) | None = None
     values: list[ValueDoc] = Field(default_factory=list, max_length=10_000)
 
-
 class ParagraphDoc(ParagraphContent):
     key: Key
     organisation: Key | None = None
-
 
 class QuestionDoc(Strict):
     number: Annotated[int, Field(ge=1, le=999)]
     text: QuestionText
     remark: Text(2_000) | None = None
     answered_by: list[Key] = Field(default_factory=list, max_length=50)
-
 
 class InquiryDoc(Strict):
     key: Key
@@ -94,7 +84,6 @@ class InquiryDoc(Strict):
     case_refs: list[CaseRefIn] = Field(default_factory=list, max_length=20)
     questions: list[QuestionDoc] = Field(min_length=1, max_length=200)
 
-
 class BankFile(Strict):
     """One file: any of the sections, imported in this order."""
 
@@ -104,6 +93,5 @@ class BankFile(Strict):
     statistics: list[StatisticDoc] = Field(default_factory=list)
     paragraphs: list[ParagraphDoc] = Field(default_factory=list)
     inquiries: list[InquiryDoc] = Field(default_factory=list)
-
 
 SECTIONS = list(BankFile.model_fields)

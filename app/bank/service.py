@@ -101,8 +101,7 @@ def _statistic(session: Session, i: int, doc: StatisticDoc, tally: Counter) -> N
 
 def _paragraph(session: Session, i: int, doc: ParagraphDoc, tally: Counter) -> None:
     org_id = _ref(session, Organisation, doc.organisation, ("paragraphs", i, "organisation"))
-    unknown = sorted(k for k in statfill.keys_in(doc.text) if not session.exec(select(Statistic.id).where(Statistic.key == k)).first())
-    if unknown:
+    if unknown := library_service.unknown_statistics(session, doc.text):
         raise UnknownReference(("paragraphs", i, "text"), f"paragraphs.{i}.text: no statistic with key {', '.join(unknown)}")
     paragraph = session.exec(select(Paragraph).where(Paragraph.key == doc.key)).first()
     if paragraph is None:
@@ -176,10 +175,10 @@ def _links(session: Session, question: Question, keys: list[str], loc: tuple) ->
     return True
 
 
-def _simple(model: type[SQLModel], refs: dict[str, type[SQLModel]]) -> Callable:
+def _simple(section: str, model: type[SQLModel], refs: dict[str, type[SQLModel]]) -> Callable:
     """An importer for a flat section whose `refs` fields name other rows by key."""
 
-    def run(session: Session, section: str, i: int, doc, tally: Counter) -> None:
+    def run(session: Session, i: int, doc, tally: Counter) -> None:
         values = doc.model_dump(exclude={"key", *refs})
         for name, target in refs.items():
             values[f"{name}_id"] = _ref(session, target, getattr(doc, name), (section, i, name))
@@ -188,13 +187,14 @@ def _simple(model: type[SQLModel], refs: dict[str, type[SQLModel]]) -> Callable:
     return run
 
 
+# One importer per section, each called as importer(session, index, entry, tally).
 _IMPORTERS: dict[str, Callable] = {
-    "organisations": _simple(Organisation, {}),
-    "people": _simple(Person, {"organisation": Organisation}),
-    "askers": _simple(Asker, {}),
-    "statistics": lambda s, _sec, i, doc, t: _statistic(s, i, doc, t),
-    "paragraphs": lambda s, _sec, i, doc, t: _paragraph(s, i, doc, t),
-    "inquiries": lambda s, _sec, i, doc, t: _inquiry(s, i, doc, t),
+    "organisations": _simple("organisations", Organisation, {}),
+    "people": _simple("people", Person, {"organisation": Organisation}),
+    "askers": _simple("askers", Asker, {}),
+    "statistics": _statistic,
+    "paragraphs": _paragraph,
+    "inquiries": _inquiry,
 }
 
 
@@ -205,7 +205,7 @@ def _apply(engine: Engine, path: Path, bank: BankFile, locator: Locator) -> Coun
         try:
             for section in SECTIONS:
                 for i, doc in enumerate(getattr(bank, section)):
-                    _IMPORTERS[section](session, section, i, doc, tally)
+                    _IMPORTERS[section](session, i, doc, tally)
             session.commit()
         except (UnknownReference, DataError):
             session.rollback()

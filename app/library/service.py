@@ -56,13 +56,17 @@ def load_series(session: Session, keys: Iterable[str]) -> dict[str, statfill.Ser
     }
 
 
-def check_placeholders(session: Session, text: str, *, field: str = "text") -> None:
-    """Refuse text that refers to statistics the library does not have."""
+def unknown_statistics(session: Session, text: str) -> list[str]:
+    """The statistic keys `text` refers to that the library does not have."""
     keys = statfill.keys_in(text)
     if not keys:
-        return
-    known = set(session.exec(select(Statistic.key).where(Statistic.key.in_(keys))))
-    if unknown := sorted(keys - known):
+        return []
+    return sorted(keys - set(session.exec(select(Statistic.key).where(Statistic.key.in_(keys)))))
+
+
+def check_placeholders(session: Session, text: str, *, field: str = "text") -> None:
+    """Refuse text that refers to statistics the library does not have."""
+    if unknown := unknown_statistics(session, text):
         raise Invalid(f"unknown statistic {', '.join(unknown)} in [[...]]", field=field)
 
 
