@@ -10,7 +10,10 @@ import typer
 
 from app.config import get_settings
 
-cli = typer.Typer(help="Besvar: svar på spørgsmål fra politikere.", no_args_is_help=True, add_completion=False)
+cli = typer.Typer(
+    help="Besvar: svar på spørgsmål fra politikere.", no_args_is_help=True, add_completion=False,
+    pretty_exceptions_enable=False,
+)
 db_cli = typer.Typer(help="The database.", no_args_is_help=True)
 bank_cli = typer.Typer(help="The question bank.", no_args_is_help=True)
 user_cli = typer.Typer(help="Users.", no_args_is_help=True)

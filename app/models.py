@@ -260,3 +260,51 @@ class QuestionParagraph(SQLModel, table=True):
     paragraph_id: int = Field(foreign_key="paragraph.id", sa_type=IdType, index=True)
     paragraph_version: int
     position: int
+
+
+class LetterKind(StrEnum):
+    brev = "brev"
+    notat = "notat"
+
+
+class LetterStatus(StrEnum):
+    draft = "draft"
+    submitted = "submitted"
+    approved = "approved"
+
+
+class Letter(SQLModel, table=True):
+    """The answer to an inquiry as a brev or notat; `version` counts saves, for optimistic locking."""
+
+    id: int | None = Field(default=None, primary_key=True, sa_type=IdType)
+    key: str | None = Field(default=None, max_length=100, unique=True)
+    inquiry_id: int = Field(foreign_key="inquiry.id", sa_type=IdType, index=True)
+    kind: str = Field(max_length=10)
+    version: int = Field(default=1)
+    status: str = Field(default=LetterStatus.draft, max_length=20, index=True)
+    letter_date: date | None = None
+    title: str = Field(max_length=500)
+    recipient_name: str | None = Field(default=None, max_length=300)
+    recipient_title: str | None = Field(default=None, max_length=300)
+    recipient_email: str | None = Field(default=None, max_length=300)
+    copy_to: str | None = Field(default=None, max_length=300)
+    salutation: str | None = Field(default=None, max_length=300)
+    intro: str | None = None
+    signatory_id: int | None = Field(default=None, foreign_key="person.id", sa_type=IdType)
+    initials: str | None = Field(default=None, max_length=20)
+    created_at: datetime = _created()
+
+
+class LetterBlock(SQLModel, table=True):
+    """One block of an answer: a library paragraph (at a version) or free text."""
+
+    __tablename__ = "letter_block"
+    __table_args__ = (UniqueConstraint("letter_id", "question_id", "position"),)
+
+    id: int | None = Field(default=None, primary_key=True, sa_type=IdType)
+    letter_id: int = Field(foreign_key="letter.id", sa_type=IdType, index=True, ondelete="CASCADE")
+    question_id: int = Field(foreign_key="question.id", sa_type=IdType, index=True)
+    position: int
+    paragraph_id: int | None = Field(default=None, foreign_key="paragraph.id", sa_type=IdType)
+    paragraph_version: int | None = None
+    text: str | None = None

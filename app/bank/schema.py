@@ -7,7 +7,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.fields import Key, Line, OptionalLine, Text
 from app.inquiries.schemas import CaseRefIn, PlausibleDate, QuestionText
 from app.library.schemas import FigureValue, ParagraphContent
-from app.models import Channel, InquiryStatus, PeriodKind, Role
+from app.fields import IsoDate
+from app.models import Channel, InquiryStatus, LetterKind, PeriodKind, Role
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -84,6 +85,35 @@ class InquiryDoc(Strict):
     case_refs: list[CaseRefIn] = Field(default_factory=list, max_length=20)
     questions: list[QuestionDoc] = Field(min_length=1, max_length=200)
 
+class BlockDoc(Strict):
+    paragraph: Key | None = None
+    text: Text(50_000, min_length=1) | None = None
+
+
+class AnswerDoc(Strict):
+    question: Annotated[int, Field(ge=1, le=999)]
+    blocks: list[BlockDoc] = Field(max_length=100)
+
+
+class LetterDoc(Strict):
+    """The document that answered an inquiry; answers default to the questions' answered_by."""
+
+    key: Key
+    inquiry: Key
+    kind: LetterKind
+    date: IsoDate
+    title: Text(500, min_length=1)
+    signatory: Key | None = None
+    recipient_name: OptionalLine | None = None
+    recipient_title: OptionalLine | None = None
+    recipient_email: OptionalLine | None = None
+    copy_to: OptionalLine | None = None
+    salutation: OptionalLine | None = None
+    intro: Text(5_000) | None = None
+    initials: Text(20) | None = None
+    answers: list[AnswerDoc] | None = None
+
+
 class BankFile(Strict):
     """One file: any of the sections, imported in this order."""
 
@@ -93,5 +123,6 @@ class BankFile(Strict):
     statistics: list[StatisticDoc] = Field(default_factory=list)
     paragraphs: list[ParagraphDoc] = Field(default_factory=list)
     inquiries: list[InquiryDoc] = Field(default_factory=list)
+    letters: list[LetterDoc] = Field(default_factory=list)
 
 SECTIONS = list(BankFile.model_fields)

@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, select
 
 from app.bank.loader import BankFileError, Locator, load
-from app.bank.schema import SECTIONS, BankFile, InquiryDoc, ParagraphDoc, StatisticDoc
+from app.bank.schema import SECTIONS, BankFile, InquiryDoc, LetterDoc, ParagraphDoc, StatisticDoc
 from app.errors import BesvarError
 from app.inquiries import deadlines
 from app.library import service as library_service
@@ -18,6 +18,8 @@ from app.models import (
     Asker,
     CaseRef,
     Inquiry,
+    Letter,
+    LetterBlock,
     Organisation,
     Paragraph,
     Person,
@@ -175,6 +177,51 @@ def _links(session: Session, question: Question, keys: list[str], loc: tuple) ->
     return True
 
 
+def _letter(session: Session, i: int, doc: LetterDoc, tally: Counter) -> None:
+    loc = ("letters", i)
+    inquiry_id = _ref(session, Inquiry, doc.inquiry, (*loc, "inquiry"))
+    values = doc.model_dump(exclude={"key", "inquiry", "signatory", "date", "answers"})
+    values |= {
+        "inquiry_id": inquiry_id,
+        "letter_date": doc.date,
+        "signatory_id": _ref(session, Person, doc.signatory, (*loc, "signatory")),
+    }
+    letter, state = _upsert(session, Letter, doc.key, values)
+    questions = {q.number: q for q in session.exec(select(Question).where(Question.inquiry_id == inquiry_id))}
+    wanted: list[tuple[int, int | None, int | None, str | None]] = []
+    if doc.answers is None:
+        links = session.exec(
+            select(QuestionParagraph).where(QuestionParagraph.question_id.in_([q.id for q in questions.values()]))
+            .order_by(QuestionParagraph.question_id, QuestionParagraph.position)
+        )
+        wanted = [(link.question_id, link.paragraph_id, link.paragraph_version, None) for link in links]
+    else:
+        for j, answer in enumerate(doc.answers):
+            question = questions.get(answer.question)
+            if question is None:
+                raise DataError((*loc, "answers", j, "question"), f"letters.{i}.answers.{j}.question: no question {answer.question}")
+            for n, block in enumerate(answer.blocks):
+                if (block.paragraph is None) == (block.text is None):
+                    raise DataError((*loc, "answers", j, "blocks", n), f"letters.{i}.answers.{j}.blocks.{n}: give paragraph or text")
+                if block.paragraph:
+                    pid = _ref(session, Paragraph, block.paragraph, (*loc, "answers", j, "blocks", n, "paragraph"))
+                    wanted.append((question.id, pid, session.get(Paragraph, pid).current_version, None))
+                else:
+                    wanted.append((question.id, None, None, block.text))
+    stored = session.exec(select(LetterBlock).where(LetterBlock.letter_id == letter.id).order_by(LetterBlock.id)).all()
+    if [(b.question_id, b.paragraph_id, b.text) for b in stored] != [(q, p, t) for q, p, _v, t in wanted]:
+        for block in stored:
+            session.delete(block)
+        session.flush()
+        positions: Counter = Counter()
+        for question_id, pid, version, text in wanted:
+            positions[question_id] += 1
+            session.add(LetterBlock(letter_id=letter.id, question_id=question_id, position=positions[question_id],
+                                    paragraph_id=pid, paragraph_version=version, text=text))
+        state = "updated" if state == "unchanged" else state
+    tally[state] += 1
+
+
 def _simple(section: str, model: type[SQLModel], refs: dict[str, type[SQLModel]]) -> Callable:
     """An importer for a flat section whose `refs` fields name other rows by key."""
 
@@ -195,6 +242,7 @@ _IMPORTERS: dict[str, Callable] = {
     "statistics": _statistic,
     "paragraphs": _paragraph,
     "inquiries": _inquiry,
+    "letters": _letter,
 }
 
 

@@ -4,11 +4,19 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import app.models  # noqa: F401 - registers every table on SQLModel.metadata
+from app.models import UTCDateTime
 from app.config import get_settings
 from app.db import make_engine
 
 config = context.config
 url = config.attributes.get("url") or get_settings().database_url
+
+
+def render_item(type_: str, obj, autogen_context):
+    """Write our column types as plain SQLAlchemy types, so migrations never import app code."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
 
 
 def run() -> None:
@@ -20,6 +28,7 @@ def run() -> None:
             target_metadata=SQLModel.metadata,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            render_item=render_item,
         )
         with context.begin_transaction():
             context.run_migrations()
