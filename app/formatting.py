@@ -34,3 +34,8 @@ def period_label(value: date, kind: str) -> str:
     if kind == "month":
         return format_date(value, "MMMM y", locale=LOCALE)
     return long_date(value)
+
+
+def genitive(name: str) -> str:
+    """Danish genitive: 'Forvaltningen' → 'Forvaltningens', 'Aarhus' → 'Aarhus''."""
+    return name + ("'" if name[-1:].lower() in "sxz" else "s")

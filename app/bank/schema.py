@@ -13,6 +13,15 @@ from app.models import Channel, InquiryStatus, LetterKind, PeriodKind, Role
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+class LetterheadDoc(Strict):
+    """Letterhead look; validated strictly because it reaches CSS and file paths."""
+
+    logo: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*\.(svg|png)$", max_length=200)] | None = None
+    colour: Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")] = "#1a1a1a"
+    font: Annotated[str, Field(pattern=r"^[A-Za-z0-9 -]{1,60}$")] = "Liberation Sans"
+    docx_font: Annotated[str, Field(pattern=r"^[A-Za-z0-9 -]{1,60}$")] = "Arial"
+
+
 class OrganisationDoc(Strict):
     key: Key
     municipality: Line
@@ -26,7 +35,7 @@ class OrganisationDoc(Strict):
     email: OptionalLine | None = None
     deadline_days: Annotated[int, Field(ge=1, le=250)] = 10
     esdh_systems: list[Text(50, min_length=1)] = Field(default_factory=list, max_length=20)
-    letterhead: dict = Field(default_factory=dict)
+    letterhead: LetterheadDoc = Field(default_factory=LetterheadDoc)
 
 class PersonDoc(Strict):
     key: Key

@@ -1,0 +1,1 @@
+"""Rendering: LetterContext in, DOCX and PDF bytes out."""

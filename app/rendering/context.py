@@ -1,0 +1,160 @@
+"""LetterContext: everything a document shows, as plain data built once from the database."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlmodel import Session, select
+
+from app import formatting
+from app.errors import Invalid, NotFound
+from app.inquiries.deadlines import today as danish_today
+from app.library import service as library_service
+from app.library import statfill
+from app.models import Asker, CaseRef, Inquiry, Letter, LetterBlock, Organisation, ParagraphVersion, Person, Question
+
+
+@dataclass(frozen=True)
+class Letterhead:
+    municipality: str
+    name: str
+    unit: str | None
+    street: str | None
+    postcode: str | None
+    city: str | None
+    phone: str | None
+    web: str | None
+    email: str | None
+    logo: str | None = None  # a file under letter_templates/
+    colour: str = "#1a1a1a"
+    font: str = "Liberation Sans"
+    docx_font: str = "Arial"
+
+
+@dataclass(frozen=True)
+class CaseNumber:
+    system: str
+    kind: str
+    number: str
+
+    @property
+    def label(self) -> str:
+        """'Sagsnummer i F2', 'Dokumentnummer i eDoc'."""
+        return f"{self.kind.capitalize()} i {self.system}"
+
+
+@dataclass(frozen=True)
+class Answer:
+    number: int
+    question: str
+    paragraphs: tuple[str, ...]  # answer text, one entry per paragraph, statistics filled in
+
+
+@dataclass(frozen=True)
+class LetterContext:
+    kind: str  # "brev" or "notat"
+    letterhead: Letterhead
+    title: str
+    date: date
+    recipient_name: str | None
+    recipient_title: str | None
+    recipient_email: str | None
+    copy_to: str | None
+    case_numbers: tuple[CaseNumber, ...]
+    salutation: str | None
+    intro: str | None
+    answers: tuple[Answer, ...]
+    signatory_name: str | None
+    signatory_title: str | None
+    initials: str | None
+    approval: str | None = None  # "Godkendt af NAME, TITLE, DATE" once approved
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def long_date(self) -> str:
+        return formatting.long_date(self.date)
+
+    @property
+    def short_date(self) -> str:
+        return formatting.short_date(self.date)
+
+    @property
+    def case_line(self) -> str:
+        """The header line: the case numbers, as short as they stay clear."""
+        numbers = [c for c in self.case_numbers if c.kind.lower().startswith("sag")] or list(self.case_numbers)
+        return " · ".join(f"{c.system} {c.number}" if len(numbers) > 1 else c.number for c in numbers)
+
+    @property
+    def sender(self) -> str:
+        """The unit and department the document comes from."""
+        lh = self.letterhead
+        return " ".join(part for part in (lh.unit, lh.name) if part)
+
+
+def _paragraphs(text: str) -> tuple[str, ...]:
+    return tuple(p.strip() for p in text.split("\n\n") if p.strip())
+
+
+def build(session: Session, *, letter_id: int) -> LetterContext:
+    """The context of one letter; its statistics filled in as of the letter's date."""
+    letter = session.get(Letter, letter_id)
+    if letter is None:
+        raise NotFound(f"no letter with id {letter_id}")
+    inquiry = session.get(Inquiry, letter.inquiry_id)
+    org = session.get(Organisation, inquiry.organisation_id)
+    asker = session.get(Asker, inquiry.asker_id)
+    signatory = session.get(Person, letter.signatory_id) if letter.signatory_id else None
+    questions = list(session.exec(select(Question).where(Question.inquiry_id == inquiry.id).order_by(Question.number)))
+    refs = session.exec(select(CaseRef).where(CaseRef.inquiry_id == inquiry.id).order_by(CaseRef.position))
+    blocks = list(session.exec(select(LetterBlock).where(LetterBlock.letter_id == letter.id).order_by(LetterBlock.position)))
+    versions = {
+        (v.paragraph_id, v.version): v
+        for v in session.exec(
+            select(ParagraphVersion).where(ParagraphVersion.paragraph_id.in_({b.paragraph_id for b in blocks if b.paragraph_id}))
+        )
+    }
+    raw: dict[int, list[str]] = defaultdict(list)
+    for block in blocks:
+        if block.paragraph_id is not None:
+            raw[block.question_id].append(versions[(block.paragraph_id, block.paragraph_version)].text)
+        elif block.text:
+            raw[block.question_id].append(block.text)
+    as_of = letter.letter_date or danish_today()
+    keys = set().union(*(statfill.keys_in(t) for texts in raw.values() for t in texts))
+    series = library_service.load_series(session, keys)
+    answers, warnings = [], []
+    for q in questions:
+        filled = [statfill.fill(t, series, as_of) for t in raw[q.id]]
+        warnings += [w for f in filled for w in f.warnings]
+        warnings += [f"Spørgsmål {q.number}: mangler tal for {m}" for f in filled for m in f.missing]
+        answers.append(Answer(number=q.number, question=q.text, paragraphs=tuple(p for f in filled for p in _paragraphs(f.text))))
+    lh = org.letterhead or {}
+    letterhead = Letterhead(
+        municipality=org.municipality, name=org.name, unit=org.unit, street=org.street, postcode=org.postcode,
+        city=org.city, phone=org.phone, web=org.web, email=org.email,
+        **{k: lh[k] for k in ("logo", "colour", "font", "docx_font") if lh.get(k)},
+    )
+    recipient = letter.recipient_name or asker.name
+    if letter.kind == "brev" and not recipient:
+        raise Invalid("the letter has no recipient", field="recipient_name")
+    return LetterContext(
+        kind=letter.kind,
+        letterhead=letterhead,
+        title=letter.title,
+        date=as_of,
+        recipient_name=recipient,
+        recipient_title=letter.recipient_title if letter.recipient_name else asker.role,
+        recipient_email=letter.recipient_email if letter.recipient_name else asker.email,
+        copy_to=letter.copy_to,
+        case_numbers=tuple(CaseNumber(system=r.system, kind=r.kind, number=r.number) for r in refs),
+        salutation=letter.salutation or (f"Kære {recipient}" if letter.kind == "brev" else None),
+        intro=letter.intro or (
+            f"Tak for din henvendelse af {formatting.long_date(inquiry.received_on)} til {org.name}, "
+            "hvor du har stillet følgende spørgsmål:" if letter.kind == "brev" else None
+        ),
+        answers=tuple(answers),
+        signatory_name=signatory.name if signatory else None,
+        signatory_title=signatory.title if signatory else None,
+        initials=letter.initials,
+        warnings=tuple(warnings),
+    )
