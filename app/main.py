@@ -14,8 +14,10 @@ from app.config import Settings, get_settings
 from app.db import make_engine
 from app.errors import install_handlers
 from app.inquiries.routes import router as inquiries_router
+from app.letters.routes import router as letters_router
 from app.library.routes import router as library_router
 from app.organisations.routes import router as organisations_router
+from app.rendering.routes import router as documents_router
 
 
 class BodySizeLimit:
@@ -77,6 +79,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(inquiries_router)
     app.include_router(library_router)
     app.include_router(organisations_router)
+    app.include_router(letters_router)
+    app.include_router(documents_router)
 
     app.mount("/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger")
 

@@ -32,4 +32,4 @@ def render(ctx: LetterContext) -> bytes:
     fonts, css, fetcher = _shared()
     source = html(ctx).replace('<link rel="stylesheet" href="print.css">', "")
     document = HTML(string=source, base_url=f"{TEMPLATES_DIR.as_uri()}/", url_fetcher=fetcher)
-    return document.write_pdf(stylesheets=[css], font_config=fonts, pdf_variant=PDF_VARIANT, lang="da")
+    return document.write_pdf(stylesheets=[css], font_config=fonts, pdf_variant=PDF_VARIANT)

@@ -1,0 +1,1 @@
+"""Drafts: letters answering inquiries, their fields and answer blocks."""

@@ -1,0 +1,24 @@
+"""HTTP API of letters: /api/v1/letters."""
+
+from fastapi import APIRouter
+
+from app.auth.deps import CurrentUser, Writer
+from app.db import SessionDep
+from app.errors import ERROR_RESPONSES
+from app.fields import IdPath
+from app.letters import service as letter_service
+from app.letters.schemas import LetterIn, LetterOut
+
+router = APIRouter(prefix="/api/v1/letters", tags=["letters"], responses=ERROR_RESPONSES)
+
+
+@router.post("", status_code=201, response_model=LetterOut)
+def create_letter(body: LetterIn, session: SessionDep, _user: Writer):
+    """Start a draft brev or notat answering an inquiry."""
+    return letter_service.create(session, data=body)
+
+
+@router.get("/{letter_id}", response_model=LetterOut)
+def get_letter(letter_id: IdPath, session: SessionDep, _user: CurrentUser):
+    """One letter with its fields and answers."""
+    return letter_service.get(session, letter_id=letter_id)

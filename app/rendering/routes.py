@@ -1,0 +1,35 @@
+"""GET /api/v1/letters/{id}/document.pdf and .docx."""
+
+from fastapi import APIRouter, Response
+
+from app.auth.deps import CurrentUser
+from app.db import SessionDep
+from app.errors import ERROR_RESPONSES
+from app.fields import IdPath
+from app.rendering import context, docx, pdf
+
+router = APIRouter(prefix="/api/v1/letters", tags=["documents"], responses=ERROR_RESPONSES)
+
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _filename(ctx: context.LetterContext, ext: str) -> str:
+    return f"{ctx.kind}-{ctx.date.isoformat()}.{ext}"
+
+
+@router.get("/{letter_id}/document.pdf", response_class=Response, responses={200: {"content": {"application/pdf": {}}}})
+def document_pdf(letter_id: IdPath, session: SessionDep, _user: CurrentUser) -> Response:
+    """The letter as PDF/A (tagged)."""
+    ctx = context.build(session, letter_id=letter_id)
+    session.close()  # render outside any database transaction
+    return Response(pdf.render(ctx), media_type="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{_filename(ctx, "pdf")}"'})
+
+
+@router.get("/{letter_id}/document.docx", response_class=Response, responses={200: {"content": {DOCX_TYPE: {}}}})
+def document_docx(letter_id: IdPath, session: SessionDep, _user: CurrentUser) -> Response:
+    """The letter as DOCX for further editing in Word."""
+    ctx = context.build(session, letter_id=letter_id)
+    session.close()
+    return Response(docx.render(ctx), media_type=DOCX_TYPE,
+                    headers={"Content-Disposition": f'attachment; filename="{_filename(ctx, "docx")}"'})

@@ -1,0 +1,146 @@
+"""Both seed documents rendered from the question bank: PDF/A structure, text in order, DOCX in LibreOffice."""
+
+import subprocess
+from pathlib import Path
+
+import pikepdf
+import pytest
+from docx import Document
+from sqlmodel import Session, select
+
+from app.bank.service import import_path
+from app.db import make_engine
+from app.migrate import upgrade
+from app.models import Letter
+from app.rendering import context, docx, pdf
+from tests.conftest import BANK, SEEDS
+from tests.documents import docx_to_pdf, need, pdftotext, squash
+
+SEED_FILES = {"brev": "kk-beskaeftigelse-me-cfs-svar-2023.txt", "notat": "aalborg-notat-syg-i-aalborg-2014.txt"}
+CASE_NUMBER = {"brev": "2023 - 8126", "notat": "2014-13931"}
+
+
+@pytest.fixture(scope="module")
+def seeds(tmp_path_factory) -> dict[str, dict]:
+    """Each seed letter's context, its PDF and DOCX on disk, and LibreOffice's PDF of the DOCX."""
+    tmp = tmp_path_factory.mktemp("seeds")
+    url = f"sqlite:///{tmp / 'bank.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    assert all(r.error is None for r in import_path(engine, BANK))
+    out = {}
+    with Session(engine) as session:
+        for letter in session.exec(select(Letter)):
+            ctx = context.build(session, letter_id=letter.id)
+            pdf_path, docx_path = tmp / f"{letter.kind}.pdf", tmp / f"{letter.kind}.docx"
+            pdf_path.write_bytes(pdf.render(ctx))
+            docx_path.write_bytes(docx.render(ctx))
+            out[letter.kind] = {"ctx": ctx, "pdf": pdf_path, "docx": docx_path}
+    engine.dispose()
+    return out
+
+
+@pytest.fixture(scope="module")
+def converted(seeds, tmp_path_factory) -> dict[str, Path]:
+    outdir = tmp_path_factory.mktemp("lo")
+    kinds = sorted(seeds)
+    pdfs = docx_to_pdf([seeds[k]["docx"] for k in kinds], outdir)
+    return dict(zip(kinds, pdfs))
+
+
+def _seed_anchors(kind: str) -> list[str]:
+    """Slices of every body paragraph of the original document, in its order."""
+    text = (SEEDS / SEED_FILES[kind]).read_text(encoding="utf-8")
+    paragraphs = [squash(p) for p in text.split("\n\n")]
+    return [p[10:60] for p in paragraphs if len(p) >= 70]
+
+
+def _assert_in_order(anchors: list[str], text: str) -> None:
+    flat, pos = squash(text), 0
+    for anchor in anchors:
+        found = flat.find(anchor, pos)
+        assert found >= 0, f"missing or out of order: {anchor!r}"
+        pos = found + len(anchor)
+
+
+@pytest.mark.parametrize("kind", ["brev", "notat"])
+def test_pdf_text_matches_the_seed_in_order(seeds, kind):
+    _assert_in_order(_seed_anchors(kind), pdftotext(seeds[kind]["pdf"]))
+
+
+@pytest.mark.parametrize("kind", ["brev", "notat"])
+def test_docx_opened_by_libreoffice_matches_the_seed_in_order(seeds, converted, kind):
+    text = pdftotext(converted[kind])
+    _assert_in_order(_seed_anchors(kind), text)
+    pages = [p for p in text.split("\f") if p.strip()]
+    assert len(pages) >= 2
+    # Word fields: LibreOffice counted the pages itself.
+    for n, page in enumerate(pages, start=1):
+        assert f"Side {n} af {len(pages)}" in page
+        assert CASE_NUMBER[kind] in page
+
+
+@pytest.mark.parametrize("kind", ["brev", "notat"])
+def test_every_pdf_page_has_case_number_title_and_page_count(seeds, kind):
+    pages = [p for p in pdftotext(seeds[kind]["pdf"]).split("\f") if p.strip()]
+    assert len(pages) >= 2
+    for n, page in enumerate(pages, start=1):
+        assert CASE_NUMBER[kind] in page and f"Side {n} af {len(pages)}" in page
+        assert squash(seeds[kind]["ctx"].title)[:30] in squash(page)
+
+
+def test_danish_formats_in_the_documents(seeds):
+    brev, notat = pdftotext(seeds["brev"]["pdf"]), pdftotext(seeds["notat"]["pdf"])
+    assert "12-05-2023" in brev and "Sagsnummer i F2" in brev and "Dokumentnummer i F2" in brev and "Sagsnummer i eDoc" in brev
+    assert "Ad 1:" in brev and "Ad 3:" in brev and "Med venlig hilsen" in brev and "Administrerende direktør" in brev
+    assert "Beskæftigelses- og Integrationsforvaltningens svar" in brev
+    assert "24. marts 2014" in notat
+    for figure in ("5.555", "1.540", "4.579", "3.339", "2.494", "februar 2014", "december 2009"):
+        assert figure in notat
+
+
+@pytest.mark.parametrize("kind", ["brev", "notat"])
+def test_pdf_is_tagged_pdfa_with_language_metadata_and_embedded_fonts(seeds, kind):
+    ctx = seeds[kind]["ctx"]
+    with pikepdf.open(seeds[kind]["pdf"]) as doc:
+        assert not doc.is_encrypted
+        assert str(doc.Root.Lang) == "da"
+        assert "/StructTreeRoot" in doc.Root and doc.Root.MarkInfo.Marked
+        assert str(doc.docinfo["/Title"]) == ctx.title
+        assert str(doc.docinfo["/Author"]) == ctx.signatory_name
+        assert "Kommune" in str(doc.docinfo["/Subject"])
+        meta = doc.open_metadata()
+        assert meta["pdfaid:part"] == "3" and meta["pdfaid:conformance"] == "A"
+        fonts = 0
+        for page in doc.pages:
+            for _name, font in page.Resources.get("/Font", {}).items():
+                descendants = font.get("/DescendantFonts")
+                descriptor = (descendants[0] if descendants else font).FontDescriptor
+                assert any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")), font.BaseFont
+                fonts += 1
+        assert fonts > 0
+
+
+@pytest.mark.parametrize("kind", ["brev", "notat"])
+def test_qpdf_finds_no_errors(seeds, kind):
+    exe = need("qpdf", "qpdf")
+    result = subprocess.run([exe, "--check", str(seeds[kind]["pdf"])], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("kind", ["brev", "notat"])
+def test_docx_uses_styles_lists_and_page_fields(seeds, kind):
+    doc = Document(seeds[kind]["docx"])
+    header_xml = doc.sections[0].header._element.xml
+    assert "PAGE" in header_xml and "NUMPAGES" in header_xml and CASE_NUMBER[kind] in header_xml
+    styles = [p.style.name for p in doc.paragraphs]
+    if kind == "brev":
+        assert styles.count("List Number") == 3 and "Heading 2" in styles
+    else:
+        assert styles.count("Besvar Spørgsmål") == 11 and "Besvar Svar" in styles and "Title" in styles
+    # No direct formatting soup: runs carry at most a character style (and bold only in the header).
+    body = doc.element.body.xml
+    for tag in ("<w:sz ", "<w:color ", "<w:rFonts ", "<w:i/>"):
+        assert tag not in body, tag
+    assert doc.core_properties.title == seeds[kind]["ctx"].title
+    assert doc.tables, "page 1's column is a table"
