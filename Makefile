@@ -29,8 +29,9 @@ run: sysdeps $(BIN)/.installed
 test: sysdeps $(BIN)/.installed
 	$(BIN)/python -m pytest
 
-bench: $(BIN)/.installed
+bench: sysdeps $(BIN)/.installed
 	$(BIN)/python bench/bank_import.py
+	$(BIN)/python bench/render.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
