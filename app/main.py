@@ -1,5 +1,8 @@
 """create_app(): routers, error handlers, the request size limit."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 import swagger_ui_bundle
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -17,6 +20,7 @@ from app.inquiries.routes import router as inquiries_router
 from app.letters.routes import router as letters_router
 from app.library.routes import router as library_router
 from app.organisations.routes import router as organisations_router
+from app.rendering import pdf
 from app.rendering.routes import router as documents_router
 
 
@@ -63,10 +67,18 @@ def _replay(messages: list[Message], then: Receive | None = None) -> Receive:
     return receive
 
 
+@asynccontextmanager
+async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    """Warm the renderer before the first request, so no user waits for font loading."""
+    pdf.warm_up()
+    yield
+
+
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
     """The Besvar web service."""
     settings = settings or get_settings()
     app = FastAPI(
+        lifespan=lifespan,
         title="Besvar",
         version=__version__,
         description="Svar på spørgsmål fra politikere: henvendelser, svarbibliotek, breve og notater.",

@@ -2,6 +2,7 @@
 
 import io
 from datetime import datetime, timezone
+from functools import lru_cache
 
 from docx import Document
 from docx.enum.style import WD_STYLE_TYPE
@@ -15,6 +16,20 @@ from app import formatting
 from app.rendering.context import LetterContext
 
 TEXT_WIDTH = Mm(163)  # A4 less 25 mm left and 22 mm right margin
+
+
+class _Writer:
+    """Adds paragraphs by style id: python-docx's lookup by name scans every style each time."""
+
+    def __init__(self, doc):
+        self.doc = doc
+        self.ids = {style.name: style.style_id for style in doc.styles}
+
+    def para(self, text: str = "", style: str | None = None, container=None):
+        p = (container or self.doc).add_paragraph(text)
+        if style:
+            p._p.style = self.ids[style]
+        return p
 
 
 def _field(paragraph, instruction: str, placeholder: str) -> None:
@@ -44,18 +59,18 @@ def _set_language(style, lang: str = "da-DK") -> None:
     el.set(qn("w:val"), lang)
 
 
-def _styles(doc, ctx: LetterContext) -> None:
+def _styles(doc, font: str, colour_hex: str) -> None:
     """Named styles carry all formatting, so editing in Word keeps the look."""
-    colour = RGBColor.from_string(ctx.letterhead.colour.lstrip("#").upper())
+    colour = RGBColor.from_string(colour_hex.lstrip("#").upper())
     normal = doc.styles["Normal"]
-    normal.font.name = ctx.letterhead.docx_font
+    normal.font.name = font
     normal.font.size = Pt(10.5)
     normal.paragraph_format.space_after = Pt(8)
     normal.paragraph_format.line_spacing = 1.15
     _set_language(normal)
     for name, size in (("Title", 18), ("Heading 1", 15), ("Heading 2", 11.5)):
         style = doc.styles[name]
-        style.font.name = ctx.letterhead.docx_font
+        style.font.name = font
         style.font.size = Pt(size)
         style.font.bold = True
         style.font.color.rgb = colour
@@ -75,17 +90,35 @@ def _styles(doc, ctx: LetterContext) -> None:
     answer = doc.styles.add_style("Besvar Svar", WD_STYLE_TYPE.PARAGRAPH)
     answer.base_style = normal
     answer.paragraph_format.left_indent = Mm(6.3)
+    approval = doc.styles.add_style("Besvar Godkendelse", WD_STYLE_TYPE.PARAGRAPH)
+    approval.base_style = small
+    approval.paragraph_format.space_before = Pt(12)
+    closing = doc.styles.add_style("Besvar Hilsen", WD_STYLE_TYPE.PARAGRAPH)
+    closing.base_style = normal
+    closing.paragraph_format.space_before = Pt(18)
     header = doc.styles["Header"]
     header.font.size = Pt(8)
     header.font.color.rgb = RGBColor(0x55, 0x55, 0x55)
 
 
-def _page(doc, ctx: LetterContext) -> None:
+@lru_cache(maxsize=32)
+def _template(font: str, colour_hex: str) -> bytes:
+    """An empty A4 document with the letterhead's styles; built once per letterhead."""
+    doc = Document()
+    _styles(doc, font, colour_hex)
     section = doc.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)
     section.left_margin, section.right_margin = Mm(25), Mm(22)
     section.top_margin, section.bottom_margin = Mm(30), Mm(22)
     section.header_distance = Mm(12)
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+def _header(doc, ctx: LetterContext) -> None:
+    """Case numbers and title, and 'Side X af Y' from fields, on every page."""
+    section = doc.sections[0]
     p = section.header.paragraphs[0]
     p.style = doc.styles["Header"]
     p.paragraph_format.tab_stops.add_tab_stop(TEXT_WIDTH, WD_TAB_ALIGNMENT.RIGHT)
@@ -99,24 +132,24 @@ def _page(doc, ctx: LetterContext) -> None:
     _field(p, "NUMPAGES", "1")
 
 
-def _column(cell, ctx: LetterContext) -> None:
+def _column(w: _Writer, cell, ctx: LetterContext) -> None:
     """Page 1's right-hand column as a table cell, which survives editing."""
     cell.paragraphs[0].text = ctx.short_date
-    cell.paragraphs[0].style = "Besvar Kolonneoverskrift"
+    cell.paragraphs[0]._p.style = w.ids["Besvar Kolonneoverskrift"]
     for c in ctx.case_numbers:
-        cell.add_paragraph(c.label, style="Besvar Kolonneoverskrift")
-        cell.add_paragraph(c.number, style="Besvar Kolonne")
+        w.para(c.label, "Besvar Kolonneoverskrift", cell)
+        w.para(c.number, "Besvar Kolonne", cell)
     lh = ctx.letterhead
     lines = [lh.unit, lh.name, None, lh.street, f"{lh.postcode or ''} {lh.city or ''}".strip(), None]
     if lh.phone:
         lines += ["Telefon", lh.phone, None]
     lines += [lh.email, lh.web]
-    cell.add_paragraph("", style="Besvar Kolonne")
+    w.para("", "Besvar Kolonne", cell)
     for line in lines:
         if line is not None:
-            cell.add_paragraph(line, style="Besvar Kolonneoverskrift" if line in (lh.unit, "Telefon") else "Besvar Kolonne")
+            w.para(line, "Besvar Kolonneoverskrift" if line in (lh.unit, "Telefon") else "Besvar Kolonne", cell)
         else:
-            cell.add_paragraph("", style="Besvar Kolonne")
+            w.para("", "Besvar Kolonne", cell)
 
 
 def _widths(table, widths) -> None:
@@ -127,45 +160,46 @@ def _widths(table, widths) -> None:
             cell.width = width
 
 
-def _brev(doc, ctx: LetterContext) -> None:
+def _brev(w: _Writer, ctx: LetterContext) -> None:
+    doc = w.doc
     table = doc.add_table(rows=1, cols=2)
     table.alignment = WD_TABLE_ALIGNMENT.LEFT
     table.autofit = False
     _widths(table, (Mm(113), Mm(50)))
     left, right = table.rows[0].cells
     left.paragraphs[0].text = "Til"
-    left.paragraphs[0].style = "Besvar Kolonneoverskrift"
+    left.paragraphs[0]._p.style = w.ids["Besvar Kolonneoverskrift"]
     recipient = ctx.recipient_name + (f", {ctx.recipient_title}" if ctx.recipient_title else "")
-    left.add_paragraph(recipient)
+    w.para(recipient, container=left)
     if ctx.recipient_email:
-        left.add_paragraph(f"E-mail: {ctx.recipient_email}")
-    _column(right, ctx)
-    doc.add_paragraph()
+        w.para(f"E-mail: {ctx.recipient_email}", container=left)
+    _column(w, right, ctx)
+    w.para()
     if ctx.salutation:
-        doc.add_paragraph(ctx.salutation)
+        w.para(ctx.salutation)
     if ctx.intro:
-        doc.add_paragraph(ctx.intro)
-    doc.add_paragraph("Spørgsmål", style="Heading 2")
+        w.para(ctx.intro)
+    w.para("Spørgsmål", "Heading 2")
     for a in ctx.answers:
-        doc.add_paragraph(f"“{a.question}”", style="List Number")
-    doc.add_paragraph(f"{formatting.genitive(ctx.letterhead.name)} svar", style="Heading 2")
+        w.para(f"“{a.question}”", "List Number")
+    w.para(f"{formatting.genitive(ctx.letterhead.name)} svar", "Heading 2")
     for a in ctx.answers:
-        paragraphs = a.paragraphs or ("",)
-        for i, text in enumerate(paragraphs):
-            p = doc.add_paragraph()
+        for i, text in enumerate(a.paragraphs or ("",)):
+            p = w.para()
             if i == 0:
-                p.add_run(f"Ad {a.number}:").style = doc.styles["Strong"]
+                p.add_run(f"Ad {a.number}:")._r.style = w.ids["Strong"]
                 p.add_run(" " if text else "")
             p.add_run(text)
-    doc.add_paragraph("Med venlig hilsen").paragraph_format.space_before = Pt(18)
+    w.para("Med venlig hilsen", "Besvar Hilsen")
     if ctx.signatory_name:
-        doc.add_paragraph(ctx.signatory_name).paragraph_format.space_before = Pt(18)
+        w.para(ctx.signatory_name, "Besvar Hilsen")
     if ctx.signatory_title:
-        doc.add_paragraph(ctx.signatory_title)
+        w.para(ctx.signatory_title)
 
 
-def _notat(doc, ctx: LetterContext) -> None:
-    doc.add_paragraph("Notat", style="Title")
+def _notat(w: _Writer, ctx: LetterContext) -> None:
+    doc = w.doc
+    w.para("Notat", "Title")
     lh = ctx.letterhead
     rows = [
         ("Til", ctx.recipient_name or "", lh.unit or ""),
@@ -178,26 +212,26 @@ def _notat(doc, ctx: LetterContext) -> None:
     table.autofit = False
     _widths(table, (Mm(25), Mm(78), Mm(60)))
     for row, values in zip(table.rows, rows):
-        for cell, value in zip(row.cells, values):
+        for n, (cell, value) in enumerate(zip(row.cells, values)):
             cell.paragraphs[0].text = value
-            cell.paragraphs[0].style = "Besvar Kolonneoverskrift" if cell is row.cells[0] else "Besvar Kolonne"
-    doc.add_paragraph()
-    doc.add_paragraph(ctx.long_date)
-    doc.add_paragraph(ctx.title, style="Heading 1")
+            cell.paragraphs[0]._p.style = w.ids["Besvar Kolonneoverskrift" if n == 0 else "Besvar Kolonne"]
+    w.para()
+    w.para(ctx.long_date)
+    w.para(ctx.title, "Heading 1")
     for a in ctx.answers:
-        doc.add_paragraph(a.question, style="Besvar Spørgsmål")
+        w.para(a.question, "Besvar Spørgsmål")
         for text in a.paragraphs:
-            doc.add_paragraph(text, style="Besvar Svar")
+            w.para(text, "Besvar Svar")
 
 
 def render(ctx: LetterContext) -> bytes:
     """The document as DOCX bytes."""
-    doc = Document()
-    _styles(doc, ctx)
-    _page(doc, ctx)
-    (_brev if ctx.kind == "brev" else _notat)(doc, ctx)
+    doc = Document(io.BytesIO(_template(ctx.letterhead.docx_font, ctx.letterhead.colour)))
+    _header(doc, ctx)
+    w = _Writer(doc)
+    (_brev if ctx.kind == "brev" else _notat)(w, ctx)
     if ctx.approval:
-        doc.add_paragraph(ctx.approval, style="Besvar Kolonne").paragraph_format.space_before = Pt(12)
+        w.para(ctx.approval, "Besvar Godkendelse")
     props = doc.core_properties
     props.title = ctx.title
     props.author = ctx.signatory_name or ctx.sender

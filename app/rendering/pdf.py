@@ -1,12 +1,14 @@
 """LetterContext → PDF (tagged PDF/A-3a) through Jinja2 HTML and WeasyPrint."""
 
+import gc
+from datetime import date
 from functools import lru_cache
 
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 
 from app import formatting
-from app.rendering.context import LetterContext
+from app.rendering.context import Answer, Letterhead, LetterContext
 from app.rendering.templates import TEMPLATES_DIR, TemplateFetcher, environment
 
 PDF_VARIANT = "pdf/a-3a"  # archival and tagged (screen readers) at once
@@ -33,3 +35,20 @@ def render(ctx: LetterContext) -> bytes:
     source = html(ctx).replace('<link rel="stylesheet" href="print.css">', "")
     document = HTML(string=source, base_url=f"{TEMPLATES_DIR.as_uri()}/", url_fetcher=fetcher)
     return document.write_pdf(stylesheets=[css], font_config=fonts, pdf_variant=PDF_VARIANT)
+
+
+def warm_up() -> None:
+    """Load fonts and stylesheets once, then keep the long-lived heap out of the garbage collector's scans.
+
+    Without the freeze, every full collection walks all font, CSS and ORM objects and adds
+    about 95 ms to the render it lands in (one in ten renders).
+    """
+    letterhead = Letterhead(municipality="Kommune", name="Forvaltningen", unit=None, street=None, postcode=None,
+                            city=None, phone=None, web=None, email=None)
+    ctx = LetterContext(kind="brev", letterhead=letterhead, title="Opvarmning", date=date(2024, 1, 1),
+                        recipient_name="Modtager", recipient_title=None, recipient_email=None, copy_to=None,
+                        case_numbers=(), salutation=None, intro=None, answers=(Answer(1, "Spørgsmål?", ("Svar.",)),),
+                        signatory_name=None, signatory_title=None, initials=None)
+    render(ctx)
+    gc.collect()
+    gc.freeze()
