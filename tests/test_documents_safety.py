@@ -141,3 +141,20 @@ def test_extreme_docx_opens_in_libreoffice(tmp_path):
         files.append(path)
     for converted in docx_to_pdf(files, tmp_path):
         assert "Side 1 af" in pdftotext(converted)
+
+
+@pytest.mark.parametrize("kind", ["brev", "notat"])
+def test_figures_table_in_both_formats(kind, tmp_path):
+    from app.library.statfill import Table
+
+    t = Table(header=("", "december 2009", "november 2013"), rows=(("Kontanthjælpssager", "4.579", "5.555"),),
+              source="Kilde: jobindsats.dk")
+    ctx = sample_context(kind=kind, answers=(Answer(1, "Hvor mange?", ("Tallene er:", t, "Derfor.")),))
+    path = tmp_path / "t.pdf"
+    path.write_bytes(pdf.render(ctx))
+    text = squash(pdftotext(path))
+    assert squash("Kontanthjælpssager 4.579 5.555") in text and squash("Kilde: jobindsats.dk") in text
+    doc = Document(__import__("io").BytesIO(docx.render(ctx)))
+    figures = doc.tables[-1]
+    assert [c.text for c in figures.rows[1].cells] == ["Kontanthjælpssager", "4.579", "5.555"]
+    assert figures.style.name == "Table Grid"

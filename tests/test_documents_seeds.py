@@ -1,5 +1,6 @@
 """Both seed documents rendered from the question bank: PDF/A structure, text in order, DOCX in LibreOffice."""
 
+import io
 import subprocess
 from pathlib import Path
 
@@ -144,3 +145,55 @@ def test_docx_uses_styles_lists_and_page_fields(seeds, kind):
         assert tag not in body, tag
     assert doc.core_properties.title == seeds[kind]["ctx"].title
     assert doc.tables, "page 1's column is a table"
+
+
+FOURTH = """\
+organisations:
+  - key: odense-bsf
+    municipality: Odense Kommune
+    name: Beskæftigelses- og Socialforvaltningen
+    unit: Borgerservice
+    street: Flakhaven 2
+    postcode: "5000"
+    city: Odense C
+    letterhead: {logo: logos/aalborg.png, colour: "#7a1f2b", font: Liberation Sans, docx_font: Calibri}
+people:
+  - {key: odense-direktoer, organisation: odense-bsf, name: Ditte Direktør, title: Direktør, role: approver}
+askers:
+  - {key: odense-mb, name: Ole Olsen, role: Byrådsmedlem}
+inquiries:
+  - key: odense-1
+    organisation: odense-bsf
+    title: Ventetid i borgerservice
+    asker: odense-mb
+    received_on: 2024-02-01
+    case_refs: [{system: SBSYS, kind: sagsnummer, number: "27.12.00-G01-1-24"}]
+    questions: [{number: 1, text: "Hvor lang er ventetiden?"}]
+letters:
+  - key: odense-1-brev
+    inquiry: odense-1
+    kind: brev
+    date: 2024-02-08
+    title: Svar om ventetid i borgerservice
+    signatory: odense-direktoer
+    answers: [{question: 1, blocks: [{text: "Ventetiden er kort."}]}]
+"""
+
+
+def test_a_fourth_municipality_is_a_yaml_file_and_a_logo(seeded, tmp_path):
+    path = tmp_path / "odense.yaml"
+    path.write_text(FOURTH, encoding="utf-8")
+    assert import_path(seeded, path)[0].error is None
+    with Session(seeded) as session:
+        letter_id = session.exec(select(Letter.id).where(Letter.key == "odense-1-brev")).one()
+        ctx = context.build(session, letter_id=letter_id)
+    assert "#7a1f2b" in pdf.html(ctx)
+    pdf_path = tmp_path / "odense.pdf"
+    pdf_path.write_bytes(pdf.render(ctx))
+    text = pdftotext(pdf_path)
+    assert "Sagsnummer i SBSYS" in text and "Kære Ole Olsen" in text and "Borgerservice" in text
+    with pikepdf.open(pdf_path) as doc:
+        images = list(doc.pages[0].get_images())
+        assert images, "the logo is on page 1"
+    word = Document(io.BytesIO(docx.render(ctx)))
+    assert word.inline_shapes and word.styles["Normal"].font.name == "Calibri"

@@ -34,3 +34,17 @@ def test_template_syntax_is_only_ours():
     text = "{{ 7*7 }} [[S]] [[s.ukendt]] {% if %}"
     assert fill(text, {"s": S}, date(2014, 1, 1)).text == text
     assert keys_in("[[a]] [[b@-1.periode]] [[a.kilde]]") == {"a", "b"}
+
+
+def test_table_of_series():
+    from app.library.statfill import table, table_keys
+
+    other = Series(key="o", label="Over 3 år", unit=None, source="jobindsats.dk", period_kind="month",
+                   points=(Point(date(2009, 12, 1), 819), Point(date(2013, 11, 1), 1540)))
+    assert table_keys("[[tabel: s, o]]") == ["s", "o"] and table_keys("Tekst [[tabel: s]]") is None
+    assert keys_in("Før\n\n[[ tabel : s ,o ]]") == {"s", "o"}
+    t = table(["s", "o", "ukendt"], {"s": S, "o": other}, date(2014, 3, 24))
+    assert t.header == ("", "december 2009", "februar 2012", "november 2013")
+    assert t.rows == (("Sager i alt (sager)", "4.579", "1,5", "5.555"), ("Over 3 år", "819", "–", "1.540"))
+    assert t.source == "Kilde: jobindsats.dk"
+    assert table(["s"], {"s": S}, date(2000, 1, 1)) is None

@@ -17,6 +17,8 @@ class LetterheadDoc(Strict):
     """Letterhead look; validated strictly because it reaches CSS and file paths."""
 
     logo: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*\.(svg|png)$", max_length=200)] | None = None
+    # Word cannot place SVG; the DOCX uses this PNG (or `logo` when that is a PNG).
+    logo_docx: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*\.png$", max_length=200)] | None = None
     colour: Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")] = "#1a1a1a"
     font: Annotated[str, Field(pattern=r"^[A-Za-z0-9 -]{1,60}$")] = "Liberation Sans"
     docx_font: Annotated[str, Field(pattern=r"^[A-Za-z0-9 -]{1,60}$")] = "Arial"

@@ -10,6 +10,9 @@ Placeholders, written by the secretariat in paragraph text:
     [[KEY@første]]         the first value of the series
 
 Attributes combine with selectors: [[KEY@-1.periode]].
+
+A paragraph that is only [[tabel: KEY, KEY2]] becomes a small table: one row per series,
+one column per period (the last four known at the letter's date).
 """
 
 import re
@@ -79,9 +82,47 @@ def parse_period(text: str) -> date:
     return date(int(m[1]), int(m[2] or 1), int(m[3] or 1))
 
 
+TABLE = re.compile(r"^\s*\[\[\s*tabel\s*:\s*(?P<keys>[a-z0-9][a-z0-9_-]*(?:\s*,\s*[a-z0-9][a-z0-9_-]*)*)\s*\]\]\s*$")
+
+
+@dataclass(frozen=True)
+class Table:
+    """Figures as a small table: a header row, then one row per series; `source` names the sources."""
+
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    source: str
+
+
+def table_keys(text: str) -> list[str] | None:
+    """The keys of a [[tabel: ...]] paragraph, or None if the text is not one."""
+    m = TABLE.match(text)
+    return [k.strip() for k in m["keys"].split(",")] if m else None
+
+
 def keys_in(text: str) -> set[str]:
     """The statistic keys a text refers to."""
-    return {m["key"] for m in PLACEHOLDER.finditer(text)}
+    keys = {m["key"] for m in PLACEHOLDER.finditer(text)}
+    for paragraph in text.split("\n\n"):
+        keys.update(table_keys(paragraph) or ())
+    return keys
+
+
+def table(keys: list[str], series: Mapping[str, Series], as_of: date, columns: int = 4) -> Table | None:
+    """The table of `keys` at `as_of`; None when none of them has a figure by then."""
+    known = {k: [p for p in series[k].points if p.period <= as_of] for k in keys if k in series}
+    periods = sorted({p.period for points in known.values() for p in points})[-columns:]
+    if not periods:
+        return None
+    kind = series[next(iter(known))].period_kind
+    header = ("", *(formatting.period_label(p, kind) for p in periods))
+    rows = []
+    for key, points in known.items():
+        by_period = {p.period: p.value for p in points}
+        label = series[key].label + (f" ({series[key].unit})" if series[key].unit else "")
+        rows.append((label, *(formatting.number(by_period[p]) if p in by_period else "–" for p in periods)))
+    sources = dict.fromkeys(series[k].source for k in known)
+    return Table(header=header, rows=tuple(rows), source="Kilde: " + "; ".join(sources))
 
 
 def _select(series: Series, selector: str | None, as_of: date) -> Point | None:

@@ -25,7 +25,8 @@ class Letterhead:
     phone: str | None
     web: str | None
     email: str | None
-    logo: str | None = None  # a file under letter_templates/
+    logo: str | None = None  # a file under letter_templates/, SVG or PNG
+    logo_docx: str | None = None  # a PNG for Word, which cannot place SVG
     colour: str = "#1a1a1a"
     font: str = "Liberation Sans"
     docx_font: str = "Arial"
@@ -43,11 +44,14 @@ class CaseNumber:
         return f"{self.kind.capitalize()} i {self.system}"
 
 
+Table = statfill.Table
+
+
 @dataclass(frozen=True)
 class Answer:
     number: int
     question: str
-    paragraphs: tuple[str, ...]  # answer text, one entry per paragraph, statistics filled in
+    paragraphs: tuple[str | Table, ...]  # one entry per paragraph, statistics filled in
 
 
 @dataclass(frozen=True)
@@ -124,15 +128,24 @@ def build(session: Session, *, letter_id: int) -> LetterContext:
     series = library_service.load_series(session, keys)
     answers, warnings = [], []
     for q in questions:
-        filled = [statfill.fill(t, series, as_of) for t in raw[q.id]]
-        warnings += [w for f in filled for w in f.warnings]
-        warnings += [f"Spørgsmål {q.number}: mangler tal for {m}" for f in filled for m in f.missing]
-        answers.append(Answer(number=q.number, question=q.text, paragraphs=tuple(p for f in filled for p in _paragraphs(f.text))))
+        paragraphs: list[str | Table] = []
+        for text in raw[q.id]:
+            for paragraph in _paragraphs(text):
+                if (keys := statfill.table_keys(paragraph)) is not None:
+                    if (t := statfill.table(keys, series, as_of)) is not None:
+                        paragraphs.append(t)
+                    else:
+                        warnings.append(f"Spørgsmål {q.number}: ingen tal til tabellen {', '.join(keys)}")
+                    continue
+                filled = statfill.fill(paragraph, series, as_of)
+                warnings += filled.warnings + [f"Spørgsmål {q.number}: mangler tal for {m}" for m in filled.missing]
+                paragraphs.append(filled.text)
+        answers.append(Answer(number=q.number, question=q.text, paragraphs=tuple(paragraphs)))
     lh = org.letterhead or {}
     letterhead = Letterhead(
         municipality=org.municipality, name=org.name, unit=org.unit, street=org.street, postcode=org.postcode,
         city=org.city, phone=org.phone, web=org.web, email=org.email,
-        **{k: lh[k] for k in ("logo", "colour", "font", "docx_font") if lh.get(k)},
+        **{k: lh[k] for k in ("logo", "logo_docx", "colour", "font", "docx_font") if lh.get(k)},
     )
     recipient = letter.recipient_name or asker.name
     if letter.kind == "brev" and not recipient:

@@ -13,7 +13,8 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
 from app import formatting
-from app.rendering.context import LetterContext
+from app.rendering.context import LetterContext, Table
+from app.rendering.templates import template_file
 
 TEXT_WIDTH = Mm(163)  # A4 less 25 mm left and 22 mm right margin
 
@@ -24,6 +25,23 @@ class _Writer:
     def __init__(self, doc):
         self.doc = doc
         self.ids = {style.name: style.style_id for style in doc.styles}
+
+    def table(self, t: Table) -> None:
+        """Figures as a Word table in the built-in 'Table Grid' style, and their source."""
+        table = self.doc.add_table(rows=1 + len(t.rows), cols=len(t.header))
+        table.style = self.doc.styles["Table Grid"]
+        for r, values in enumerate((t.header, *t.rows)):
+            for cell, value in zip(table.rows[r].cells, values):
+                cell.paragraphs[0].text = value
+                cell.paragraphs[0]._p.style = self.ids["Besvar Kolonneoverskrift" if r == 0 else "Besvar Kolonne"]
+        self.para(t.source, "Besvar Kolonne")
+
+    def block(self, block: "str | Table", style: str | None = None):
+        """One answer paragraph: text in `style`, or a table."""
+        if isinstance(block, Table):
+            self.table(block)
+            return None
+        return self.para(block, style)
 
     def para(self, text: str = "", style: str | None = None, container=None):
         p = (container or self.doc).add_paragraph(text)
@@ -184,12 +202,16 @@ def _brev(w: _Writer, ctx: LetterContext) -> None:
         w.para(f"“{a.question}”", "List Number")
     w.para(f"{formatting.genitive(ctx.letterhead.name)} svar", "Heading 2")
     for a in ctx.answers:
-        for i, text in enumerate(a.paragraphs or ("",)):
-            p = w.para()
-            if i == 0:
-                p.add_run(f"Ad {a.number}:")._r.style = w.ids["Strong"]
-                p.add_run(" " if text else "")
-            p.add_run(text)
+        for i, block in enumerate(a.paragraphs or ("",)):
+            text = block if isinstance(block, str) else ""
+            if i == 0 or text:
+                p = w.para()
+                if i == 0:
+                    p.add_run(f"Ad {a.number}:")._r.style = w.ids["Strong"]
+                    p.add_run(" " if text else "")
+                p.add_run(text)
+            if isinstance(block, Table):
+                w.table(block)
     w.para("Med venlig hilsen", "Besvar Hilsen")
     if ctx.signatory_name:
         w.para(ctx.signatory_name, "Besvar Hilsen")
@@ -220,8 +242,8 @@ def _notat(w: _Writer, ctx: LetterContext) -> None:
     w.para(ctx.title, "Heading 1")
     for a in ctx.answers:
         w.para(a.question, "Besvar Spørgsmål")
-        for text in a.paragraphs:
-            w.para(text, "Besvar Svar")
+        for block in a.paragraphs:
+            w.block(block, "Besvar Svar")
 
 
 def render(ctx: LetterContext) -> bytes:
@@ -229,6 +251,9 @@ def render(ctx: LetterContext) -> bytes:
     doc = Document(io.BytesIO(_template(ctx.letterhead.docx_font, ctx.letterhead.colour)))
     _header(doc, ctx)
     w = _Writer(doc)
+    logo = ctx.letterhead.logo_docx or (ctx.letterhead.logo if (ctx.letterhead.logo or "").endswith(".png") else None)
+    if logo and (path := template_file(logo)):
+        w.para().add_run().add_picture(str(path), height=Mm(13))
     (_brev if ctx.kind == "brev" else _notat)(w, ctx)
     if ctx.approval:
         w.para(ctx.approval, "Besvar Godkendelse")

@@ -27,6 +27,12 @@ def environment() -> Environment:
     return env
 
 
+def template_file(relative: str, root: Path = TEMPLATES_DIR) -> Path | None:
+    """The file `relative` names under letter_templates/, or None if it is not a file inside it."""
+    path = (root / relative).resolve()
+    return path if path.is_relative_to(root.resolve()) and path.is_file() else None
+
+
 class TemplateFetcher(URLFetcher):
     """Serves files under letter_templates/ and nothing else: no http(s), no data:, no other files.
 
@@ -42,8 +48,8 @@ class TemplateFetcher(URLFetcher):
         parts = urlsplit(url)
         if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
             raise ValueError(f"refused to fetch {url!r}: only bundled files are allowed")
-        path = Path(unquote(parts.path)).resolve()
-        if not path.is_relative_to(self.root) or not path.is_file():
+        path = template_file(unquote(parts.path), self.root)
+        if path is None:
             raise ValueError(f"refused to fetch {url!r}: not a file under {self.root}")
         mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": mime})
