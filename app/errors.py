@@ -24,6 +24,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     409: {"model": ErrorOut, "description": "conflicts with what is stored"},
     413: {"model": ErrorOut, "description": "request body too large"},
     422: {"model": ErrorOut, "description": "invalid input; `detail` names the fields"},
+    503: {"model": ErrorOut, "description": "busy: the work did not finish in time; retry after Retry-After seconds"},
 }
 
 
@@ -57,6 +58,12 @@ class TooLarge(BesvarError):
     status = 413
 
 
+class Unavailable(BesvarError):
+    """The server cannot do it now (e.g. rendering timed out under load); try again."""
+
+    status = 503
+
+
 class Invalid(BesvarError):
     """Input that is well-formed but not acceptable; `field` names where."""
 
@@ -81,7 +88,7 @@ def install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(BesvarError)
     async def _besvar_error(_req: Request, exc: BesvarError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else {"Retry-After": "30"} if exc.status == 503 else None
         if isinstance(exc, Invalid) and exc.field:
             detail: object = [{"loc": ["body", *exc.field.split(".")], "msg": exc.detail, "type": "value_error"}]
         else:

@@ -69,3 +69,19 @@ def test_seed_letters_render_over_http(api):
     r = api.get("/api/v1/letters/1/document.pdf")
     assert r.status_code == 200 and r.content.startswith(b"%PDF-")
     assert r.headers["content-disposition"].startswith("inline; filename=")
+
+
+def test_a_letter_too_long_to_render_is_422(api):
+    questions = [{"text": f"Spørgsmål {n}: " + "ord " * 2_400} for n in range(40)]
+    inquiry = api.post("/api/v1/inquiries", json=_new(questions=questions)).json()
+    letter = api.post("/api/v1/letters", json={"inquiry_id": inquiry["id"], "kind": "notat"}).json()
+    for fmt in ("pdf", "docx"):
+        r = api.get(f"/api/v1/letters/{letter['id']}/document.{fmt}")
+        assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "answers"]
+        assert "split it into several letters" in r.json()["detail"][0]["msg"]
+
+
+def test_rendering_past_the_time_limit_is_503_with_retry_after(api):
+    api.client.app.state.settings.render_timeout_seconds = 0.0
+    r = api.get("/api/v1/letters/1/document.pdf")
+    assert r.status_code == 503 and r.headers["retry-after"] == "30"

@@ -95,6 +95,10 @@ class LetterContext:
         return " ".join(part for part in (lh.unit, lh.name) if part)
 
 
+# About 100 pages; past it a render takes seconds and the letter should be split anyway.
+MAX_LETTER_CHARS = 300_000
+
+
 def _paragraphs(text: str) -> tuple[str, ...]:
     return tuple(p.strip() for p in text.split("\n\n") if p.strip())
 
@@ -123,6 +127,13 @@ def build(session: Session, *, letter_id: int) -> LetterContext:
             raw[block.question_id].append(versions[(block.paragraph_id, block.paragraph_version)].text)
         elif block.text:
             raw[block.question_id].append(block.text)
+    size = sum(len(q.text) for q in questions) + sum(len(t) for texts in raw.values() for t in texts)
+    if size > MAX_LETTER_CHARS:
+        raise Invalid(
+            f"the letter holds {size:,} characters of questions and answers; at most {MAX_LETTER_CHARS:,} can be "
+            "rendered as one document: split it into several letters",
+            field="answers",
+        )
     as_of = letter.letter_date or danish_today()
     keys = set().union(*(statfill.keys_in(t) for texts in raw.values() for t in texts))
     series = library_service.load_series(session, keys)
