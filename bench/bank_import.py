@@ -7,7 +7,6 @@ import argparse
 import statistics
 import sys
 import tempfile
-import time
 import uuid
 from pathlib import Path
 
@@ -24,15 +23,8 @@ from app.config import Settings  # noqa: E402
 from app.db import make_engine  # noqa: E402
 from app.main import create_app  # noqa: E402
 from app.migrate import upgrade  # noqa: E402
+from bench.timing import timed  # noqa: E402
 
-
-def _timed(fn, rounds: int) -> list[float]:
-    out = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        fn()
-        out.append((time.perf_counter() - start) * 1000)
-    return out
 
 
 def _row(name: str, ms: list[float]) -> str:
@@ -43,9 +35,9 @@ def bench(label: str, url: str, rounds: int) -> None:
     upgrade(url)
     engine = make_engine(url)
     print(f"{label}:")
-    first = _timed(lambda: import_path(engine, ROOT / "question_bank"), 1)
+    first = timed(lambda: import_path(engine, ROOT / "question_bank"), 1)
     print(_row("bank import, empty database", first))
-    print(_row("bank import again (nothing changes)", _timed(lambda: import_path(engine, ROOT / "question_bank"), rounds)))
+    print(_row("bank import again (nothing changes)", timed(lambda: import_path(engine, ROOT / "question_bank"), rounds)))
     with Session(engine) as session:
         auth_service.add_user(session, username=f"bench-{uuid.uuid4().hex[:6]}", role="drafter", name="Bench")
         user = session.exec(text("SELECT username FROM \"user\" ORDER BY id DESC LIMIT 1")).scalar()
@@ -58,7 +50,7 @@ def bench(label: str, url: str, rounds: int) -> None:
         ("GET /api/v1/paragraphs?q=sygedagpenge", "/api/v1/paragraphs?q=sygedagpenge"),
         ("GET /api/v1/paragraphs/{id} (figures)", f"/api/v1/paragraphs/{para}"),
     ]:
-        print(_row(name, _timed(lambda p=path: client.get(p, headers=headers), rounds * 10)))
+        print(_row(name, timed(lambda p=path: client.get(p, headers=headers), rounds * 10)))
     engine.dispose()
 
 

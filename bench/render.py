@@ -21,6 +21,7 @@ from sqlmodel import Session, select  # noqa: E402
 from app.bank.service import import_path  # noqa: E402
 from app.db import make_engine  # noqa: E402
 from app.migrate import upgrade  # noqa: E402
+from bench.timing import p90, timed  # noqa: E402
 from app.models import Letter  # noqa: E402
 from app.rendering import context, docx, pdf  # noqa: E402
 
@@ -46,17 +47,6 @@ def rss_mb() -> float:
     return float("nan")
 
 
-def timed(fn, rounds: int) -> list[float]:
-    out = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        fn()
-        out.append((time.perf_counter() - start) * 1000)
-    return out
-
-
-def p90(values: list[float]) -> float:
-    return statistics.quantiles(values, n=10)[-1] if len(values) >= 2 else values[0]
 
 
 def child(mode: str, renders: int) -> None:

@@ -44,7 +44,7 @@ def _payloads(base: str) -> list[str]:
         f'<link rel="attachment" href="{base}/attachment">',
         f'<link rel="stylesheet" href="{base}/style.css">',
         f"<style>@import url({base}/import.css); body {{ background: url({base}/bg.png) }}</style>",
-        f'<a rel="attachment" href="file:///etc/passwd">x</a>',
+        '<a rel="attachment" href="file:///etc/passwd">x</a>',
         "{{ 7*7 }} {% if true %}ja{% endif %} <script>alert(1)</script>",
     ]
 
