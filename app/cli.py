@@ -18,10 +18,12 @@ db_cli = typer.Typer(help="The database.", no_args_is_help=True)
 bank_cli = typer.Typer(help="The question bank.", no_args_is_help=True)
 user_cli = typer.Typer(help="Users.", no_args_is_help=True)
 token_cli = typer.Typer(help="API tokens.", no_args_is_help=True)
+audit_cli = typer.Typer(help="The audit trail.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
 cli.add_typer(bank_cli, name="bank")
 cli.add_typer(user_cli, name="user")
 cli.add_typer(token_cli, name="token")
+cli.add_typer(audit_cli, name="audit")
 
 
 def _engine():
@@ -156,6 +158,20 @@ def token_create(username: str) -> None:
         except BesvarError as exc:
             _fail(exc.detail, 2)
     typer.echo(token)
+
+
+@audit_cli.command("verify")
+def audit_verify() -> None:
+    """Check the audit chain; exit 1 naming the first broken link."""
+    from sqlmodel import Session
+
+    from app.audit import service as audit_service
+
+    with Session(_engine()) as session:
+        result = audit_service.verify(session)
+    if not result.ok:
+        _fail(f"audit trail broken: {result.problem}", 1)
+    typer.echo(f"audit trail intact: {result.entries} entries")
 
 
 @cli.command("serve")

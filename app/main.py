@@ -17,6 +17,8 @@ from app.config import Settings, get_settings
 from app.db import make_engine
 from app.errors import install_handlers
 from app.inquiries.routes import router as inquiries_router
+from app.approval.routes import router as approval_router
+from app.audit.routes import router as audit_router
 from app.letters.routes import router as letters_router
 from app.library.routes import router as library_router
 from app.organisations.routes import router as organisations_router
@@ -93,6 +95,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(organisations_router)
     app.include_router(letters_router)
     app.include_router(documents_router)
+    app.include_router(approval_router)
+    app.include_router(audit_router)
 
     app.mount("/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger")
 

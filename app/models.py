@@ -3,7 +3,7 @@
 from datetime import date, datetime, timezone
 from enum import StrEnum
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Integer, TypeDecorator, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Integer, LargeBinary, TypeDecorator, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -292,6 +292,16 @@ class Letter(SQLModel, table=True):
     intro: str | None = None
     signatory_id: int | None = Field(default=None, foreign_key="person.id", sa_type=IdType)
     initials: str | None = Field(default=None, max_length=20)
+    created_by_id: int | None = Field(default=None, foreign_key="user.id", sa_type=IdType)
+    submitted_by_id: int | None = Field(default=None, foreign_key="user.id", sa_type=IdType)
+    approved_by_id: int | None = Field(default=None, foreign_key="user.id", sa_type=IdType)
+    approved_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    return_comment: str | None = None
+    supersedes_id: int | None = Field(default=None, foreign_key="letter.id", sa_type=IdType)
+    # What the personal-data check found at submit, for the approver to see.
+    personal_data_flags: list = _json(list)
+    # The statistic values the approved documents show: [{key, period, value, source}].
+    frozen_statistics: list = _json(list)
     created_at: datetime = _created()
 
 
@@ -308,3 +318,44 @@ class LetterBlock(SQLModel, table=True):
     paragraph_id: int | None = Field(default=None, foreign_key="paragraph.id", sa_type=IdType)
     paragraph_version: int | None = None
     text: str | None = None
+
+
+class LetterDocument(SQLModel, table=True):
+    """The rendered bytes of an approved letter, frozen with their SHA-256."""
+
+    __tablename__ = "letter_document"
+    __table_args__ = (UniqueConstraint("letter_id", "format"),)
+
+    id: int | None = Field(default=None, primary_key=True, sa_type=IdType)
+    letter_id: int = Field(foreign_key="letter.id", sa_type=IdType, index=True)
+    format: str = Field(max_length=10)
+    content: bytes = Field(sa_type=LargeBinary)
+    sha256: str = Field(max_length=64)
+    created_at: datetime = _created()
+
+
+class AuditEntry(SQLModel, table=True):
+    """One thing that happened; each entry hashes the one before, so edits and gaps show."""
+
+    __tablename__ = "audit_entry"
+
+    id: int | None = Field(default=None, primary_key=True, sa_type=IdType)
+    seq: int = Field(unique=True)
+    at: datetime = _created()
+    actor: str = Field(max_length=100)
+    action: str = Field(max_length=50)
+    inquiry_id: int | None = Field(default=None, sa_type=IdType, index=True)
+    letter_id: int | None = Field(default=None, sa_type=IdType, index=True)
+    detail: dict = _json(dict)
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)
+
+
+class AuditHead(SQLModel, table=True):
+    """The chain's length and last hash, kept apart so a truncated tail is noticed."""
+
+    __tablename__ = "audit_head"
+
+    id: int | None = Field(default=None, primary_key=True, sa_type=IdType)
+    count: int = 0
+    last_hash: str = Field(default="0" * 64, max_length=64)

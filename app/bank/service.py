@@ -10,6 +10,7 @@ from sqlmodel import Session, SQLModel, select
 
 from app.bank.loader import BankFileError, Locator, load
 from app.bank.schema import SECTIONS, BankFile, InquiryDoc, LetterDoc, ParagraphDoc, StatisticDoc
+from app.audit import service as audit
 from app.errors import BesvarError
 from app.inquiries import deadlines
 from app.library import service as library_service
@@ -254,6 +255,9 @@ def _apply(engine: Engine, path: Path, bank: BankFile, locator: Locator) -> Coun
             for section in SECTIONS:
                 for i, doc in enumerate(getattr(bank, section)):
                     _IMPORTERS[section](session, i, doc, tally)
+            if tally["created"] or tally["updated"]:
+                audit.record(session, actor="bank", action="bank.import",
+                             detail={"file": path.name, "created": tally["created"], "updated": tally["updated"]})
             session.commit()
         except (UnknownReference, DataError):
             session.rollback()

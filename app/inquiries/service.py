@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
+from app.audit import service as audit
 from app.errors import Invalid, NotFound
 from app.inquiries import deadlines
 from app.inquiries.schemas import (
@@ -78,6 +79,8 @@ def create(session: Session, *, data: InquiryIn, user: User | None) -> InquiryOu
         session.add(CaseRef(inquiry_id=inquiry.id, position=position, **ref.model_dump()))
     for number, question in enumerate(data.questions, start=1):
         session.add(Question(inquiry_id=inquiry.id, number=number, text=question.text, remark=question.remark))
+    audit.record(session, actor=user.username if user else "system", action="inquiry.create", inquiry_id=inquiry.id,
+                 detail={"title": inquiry.title, "questions": [q.text for q in data.questions]})
     session.commit()
     return to_out(session, [inquiry])[0]
 

@@ -7,18 +7,24 @@ from app.db import SessionDep
 from app.errors import ERROR_RESPONSES
 from app.fields import IdPath
 from app.letters import service as letter_service
-from app.letters.schemas import LetterIn, LetterOut
+from app.letters.schemas import LetterIn, LetterOut, LetterUpdate
 
 router = APIRouter(prefix="/api/v1/letters", tags=["letters"], responses=ERROR_RESPONSES)
 
 
 @router.post("", status_code=201, response_model=LetterOut)
-def create_letter(body: LetterIn, session: SessionDep, _user: Writer):
+def create_letter(body: LetterIn, session: SessionDep, user: Writer):
     """Start a draft brev or notat answering an inquiry."""
-    return letter_service.create(session, data=body)
+    return letter_service.create(session, data=body, user=user)
 
 
 @router.get("/{letter_id}", response_model=LetterOut)
 def get_letter(letter_id: IdPath, session: SessionDep, _user: CurrentUser):
     """One letter with its fields and answers."""
     return letter_service.get(session, letter_id=letter_id)
+
+
+@router.put("/{letter_id}", response_model=LetterOut)
+def update_letter(letter_id: IdPath, body: LetterUpdate, session: SessionDep, user: Writer):
+    """Save a draft; 409 if `version` is stale or the letter is no longer a draft."""
+    return letter_service.update(session, letter_id=letter_id, data=body, user=user)

@@ -2,17 +2,63 @@
 
 from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from app.fields import DbId
+from app.fields import DbId, IsoDate, OptionalLine, Text
 from app.models import LetterKind, LetterStatus
 
 
-class LetterIn(BaseModel):
+class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+
+class LetterIn(Strict):
     inquiry_id: DbId
     kind: LetterKind
+
+
+class BlockIn(Strict):
+    paragraph_id: DbId | None = None
+    paragraph_version: int | None = Field(default=None, ge=1, le=1_000_000, description="default: the current one")
+    text: Text(50_000, min_length=1) | None = None
+
+    @model_validator(mode="after")
+    def _one_of(self):
+        if (self.paragraph_id is None) == (self.text is None):
+            raise ValueError("a block is either a paragraph_id or a text")
+        return self
+
+
+class AnswerIn(Strict):
+    question_id: DbId
+    blocks: list[BlockIn] = Field(max_length=50)
+
+
+class LetterUpdate(Strict):
+    """A save. Fields left out keep their value; `answers`, when given, replaces every answer."""
+
+    version: int = Field(ge=1, description="the version the edit started from; 409 if another save came first")
+    kind: LetterKind | None = None
+    title: Text(500, min_length=1) | None = None
+    letter_date: IsoDate | None = None
+    recipient_name: OptionalLine | None = None
+    recipient_title: OptionalLine | None = None
+    recipient_email: OptionalLine | None = None
+    copy_to: OptionalLine | None = None
+    salutation: OptionalLine | None = None
+    intro: Text(5_000) | None = None
+    signatory_id: DbId | None = None
+    initials: Text(20) | None = None
+    answers: list[AnswerIn] | None = Field(default=None, max_length=200)
+
+
+class SubmitIn(Strict):
+    version: int | None = Field(default=None, ge=1)
+    confirm_personal_data: bool = Field(default=False, description="the drafter has checked the flagged text")
+
+
+class ReturnIn(Strict):
+    comment: Text(5_000, min_length=1)
 
 
 class BlockOut(BaseModel):
@@ -43,5 +89,29 @@ class LetterOut(BaseModel):
     intro: str | None
     signatory_id: int | None
     initials: str | None
+    created_by_id: int | None
+    submitted_by_id: int | None
+    approved_by_id: int | None
+    approved_at: datetime | None
+    return_comment: str | None
+    supersedes_id: int | None
+    personal_data_flags: list[dict]
+    frozen_statistics: list[dict]
+    documents: dict[str, str] = Field(description="format → SHA-256 of the frozen bytes, once approved")
     answers: list[AnswerOut]
     created_at: datetime
+
+
+class AuditOut(BaseModel):
+    seq: int
+    at: datetime
+    actor: str
+    action: str
+    inquiry_id: int | None
+    letter_id: int | None
+    detail: dict
+    hash: str
+
+
+class AuditList(BaseModel):
+    items: list[AuditOut]

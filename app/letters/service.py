@@ -1,15 +1,40 @@
-"""Letters: create a draft for an inquiry, read it. Each public function is one workflow step."""
+"""Drafts: create, read and save letters. Each public function is one workflow step."""
 
 from collections import defaultdict
 
 from sqlmodel import Session, select
 
-from app.errors import Invalid, NotFound
-from app.letters.schemas import AnswerOut, BlockOut, LetterIn, LetterOut
-from app.models import Inquiry, InquiryStatus, Letter, LetterBlock, Person, Question, Role
+from app.audit import service as audit
+from app.errors import Conflict, Invalid, NotFound
+from app.letters.schemas import AnswerOut, BlockOut, LetterIn, LetterOut, LetterUpdate
+from app.models import (
+    Inquiry,
+    InquiryStatus,
+    Letter,
+    LetterBlock,
+    LetterDocument,
+    LetterStatus,
+    Paragraph,
+    ParagraphVersion,
+    Person,
+    Question,
+    Role,
+    User,
+)
+
+_FIELDS = ("kind", "title", "letter_date", "recipient_name", "recipient_title", "recipient_email", "copy_to",
+           "salutation", "intro", "signatory_id", "initials")
 
 
-def create(session: Session, *, data: LetterIn) -> LetterOut:
+def load(session: Session, letter_id: int) -> Letter:
+    """The letter, or 404."""
+    letter = session.get(Letter, letter_id)
+    if letter is None:
+        raise NotFound(f"no letter with id {letter_id}")
+    return letter
+
+
+def create(session: Session, *, data: LetterIn, user: User) -> LetterOut:
     """A new draft answering the inquiry, addressed to its asker, signed by the organisation's approver."""
     inquiry = session.get(Inquiry, data.inquiry_id)
     if inquiry is None:
@@ -22,22 +47,101 @@ def create(session: Session, *, data: LetterIn) -> LetterOut:
         kind=data.kind,
         title=f"Svar på spørgsmål om {inquiry.title[0].lower()}{inquiry.title[1:]}",
         signatory_id=signatory.id if signatory else None,
+        created_by_id=user.id,
     )
     session.add(letter)
     if inquiry.status == InquiryStatus.new:
         inquiry.status = InquiryStatus.drafting
+    session.flush()
+    audit.record(session, actor=user.username, action="letter.create", inquiry_id=inquiry.id, letter_id=letter.id,
+                 detail={"kind": letter.kind, "title": letter.title})
     session.commit()
     return get(session, letter_id=letter.id)
 
 
+def _blocks_summary(blocks: list[LetterBlock], numbers: dict[int, int]) -> list[str]:
+    return [f"{numbers.get(b.question_id)}: " + (f"afsnit {b.paragraph_id} v{b.paragraph_version}" if b.paragraph_id else b.text)
+            for b in blocks]
+
+
+def update(session: Session, *, letter_id: int, data: LetterUpdate, user: User) -> LetterOut:
+    """Save a draft: only from the version it started from, and only while it is a draft."""
+    letter = load(session, letter_id)
+    if letter.status != LetterStatus.draft:
+        raise Conflict(f"the letter is {letter.status}, not a draft; only drafts can be edited")
+    if data.version != letter.version:
+        raise Conflict(f"the letter was saved by someone else meanwhile (version {letter.version}, yours {data.version})")
+    changed = {}
+    for name in _FIELDS:
+        if name in data.model_fields_set and getattr(data, name) != getattr(letter, name):
+            if name == "signatory_id" and data.signatory_id is not None and session.get(Person, data.signatory_id) is None:
+                raise Invalid(f"no person with id {data.signatory_id}", field="signatory_id")
+            changed[name] = {"before": _plain(getattr(letter, name)), "after": _plain(getattr(data, name))}
+            setattr(letter, name, getattr(data, name))
+    if data.answers is not None:
+        before, after = _replace_blocks(session, letter, data)
+        if before != after:
+            changed["answers"] = {"before": before, "after": after}
+    letter.version += 1
+    audit.record(session, actor=user.username, action="letter.update", inquiry_id=letter.inquiry_id, letter_id=letter.id,
+                 detail={"version": letter.version, "changed": changed})
+    session.commit()
+    return get(session, letter_id=letter.id)
+
+
+def _plain(value):
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def _replace_blocks(session: Session, letter: Letter, data: LetterUpdate) -> tuple[list[str], list[str]]:
+    """Replace every answer block; refuse questions of other inquiries and unknown paragraph versions."""
+    numbers = {q.id: q.number for q in session.exec(select(Question).where(Question.inquiry_id == letter.inquiry_id))}
+    stored = list(session.exec(select(LetterBlock).where(LetterBlock.letter_id == letter.id).order_by(LetterBlock.question_id, LetterBlock.position)))
+    before = _blocks_summary(stored, numbers)
+    new_blocks = []
+    for i, answer in enumerate(data.answers):
+        if answer.question_id not in numbers:
+            raise Invalid(f"question {answer.question_id} does not belong to this letter's inquiry", field=f"answers.{i}.question_id")
+        for position, block in enumerate(answer.blocks, start=1):
+            version = None
+            if block.paragraph_id is not None:
+                paragraph = session.get(Paragraph, block.paragraph_id)
+                if paragraph is None:
+                    raise Invalid(f"no paragraph with id {block.paragraph_id}", field=f"answers.{i}.blocks.{position - 1}.paragraph_id")
+                version = block.paragraph_version or paragraph.current_version
+                exists = session.exec(select(ParagraphVersion.id).where(
+                    ParagraphVersion.paragraph_id == paragraph.id, ParagraphVersion.version == version)).first()
+                if exists is None:
+                    raise Invalid(f"paragraph {paragraph.id} has no version {version}",
+                                  field=f"answers.{i}.blocks.{position - 1}.paragraph_version")
+            new_blocks.append(LetterBlock(letter_id=letter.id, question_id=answer.question_id, position=position,
+                                          paragraph_id=block.paragraph_id, paragraph_version=version, text=block.text))
+    for block in stored:
+        session.delete(block)
+    session.flush()
+    session.add_all(new_blocks)
+    session.flush()
+    return before, _blocks_summary(sorted(new_blocks, key=lambda b: (b.question_id, b.position)), numbers)
+
+
 def get(session: Session, *, letter_id: int) -> LetterOut:
     """One letter with its answers, question by question."""
-    letter = session.get(Letter, letter_id)
-    if letter is None:
-        raise NotFound(f"no letter with id {letter_id}")
+    letter = load(session, letter_id)
     questions = session.exec(select(Question).where(Question.inquiry_id == letter.inquiry_id).order_by(Question.number))
     blocks: dict[int, list[BlockOut]] = defaultdict(list)
     for b in session.exec(select(LetterBlock).where(LetterBlock.letter_id == letter.id).order_by(LetterBlock.position)):
         blocks[b.question_id].append(BlockOut(paragraph_id=b.paragraph_id, paragraph_version=b.paragraph_version, text=b.text))
     answers = [AnswerOut(question_id=q.id, number=q.number, blocks=blocks[q.id]) for q in questions]
-    return LetterOut(**letter.model_dump(exclude={"key"}), answers=answers)
+    documents = {d.format: d.sha256 for d in session.exec(select(LetterDocument).where(LetterDocument.letter_id == letter.id))}
+    return LetterOut(**letter.model_dump(exclude={"key"}), answers=answers, documents=documents)
+
+
+def frozen_document(session: Session, *, letter_id: int, fmt: str) -> bytes | None:
+    """The frozen bytes of an approved letter's document, or None while it is not approved."""
+    doc = session.exec(select(LetterDocument).where(LetterDocument.letter_id == letter_id, LetterDocument.format == fmt)).first()
+    return doc.content if doc else None
+
+
+def for_inquiry(session: Session, *, inquiry_id: int) -> list[Letter]:
+    """The letters answering an inquiry, newest first."""
+    return list(session.exec(select(Letter).where(Letter.inquiry_id == inquiry_id).order_by(Letter.id.desc())))

@@ -83,9 +83,9 @@ def get_statistic(key: StatKey, session: SessionDep, _user: CurrentUser):
     response_model=StatisticOut,
     responses={200: {"description": "the same figure was stored already; nothing changed"}},
 )
-def add_value(key: StatKey, body: ValueIn, session: SessionDep, _user: Writer, response: Response):
+def add_value(key: StatKey, body: ValueIn, session: SessionDep, user: Writer, response: Response):
     """Add the figure for a period; 409 if that period holds a different figure."""
-    stat, added = library_service.add_value(session, key=key, data=body)
+    stat, added = library_service.add_value(session, key=key, data=body, user=user)
     if not added:
         response.status_code = 200
     return stat

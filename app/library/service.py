@@ -8,6 +8,7 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from app import formatting
+from app.audit import service as audit
 from app.errors import Conflict, Invalid, NotFound
 from app.inquiries.deadlines import today as danish_today
 from app.library import statfill
@@ -155,15 +156,20 @@ def create_statistic(session: Session, *, data: StatisticIn, user: User | None) 
     for value in data.values:
         parse_value_period(value)
         stage_value(session, stat, value)
+    audit.record(session, actor=user.username if user else "system", action="statistic.create",
+                 detail={"key": stat.key, "values": len(data.values)})
     session.commit()
     return _statistics_out(session, [stat])[0]
 
 
-def add_value(session: Session, *, key: str, data: ValueIn) -> tuple[StatisticOut, bool]:
+def add_value(session: Session, *, key: str, data: ValueIn, user: User | None = None) -> tuple[StatisticOut, bool]:
     """Add the figure for one period; (the series, whether anything was added)."""
     stat = _stat_by_key(session, key)
     parse_value_period(data)
     added = stage_value(session, stat, data)
+    if added:
+        audit.record(session, actor=user.username if user else "system", action="statistic.value",
+                     detail={"key": key, "period": data.period, "value": data.value})
     session.commit()
     return _statistics_out(session, [stat])[0], added
 
@@ -235,6 +241,8 @@ def create_paragraph(session: Session, *, data: ParagraphIn, user: User | None) 
         raise Conflict(f"paragraph {data.key!r} exists already")
     paragraph = Paragraph(key=data.key, organisation_id=_org_id(session, data.organisation, user), current_version=1)
     stage_version(session, paragraph, data, created_by=user.username if user else None)
+    audit.record(session, actor=user.username if user else "system", action="paragraph.create",
+                 detail={"paragraph_id": paragraph.id, "key": data.key, "text": data.text})
     session.commit()
     return get_paragraph(session, paragraph_id=paragraph.id)
 
@@ -246,7 +254,11 @@ def update_paragraph(session: Session, *, paragraph_id: int, data: ParagraphUpda
         raise NotFound(f"no paragraph with id {paragraph_id}")
     if data.version is not None and data.version != paragraph.current_version:
         raise Conflict(f"paragraph is at version {paragraph.current_version}, you edited version {data.version}")
-    stage_version(session, paragraph, data, created_by=user.username if user else None)
+    before = _version(session, paragraph.id, paragraph.current_version).text
+    if stage_version(session, paragraph, data, created_by=user.username if user else None) is not None:
+        audit.record(session, actor=user.username if user else "system", action="paragraph.update",
+                     detail={"paragraph_id": paragraph.id, "version": paragraph.current_version,
+                             "text": {"before": before, "after": data.text}})
     session.commit()
     return get_paragraph(session, paragraph_id=paragraph.id)
 

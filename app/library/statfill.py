@@ -92,6 +92,7 @@ class Table:
     header: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
     source: str
+    used: tuple[UsedFigure, ...] = field(default=(), compare=False)
 
 
 def table_keys(text: str) -> list[str] | None:
@@ -116,13 +117,15 @@ def table(keys: list[str], series: Mapping[str, Series], as_of: date, columns: i
         return None
     kind = series[next(iter(known))].period_kind
     header = ("", *(formatting.period_label(p, kind) for p in periods))
-    rows = []
+    rows, used = [], []
     for key, points in known.items():
         by_period = {p.period: p.value for p in points}
+        used += [UsedFigure(key=key, period=p.period, value=p.value, source=p.source or series[key].source)
+                 for p in points if p.period in periods]
         label = series[key].label + (f" ({series[key].unit})" if series[key].unit else "")
         rows.append((label, *(formatting.number(by_period[p]) if p in by_period else "–" for p in periods)))
     sources = dict.fromkeys(series[k].source for k in known)
-    return Table(header=header, rows=tuple(rows), source="Kilde: " + "; ".join(sources))
+    return Table(header=header, rows=tuple(rows), source="Kilde: " + "; ".join(sources), used=tuple(used))
 
 
 def _select(series: Series, selector: str | None, as_of: date) -> Point | None:

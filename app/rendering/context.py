@@ -73,6 +73,7 @@ class LetterContext:
     initials: str | None
     approval: str | None = None  # "Godkendt af NAME, TITLE, DATE" once approved
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    figures: tuple[statfill.UsedFigure, ...] = field(default_factory=tuple)  # the statistic values shown
 
     @property
     def long_date(self) -> str:
@@ -103,7 +104,7 @@ def _paragraphs(text: str) -> tuple[str, ...]:
     return tuple(p.strip() for p in text.split("\n\n") if p.strip())
 
 
-def build(session: Session, *, letter_id: int) -> LetterContext:
+def build(session: Session, *, letter_id: int, approval: str | None = None) -> LetterContext:
     """The context of one letter; its statistics filled in as of the letter's date."""
     letter = session.get(Letter, letter_id)
     if letter is None:
@@ -137,7 +138,7 @@ def build(session: Session, *, letter_id: int) -> LetterContext:
     as_of = letter.letter_date or danish_today()
     keys = set().union(*(statfill.keys_in(t) for texts in raw.values() for t in texts))
     series = library_service.load_series(session, keys)
-    answers, warnings = [], []
+    answers, warnings, figures = [], [], []
     for q in questions:
         paragraphs: list[str | Table] = []
         for text in raw[q.id]:
@@ -145,10 +146,12 @@ def build(session: Session, *, letter_id: int) -> LetterContext:
                 if (keys := statfill.table_keys(paragraph)) is not None:
                     if (t := statfill.table(keys, series, as_of)) is not None:
                         paragraphs.append(t)
+                        figures += t.used
                     else:
                         warnings.append(f"Spørgsmål {q.number}: ingen tal til tabellen {', '.join(keys)}")
                     continue
                 filled = statfill.fill(paragraph, series, as_of)
+                figures += filled.used
                 warnings += filled.warnings + [f"Spørgsmål {q.number}: mangler tal for {m}" for m in filled.missing]
                 paragraphs.append(filled.text)
         answers.append(Answer(number=q.number, question=q.text, paragraphs=tuple(paragraphs)))
@@ -180,5 +183,7 @@ def build(session: Session, *, letter_id: int) -> LetterContext:
         signatory_name=signatory.name if signatory else None,
         signatory_title=signatory.title if signatory else None,
         initials=letter.initials,
+        approval=approval,
         warnings=tuple(warnings),
+        figures=tuple(dict.fromkeys(figures)),
     )

@@ -6,10 +6,12 @@ from concurrent.futures import TimeoutError as FutureTimeout
 
 from fastapi import APIRouter, Request, Response
 
+from app.audit import service as audit
 from app.auth.deps import CurrentUser
 from app.db import SessionDep
 from app.errors import ERROR_RESPONSES, Unavailable
 from app.fields import IdPath
+from app.letters import service as letter_service
 from app.rendering import context, docx, pdf
 
 router = APIRouter(prefix="/api/v1/letters", tags=["documents"], responses=ERROR_RESPONSES)
@@ -29,23 +31,30 @@ def _render(request: Request, fn: Callable[[context.LetterContext], bytes], ctx:
         raise Unavailable("the document could not be rendered in time; try again") from exc
 
 
-def _filename(ctx: context.LetterContext, ext: str) -> str:
-    return f"{ctx.kind}-{ctx.date.isoformat()}.{ext}"
+def _document(request: Request, session, user, letter_id: int, fmt: str) -> tuple[bytes, str]:
+    """An approved letter's frozen bytes, never re-rendered; a draft rendered now (and recorded)."""
+    letter = letter_service.load(session, letter_id)
+    name = f"{letter.kind}-{letter.id}-v{letter.version}.{fmt}"
+    if (frozen := letter_service.frozen_document(session, letter_id=letter_id, fmt=fmt)) is not None:
+        return frozen, name
+    ctx = context.build(session, letter_id=letter_id)
+    session.rollback()  # render outside any database transaction
+    content = _render(request, pdf.render if fmt == "pdf" else docx.render, ctx)
+    audit.record(session, actor=user.username, action="letter.render", inquiry_id=letter.inquiry_id,
+                 letter_id=letter_id, detail={"format": fmt, "version": letter.version})
+    session.commit()
+    return content, name
 
 
 @router.get("/{letter_id}/document.pdf", response_class=Response, responses={200: {"content": {"application/pdf": {}}}})
-def document_pdf(letter_id: IdPath, session: SessionDep, _user: CurrentUser, request: Request) -> Response:
-    """The letter as PDF/A (tagged)."""
-    ctx = context.build(session, letter_id=letter_id)
-    session.close()  # render outside any database transaction
-    return Response(_render(request, pdf.render, ctx), media_type="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="{_filename(ctx, "pdf")}"'})
+def document_pdf(letter_id: IdPath, session: SessionDep, user: CurrentUser, request: Request) -> Response:
+    """The letter as PDF/A (tagged); once approved, the frozen bytes."""
+    content, name = _document(request, session, user, letter_id, "pdf")
+    return Response(content, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'})
 
 
 @router.get("/{letter_id}/document.docx", response_class=Response, responses={200: {"content": {DOCX_TYPE: {}}}})
-def document_docx(letter_id: IdPath, session: SessionDep, _user: CurrentUser, request: Request) -> Response:
-    """The letter as DOCX for further editing in Word."""
-    ctx = context.build(session, letter_id=letter_id)
-    session.close()
-    return Response(_render(request, docx.render, ctx), media_type=DOCX_TYPE,
-                    headers={"Content-Disposition": f'attachment; filename="{_filename(ctx, "docx")}"'})
+def document_docx(letter_id: IdPath, session: SessionDep, user: CurrentUser, request: Request) -> Response:
+    """The letter as DOCX for further editing in Word; once approved, the frozen bytes."""
+    content, name = _document(request, session, user, letter_id, "docx")
+    return Response(content, media_type=DOCX_TYPE, headers={"Content-Disposition": f'attachment; filename="{name}"'})

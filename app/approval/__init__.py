@@ -1,0 +1,1 @@
+"""Approval: submit, return, approve (freezing the documents) and correct."""

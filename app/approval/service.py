@@ -1,0 +1,166 @@
+"""The letter workflow: draft → submitted → approved, or back to draft with a comment.
+
+Each transition is a conditional UPDATE on the status it starts from, so a double-clicked
+button or two approvers at once make one transition, and the loser gets 409.
+"""
+
+import hashlib
+
+from sqlalchemy import update
+from sqlmodel import Session, select
+
+from app import formatting
+from app.audit import service as audit
+from app.errors import Conflict, Forbidden, Invalid
+from app.inquiries.deadlines import today as danish_today
+from app.letters import personal_data
+from app.library import service as library_service
+from app.letters import service as letter_service
+from app.letters.schemas import LetterOut, ReturnIn, SubmitIn
+from app.models import (
+    Inquiry,
+    InquiryStatus,
+    Letter,
+    LetterBlock,
+    LetterDocument,
+    LetterStatus,
+    ParagraphVersion,
+    Question,
+    Role,
+    User,
+    utcnow,
+)
+from app.rendering import context, docx, pdf
+
+
+def _transition(session: Session, letter: Letter, *, from_status: str, values: dict) -> None:
+    """Move the letter on only if it is still in `from_status`; else 409."""
+    result = session.exec(
+        update(Letter).where(Letter.id == letter.id, Letter.status == from_status).values(**values)
+    )
+    if result.rowcount != 1:
+        session.rollback()
+        raise Conflict(f"the letter is no longer {from_status}; reload it")
+
+
+def _answer_texts(session: Session, letter: Letter) -> tuple[list[str], set[int]]:
+    """Every text of the answers, and the questions that have at least one block."""
+    blocks = list(session.exec(select(LetterBlock).where(LetterBlock.letter_id == letter.id)))
+    texts = [b.text for b in blocks if b.text]
+    for b in blocks:
+        if b.paragraph_id is not None:
+            texts.append(session.exec(select(ParagraphVersion.text).where(
+                ParagraphVersion.paragraph_id == b.paragraph_id, ParagraphVersion.version == b.paragraph_version)).one())
+    return texts, {b.question_id for b in blocks}
+
+
+def flags_for(session: Session, letter: Letter) -> list[personal_data.Flag]:
+    """What the personal-data check finds in the text as the recipient will read it (figures filled in)."""
+    texts, _ = _answer_texts(session, letter)
+    as_of = letter.letter_date or danish_today()
+    readable = [library_service.render(session, t, as_of).text for t in texts]
+    return personal_data.scan("\n".join([letter.salutation or "", letter.intro or "", *readable]))
+
+
+def submit(session: Session, *, letter_id: int, data: SubmitIn, user: User) -> LetterOut:
+    """Hand a draft to the approver; every question needs an answer, flagged personal data a confirmation."""
+    letter = letter_service.load(session, letter_id)
+    if letter.status != LetterStatus.draft:
+        raise Conflict(f"the letter is {letter.status}; only a draft can be submitted")
+    if data.version is not None and data.version != letter.version:
+        raise Conflict(f"the letter was saved meanwhile (version {letter.version}, yours {data.version})")
+    texts, answered = _answer_texts(session, letter)
+    questions = session.exec(select(Question).where(Question.inquiry_id == letter.inquiry_id).order_by(Question.number))
+    if missing := [q.number for q in questions if q.id not in answered]:
+        raise Invalid(f"question {', '.join(map(str, missing))} has no answer yet", field="answers")
+    flags = flags_for(session, letter)
+    if flags and not data.confirm_personal_data:
+        raise Invalid("the answers contain what may be personal data (" + "; ".join(f.label() for f in flags)
+                      + "): check it and confirm", field="confirm_personal_data")
+    _transition(session, letter, from_status=LetterStatus.draft, values={
+        "status": LetterStatus.submitted, "submitted_by_id": user.id,
+        "personal_data_flags": personal_data.as_json(flags), "return_comment": None,
+    })
+    audit.record(session, actor=user.username, action="letter.submit", inquiry_id=letter.inquiry_id, letter_id=letter.id,
+                 detail={"version": letter.version, "personal_data": [f.label() for f in flags]})
+    session.commit()
+    return letter_service.get(session, letter_id=letter_id)
+
+
+def _approver(user: User) -> None:
+    if user.role != Role.approver:
+        raise Forbidden("only an approver can approve or return a letter")
+
+
+def return_(session: Session, *, letter_id: int, data: ReturnIn, user: User) -> LetterOut:
+    """Send a submitted letter back to its drafter with a comment."""
+    _approver(user)
+    letter = letter_service.load(session, letter_id)
+    _transition(session, letter, from_status=LetterStatus.submitted,
+                values={"status": LetterStatus.draft, "return_comment": data.comment})
+    audit.record(session, actor=user.username, action="letter.return", inquiry_id=letter.inquiry_id, letter_id=letter.id,
+                 detail={"comment": data.comment})
+    session.commit()
+    return letter_service.get(session, letter_id=letter_id)
+
+
+def approve(session: Session, *, letter_id: int, user: User) -> LetterOut:
+    """Approve and freeze: the exact paragraph versions, the figures as of now, and the rendered bytes."""
+    _approver(user)
+    letter = letter_service.load(session, letter_id)
+    if letter.status != LetterStatus.submitted:
+        raise Conflict(f"the letter is {letter.status}; only a submitted letter can be approved")
+    if user.id in (letter.created_by_id, letter.submitted_by_id):
+        raise Forbidden("nobody approves a letter they drafted or submitted")
+    today = danish_today()
+    approval = f"Godkendt af {user.name}" + (f", {user.title}" if user.title else "") + f", {formatting.long_date(today)}"
+    seen_version = letter.version
+    # An undated letter is dated today by the context, and that date is frozen with it below.
+    ctx = context.build(session, letter_id=letter.id, approval=approval)
+    session.rollback()  # render outside any transaction
+    documents = {"pdf": pdf.render(ctx), "docx": docx.render(ctx)}
+
+    current = letter_service.load(session, letter_id)
+    if current.version != seen_version:
+        raise Conflict("the letter changed while it was being approved; reload it")
+    _transition(session, current, from_status=LetterStatus.submitted, values={
+        "status": LetterStatus.approved, "approved_by_id": user.id, "approved_at": utcnow(), "letter_date": ctx.date,
+        "frozen_statistics": [{"key": f.key, "period": f.period.isoformat(), "value": f.value, "source": f.source}
+                              for f in ctx.figures],
+    })
+    hashes = {}
+    for fmt, content in documents.items():
+        hashes[fmt] = hashlib.sha256(content).hexdigest()
+        session.add(LetterDocument(letter_id=letter_id, format=fmt, content=content, sha256=hashes[fmt]))
+    session.exec(update(Inquiry).where(Inquiry.id == current.inquiry_id).values(status=InquiryStatus.answered))
+    audit.record(session, actor=user.username, action="letter.approve", inquiry_id=current.inquiry_id, letter_id=letter_id,
+                 detail={"sha256": hashes, "approval": approval, "figures": len(ctx.figures)})
+    session.commit()
+    return letter_service.get(session, letter_id=letter_id)
+
+
+def correct(session: Session, *, letter_id: int, user: User) -> LetterOut:
+    """Start a correction of an approved letter: a new draft with the same content, to be approved again."""
+    old = letter_service.load(session, letter_id)
+    if old.status != LetterStatus.approved:
+        raise Conflict("only an approved letter is corrected this way; a draft is simply edited")
+    fields = old.model_dump(include={"inquiry_id", "kind", "title", "recipient_name", "recipient_title", "recipient_email",
+                                     "copy_to", "salutation", "intro", "signatory_id", "initials"})
+    new = Letter(**fields, supersedes_id=old.id, created_by_id=user.id)
+    session.add(new)
+    session.flush()
+    for b in session.exec(select(LetterBlock).where(LetterBlock.letter_id == old.id)):
+        session.add(LetterBlock(letter_id=new.id, question_id=b.question_id, position=b.position,
+                                paragraph_id=b.paragraph_id, paragraph_version=b.paragraph_version, text=b.text))
+    audit.record(session, actor=user.username, action="letter.correct", inquiry_id=old.inquiry_id, letter_id=new.id,
+                 detail={"supersedes": old.id})
+    session.commit()
+    return letter_service.get(session, letter_id=new.id)
+
+
+def queue(session: Session, *, user: User) -> list[Letter]:
+    """Letters waiting for this approver: those they sign, or all when they sign for nobody."""
+    query = select(Letter).where(Letter.status == LetterStatus.submitted).order_by(Letter.id)
+    if user.person_id is not None:
+        query = query.where(Letter.signatory_id == user.person_id)
+    return list(session.exec(query))

@@ -1,0 +1,1 @@
+"""The audit trail: append-only, each entry hashing the one before."""
