@@ -16,6 +16,11 @@ class Settings(BaseSettings):
     max_body_bytes: int = 2 * 1024 * 1024
     # A render past this is abandoned with 503 (the caps keep any valid letter far below it).
     render_timeout_seconds: float = 60.0
+    # Browser sessions: idle and absolute lifetimes, and login throttling.
+    session_idle_minutes: int = 30
+    session_max_hours: int = 10
+    login_max_failures: int = 5
+    login_window_minutes: int = 15
 
 
 @lru_cache

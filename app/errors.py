@@ -86,8 +86,13 @@ def _validation_detail(exc: RequestValidationError) -> list[dict]:
 def install_handlers(app: FastAPI) -> None:
     """Map every known error to its status and a JSON `detail`."""
 
+    def page_request(request: Request) -> bool:
+        return getattr(request.app.state, "is_page", lambda _r: False)(request)
+
     @app.exception_handler(BesvarError)
-    async def _besvar_error(_req: Request, exc: BesvarError) -> JSONResponse:
+    async def _besvar_error(request: Request, exc: BesvarError):
+        if page_request(request):
+            return request.app.state.html_error(request, exc)
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else {"Retry-After": "30"} if exc.status == 503 else None
         if isinstance(exc, Invalid) and exc.field:
             detail: object = [{"loc": ["body", *exc.field.split(".")], "msg": exc.detail, "type": "value_error"}]
@@ -96,7 +101,9 @@ def install_handlers(app: FastAPI) -> None:
         return JSONResponse({"detail": detail}, status_code=exc.status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation_error(_req: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation_error(request: Request, exc: RequestValidationError):
+        if page_request(request):
+            return request.app.state.html_error(request, Invalid("Adressen eller formularen indeholder en ugyldig værdi."))
         return JSONResponse({"detail": _validation_detail(exc)}, status_code=422)
 
     @app.exception_handler(IntegrityError)

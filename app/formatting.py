@@ -39,3 +39,11 @@ def period_label(value: date, kind: str) -> str:
 def genitive(name: str) -> str:
     """Danish genitive: 'Forvaltningen' → 'Forvaltningens', 'Aarhus' → 'Aarhus''."""
     return name + ("'" if name[-1:].lower() in "sxz" else "s")
+
+
+def short_time_now() -> str:
+    """The time in Copenhagen as HH:MM, for 'Gemt kl. 14:32'."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(ZoneInfo("Europe/Copenhagen")).strftime("%H:%M")

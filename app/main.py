@@ -24,6 +24,7 @@ from app.library.routes import router as library_router
 from app.organisations.routes import router as organisations_router
 from app.rendering import pdf
 from app.rendering.routes import router as documents_router
+from app.web import setup as web_setup
 
 
 class BodySizeLimit:
@@ -118,5 +119,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             conn.execute(text("SELECT 1"))
         return {"status": "ok", "version": __version__}
 
+    web_setup.install(app)
     app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)
     return app

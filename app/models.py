@@ -359,3 +359,27 @@ class AuditHead(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True, sa_type=IdType)
     count: int = 0
     last_hash: str = Field(default="0" * 64, max_length=64)
+
+
+class WebSession(SQLModel, table=True):
+    """A browser login. Only the token's SHA-256 is stored; revoked at logout."""
+
+    __tablename__ = "web_session"
+
+    id: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(foreign_key="user.id", sa_type=IdType, index=True)
+    csrf_token: str = Field(max_length=64)
+    created_at: datetime = _created()
+    last_seen_at: datetime = _created()
+    revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+
+
+class LoginFailure(SQLModel, table=True):
+    """A failed login, by user name and by address, for throttling."""
+
+    __tablename__ = "login_failure"
+
+    id: int | None = Field(default=None, primary_key=True, sa_type=IdType)
+    username: str = Field(max_length=100, index=True)
+    address: str = Field(max_length=64, index=True)
+    at: datetime = _created()

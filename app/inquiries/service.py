@@ -99,6 +99,7 @@ def list_(
     status: InquiryStatus | None = None,
     overdue: bool | None = None,
     q: str | None = None,
+    drafter_id: int | None = None,
     limit: int = 50,
     offset: int = 0,
     today: date | None = None,
@@ -111,6 +112,8 @@ def list_(
     if overdue is not None:
         late = (Inquiry.deadline < today) & Inquiry.status.in_(OPEN_STATUSES)
         query = query.where(late if overdue else ~late)
+    if drafter_id is not None:
+        query = query.where(Inquiry.drafter_id == drafter_id)
     if q:
         in_questions = select(Question.inquiry_id).where(Question.text.icontains(q, autoescape=True))
         query = query.where(or_(Inquiry.title.icontains(q, autoescape=True), Inquiry.id.in_(in_questions)))

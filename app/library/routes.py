@@ -9,7 +9,9 @@ from app.db import SessionDep
 from app.errors import ERROR_RESPONSES
 from app.fields import KEY_PATTERN, IdPath, IsoDate, Text
 from app.library import service as library_service
+from app.library.suggest import suggest
 from app.library.schemas import (
+    SuggestionList,
     ParagraphIn,
     ParagraphList,
     ParagraphOut,
@@ -89,3 +91,14 @@ def add_value(key: StatKey, body: ValueIn, session: SessionDep, user: Writer, re
     if not added:
         response.status_code = 200
     return stat
+
+
+@router.get("/suggestions", response_model=SuggestionList)
+def suggestions(
+    session: SessionDep,
+    _user: CurrentUser,
+    q: Annotated[Text(5_000, min_length=1), Query(description="the question, or words from it")],
+    limit: Annotated[int, Query(ge=1, le=50)] = 5,
+):
+    """Library paragraphs that may answer `q`, best first; `via` says whether through an earlier question."""
+    return SuggestionList(items=[vars(s) for s in suggest(session, text=q, limit=limit)])

@@ -124,3 +124,17 @@ class StatisticOut(BaseModel):
 class StatisticList(BaseModel):
     items: list[StatisticOut]
     total: int
+
+
+class SuggestionOut(BaseModel):
+    paragraph_id: int
+    key: str
+    title: str
+    text: str
+    score: float
+    via: str
+    why: str
+
+
+class SuggestionList(BaseModel):
+    items: list[SuggestionOut]

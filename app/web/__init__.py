@@ -1,0 +1,1 @@
+"""The web UI: server-rendered Danish pages for drafting and approving."""

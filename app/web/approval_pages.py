@@ -1,0 +1,68 @@
+"""Godkendelse: the director's queue, the review page, approve and return."""
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from app.approval import service as approval_service
+from app.db import SessionDep
+from app.errors import BesvarError
+from app.fields import IdPath
+from app.inquiries import service as inquiry_service
+from app.letters import service as letter_service
+from app.letters.schemas import ReturnIn
+from app.models import LetterStatus
+from app.web.deps import Approver, FormUser, PageUser
+from app.web.render import page, see_other
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/godkendelse", response_class=HTMLResponse, dependencies=[Approver])
+def queue(request: Request, session: SessionDep, auth: PageUser):
+    """Letters waiting for this approver."""
+    letters = approval_service.queue(session, user=auth.user)
+    inquiries = {letter.inquiry_id: inquiry_service.get(session, inquiry_id=letter.inquiry_id) for letter in letters}
+    return page(request, "approval/queue.html", letters=letters, inquiries=inquiries)
+
+
+def _review(request: Request, session, letter_id: int, **extra):
+    letter = letter_service.get(session, letter_id=letter_id)
+    inquiry = inquiry_service.get(session, inquiry_id=letter.inquiry_id)
+    return page(request, "approval/review.html", letter=letter, inquiry=inquiry, **extra)
+
+
+@router.get("/godkendelse/{letter_id}", response_class=HTMLResponse, dependencies=[Approver])
+def review(request: Request, letter_id: IdPath, session: SessionDep, auth: PageUser):
+    """The letter as PDF, the personal-data flags, approve or return."""
+    return _review(request, session, letter_id)
+
+
+@router.post("/breve/{letter_id}/godkend", response_class=HTMLResponse, dependencies=[Approver])
+async def approve(request: Request, letter_id: IdPath, session: SessionDep, auth: FormUser):
+    """Approve: the documents are frozen with the approval on them."""
+    try:
+        approval_service.approve(session, letter_id=letter_id, user=auth.user)
+    except BesvarError as exc:
+        session.rollback()
+        if letter_service.load(session, letter_id).status == LetterStatus.approved:
+            return see_other(f"/breve/{letter_id}?ok=godkendt")
+        message = ("Du kan ikke godkende et brev, du selv har skrevet eller sendt." if exc.status == 403
+                   else "Brevet kan ikke godkendes nu; det er ændret eller sendt retur. Genindlæs siden.")
+        return _review(request, session, letter_id, error=message)
+    return see_other(f"/breve/{letter_id}?ok=godkendt")
+
+
+@router.post("/breve/{letter_id}/returner", response_class=HTMLResponse, dependencies=[Approver])
+async def return_letter(request: Request, letter_id: IdPath, session: SessionDep, auth: FormUser):
+    """Send back to the drafter with a comment."""
+    form = await request.form()
+    comment = str(form.get("comment", "")).strip()
+    if not comment or len(comment) > 5000:
+        return _review(request, session, letter_id, error="Skriv en kommentar til sekretariatet (højst 5.000 tegn).",
+                       comment=comment)
+    try:
+        approval_service.return_(session, letter_id=letter_id, data=ReturnIn(comment=comment), user=auth.user)
+    except BesvarError:
+        session.rollback()
+        return _review(request, session, letter_id, error="Brevet kan ikke sendes retur nu. Genindlæs siden.", comment=comment)
+    return see_other(f"/breve/{letter_id}?ok=returneret")

@@ -1,0 +1,52 @@
+"""Log in and log out."""
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from app.db import SessionDep
+from app.web import sessions
+from app.web.deps import FormUser
+from app.web.render import page, see_other
+
+router = APIRouter(include_in_schema=False)
+
+
+def _safe_next(target: str | None) -> str:
+    # Only paths on this site: never "//evil.example" or "https://...".
+    return target if target and target.startswith("/") and not target.startswith("//") else "/indbakke"
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, next: str | None = None):
+    """The login page."""
+    return page(request, "auth/login.html", next=_safe_next(next))
+
+
+@router.post("/login")
+def login(request: Request, session: SessionDep, username: str = Form(""), password: str = Form(""), next: str = Form("")):
+    """Check the password; on success a new session and cookie."""
+    address = request.client.host if request.client else "?"
+    result = sessions.login(session, username=username.strip()[:100], password=password[:1000], address=address,
+                            settings=request.app.state.settings)
+    if result is None:
+        return page(request, "auth/login.html", status=401, next=_safe_next(next), username=username,
+                    error="Forkert brugernavn eller adgangskode.")
+    token, _web = result
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(sessions.COOKIE, token, httponly=True, secure=True, samesite="lax", path="/")
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, session: SessionDep, _auth: FormUser):
+    """End the session everywhere."""
+    sessions.logout(session, token=request.cookies.get(sessions.COOKIE))
+    response = see_other("/login")
+    response.delete_cookie(sessions.COOKIE, path="/", secure=True, httponly=True, samesite="lax")
+    return response
+
+
+@router.get("/")
+def home():
+    """Start in the inbox."""
+    return see_other("/indbakke")

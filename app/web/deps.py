@@ -1,0 +1,75 @@
+"""Page dependencies: the logged-in user from the session cookie, roles, CSRF on every form."""
+
+from dataclasses import dataclass
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import Depends, Request
+
+from app.db import SessionDep
+from app.errors import BesvarError
+from app.models import Role, User, WebSession
+from app.web import sessions
+
+
+class LoginRequired(Exception):
+    """No live session: the page handler answers with a redirect to /login."""
+
+
+class PageForbidden(BesvarError):
+    status = 403
+
+
+class CsrfFailed(BesvarError):
+    status = 403
+
+
+@dataclass
+class Auth:
+    user: User
+    web: WebSession
+
+
+def page_auth(request: Request, session: SessionDep) -> Auth:
+    """The logged-in user, or a redirect to the login page."""
+    found = sessions.current(session, token=request.cookies.get(sessions.COOKIE), settings=request.app.state.settings)
+    if found is None:
+        raise LoginRequired()
+    request.state.auth = Auth(*found)
+    return request.state.auth
+
+
+PageUser = Annotated[Auth, Depends(page_auth)]
+
+
+def page_roles(*roles: Role):
+    """Only `roles` may open the page."""
+
+    def check(auth: PageUser) -> Auth:
+        if auth.user.role not in roles:
+            raise PageForbidden("Din rolle giver ikke adgang til denne side.")
+        return auth
+
+    return Depends(check)
+
+
+async def csrf(request: Request, auth: PageUser) -> Auth:
+    """Every POST carries the session's CSRF token, as a form field (urlencoded or multipart) or header."""
+    submitted = request.headers.get("x-csrf-token")
+    if submitted is None:
+        form = await request.form()
+        submitted = form.get("csrf")
+    if not sessions.csrf_ok(auth.web, submitted if isinstance(submitted, str) else None):
+        raise CsrfFailed("Formularen er udløbet. Genindlæs siden og prøv igen.")
+    return auth
+
+
+FormUser = Annotated[Auth, Depends(csrf)]
+Drafter = page_roles(Role.drafter, Role.admin)
+Approver = page_roles(Role.approver)
+
+
+def login_redirect_url(request: Request) -> str:
+    """Where to send someone without a session, remembering where they were going."""
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return f"/login?next={quote(target)}"

@@ -1,0 +1,137 @@
+"""Indbakke, ny henvendelse (paste an e-mail, get the questions), and one inquiry."""
+
+from datetime import date
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from pydantic import ValidationError
+from sqlmodel import select
+
+from app import formatting
+from app.db import SessionDep
+from app.errors import BesvarError
+from app.fields import IdPath
+from app.inquiries import deadlines
+from app.inquiries import service as inquiry_service
+from app.inquiries.parsing import parse_email
+from app.inquiries.schemas import InquiryIn
+from app.letters import service as letter_service
+from app.letters.schemas import LetterIn
+from app.models import InquiryStatus, LetterKind, Organisation, Role, User
+from app.organisations import service as organisation_service
+from app.web.deps import Drafter, FormUser, PageUser
+from app.web.render import page, see_other
+
+router = APIRouter(include_in_schema=False)
+
+_FIELD_MESSAGES = {
+    "title": "Skriv en titel (højst 500 tegn).",
+    "asker": "Skriv spørgerens navn.",
+    "received_on": "Skriv modtagelsesdatoen som en gyldig dato.",
+    "deadline": "Fristen kan ikke ligge før modtagelsesdatoen.",
+    "questions": "Skriv mindst ét spørgsmål (højst 10.000 tegn hver).",
+    "case_refs": "Udfyld system, type og nummer for hver sagsreference.",
+    "organisation": "Vælg en forvaltning.",
+    "channel": "Vælg en kanal.",
+}
+
+
+@router.get("/indbakke", response_class=HTMLResponse)
+def inbox(request: Request, session: SessionDep, auth: PageUser, status: str = "", overdue: str = "", drafter: str = "",
+          q: str = ""):
+    """All inquiries with deadlines; filter by status, overdue, drafter and free text."""
+    status_filter = status if status in InquiryStatus.__members__ else None
+    drafter_id = int(drafter) if drafter.isdigit() and len(drafter) < 18 else None
+    items, total = inquiry_service.list_(
+        session, status=status_filter, overdue=True if overdue == "ja" else None, q=q.strip()[:200] or None,
+        drafter_id=drafter_id, limit=200)
+    drafters = {u.id: u for u in session.exec(select(User).where(User.role.in_([Role.drafter, Role.admin])))}
+    return page(request, "inquiries/inbox.html", items=items, total=total, drafters=drafters,
+                filters={"status": status, "overdue": overdue, "drafter": drafter, "q": q})
+
+
+def _form_context(session, values: dict, errors: dict | None = None) -> dict:
+    return {"values": values, "errors": errors or {}, "organisations": organisation_service.list_all(session),
+            "today": deadlines.today()}
+
+
+@router.get("/henvendelser/ny", response_class=HTMLResponse, dependencies=[Drafter])
+def new_inquiry(request: Request, session: SessionDep, auth: PageUser):
+    """Paste the council member's e-mail."""
+    return page(request, "inquiries/new.html", **_form_context(session, {"questions": ["", "", ""]}))
+
+
+@router.post("/henvendelser/ny", response_class=HTMLResponse, dependencies=[Drafter])
+async def new_inquiry_post(request: Request, session: SessionDep, auth: FormUser):
+    """Either split the pasted e-mail into questions, or create the inquiry from the fields."""
+    form = await request.form()
+    values = {k: str(form.get(k, "")) for k in ("mail", "title", "asker_name", "asker_role", "asker_email",
+                                                   "received_on", "channel", "organisation")}
+    values["questions"] = [str(q) for q in form.getlist("question")]
+    values["case_refs"] = [
+        {"system": str(s), "kind": str(k), "number": str(n)}
+        for s, k, n in zip(form.getlist("case_system"), form.getlist("case_kind"), form.getlist("case_number"))
+    ]
+    if form.get("action") == "fortolk":
+        parsed = parse_email(values["mail"][:200_000])
+        values["questions"] = [q.text for q in parsed.questions] + [""]
+        values["title"] = values["title"] or (parsed.title or "")
+        values["asker_name"] = values["asker_name"] or (parsed.asker_name or "")
+        values["asker_email"] = values["asker_email"] or (parsed.asker_email or "")
+        if parsed.received_on and not values["received_on"]:
+            values["received_on"] = parsed.received_on.isoformat()
+        note = f"Fandt {len(parsed.questions)} spørgsmål. Ret dem til, og opret henvendelsen."
+        return page(request, "inquiries/new.html", note=note, **_form_context(session, values))
+    body = {
+        "title": values["title"],
+        "asker": {"name": values["asker_name"], "role": values["asker_role"] or None, "email": values["asker_email"] or None},
+        "received_on": values["received_on"],
+        "channel": values["channel"] or "email",
+        "organisation": values["organisation"] or None,
+        "questions": [{"text": q} for q in values["questions"] if q.strip()],
+        "case_refs": [r for r in values["case_refs"] if any(v.strip() for v in r.values())],
+    }
+    try:
+        data = InquiryIn.model_validate(body)
+        created = inquiry_service.create(session, data=data, user=auth.user)
+    except ValidationError as exc:
+        errors = {str(e["loc"][0]): _FIELD_MESSAGES.get(str(e["loc"][0]), "Ugyldig værdi.") for e in exc.errors()}
+        return page(request, "inquiries/new.html", status=422, **_form_context(session, values, errors))
+    except BesvarError as exc:
+        field = (getattr(exc, "field", None) or "title").split(".")[0]
+        errors = {field: _FIELD_MESSAGES.get(field, "Ugyldig værdi.")}
+        return page(request, "inquiries/new.html", status=exc.status, **_form_context(session, values, errors))
+    return see_other(f"/henvendelser/{created.id}")
+
+
+@router.get("/frist", response_class=HTMLResponse)
+def deadline_preview(request: Request, session: SessionDep, auth: PageUser, received_on: str = "", organisation: str = ""):
+    """The deadline for a received date, shown as soon as the date is typed (htmx)."""
+    try:
+        received = date.fromisoformat(received_on)
+        if not 1990 <= received.year <= 2099:
+            raise ValueError
+    except ValueError:
+        return HTMLResponse("Skriv modtagelsesdatoen for at se svarfristen.")
+    org = session.exec(select(Organisation).where(Organisation.key == organisation)).first() if organisation else None
+    org = org or (organisation_service.list_all(session) or [None])[0]
+    days = org.deadline_days if org else 10
+    due = deadlines.add_working_days(received, days)
+    return HTMLResponse(f"Svarfrist: <strong>{formatting.long_date(due)}</strong> ({days} arbejdsdage)")
+
+
+@router.get("/henvendelser/{inquiry_id}", response_class=HTMLResponse)
+def inquiry_page(request: Request, inquiry_id: IdPath, session: SessionDep, auth: PageUser):
+    """One inquiry: its questions, its letters, and buttons to start a brev or a notat."""
+    inquiry = inquiry_service.get(session, inquiry_id=inquiry_id)
+    letters = letter_service.for_inquiry(session, inquiry_id=inquiry_id)
+    return page(request, "inquiries/detail.html", inquiry=inquiry, letters=letters)
+
+
+@router.post("/henvendelser/{inquiry_id}/breve", dependencies=[Drafter])
+async def start_letter(request: Request, inquiry_id: IdPath, session: SessionDep, auth: FormUser):
+    """Start a draft brev or notat."""
+    form = await request.form()
+    kind = form.get("kind") if form.get("kind") in LetterKind.__members__ else "brev"
+    letter = letter_service.create(session, data=LetterIn(inquiry_id=inquiry_id, kind=kind), user=auth.user)
+    return see_other(f"/breve/{letter.id}")

@@ -1,0 +1,244 @@
+"""Kladde: the draft editor, its actions and autosave, submit, documents and corrections."""
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic import ValidationError
+from sqlmodel import select
+
+from app import formatting
+from app.approval import service as approval_service
+from app.db import SessionDep
+from app.errors import BesvarError, Conflict, Invalid
+from app.fields import IdPath
+from app.inquiries import service as inquiry_service
+from app.inquiries.deadlines import today as danish_today
+from app.letters import service as letter_service
+from app.letters.schemas import LetterUpdate, SubmitIn
+from app.library import service as library_service
+from app.library.suggest import suggest
+from app.models import Inquiry, LetterStatus, ParagraphVersion, Person, Statistic, StatisticValue
+from app.rendering.service import DOCX_TYPE, document
+from app.web.deps import Drafter, FormUser, PageUser
+from app.web.render import page, see_other
+
+router = APIRouter(include_in_schema=False)
+PLACEHOLDER_TEXT = "Skriv svaret her."
+_TEXT_FIELDS = ("title", "recipient_name", "recipient_title", "recipient_email", "copy_to", "salutation", "intro", "initials")
+_MESSAGES = {
+    "title": "Brevet skal have en titel (højst 500 tegn).",
+    "letter_date": "Skriv datoen som en gyldig dato.",
+    "answers": "Et svar er for langt eller ufuldstændigt (højst 50.000 tegn pr. tekst).",
+    "recipient_email": "E-mailadressen er for lang.",
+    "signatory_id": "Vælg en underskriver fra listen.",
+}
+
+
+def _view(session, letter_id: int, posted: dict | None = None) -> dict:
+    """Everything the editor shows; `posted` replaces the stored answers and fields (after a conflict)."""
+    letter = letter_service.get(session, letter_id=letter_id)
+    inquiry = inquiry_service.get(session, inquiry_id=letter.inquiry_id)
+    fields = {name: getattr(letter, name) for name in (*_TEXT_FIELDS, "kind", "letter_date", "signatory_id")}
+    answers = {a.question_id: [b.model_dump() for b in a.blocks] for a in letter.answers}
+    if posted:
+        fields |= posted["fields"]
+        answers = posted["answers"]
+    as_of = fields.get("letter_date") or danish_today()
+    versions = {}
+    pids = {b["paragraph_id"] for blocks in answers.values() for b in blocks if b.get("paragraph_id")}
+    if pids:
+        for v in session.exec(select(ParagraphVersion).where(ParagraphVersion.paragraph_id.in_(pids))):
+            versions[(v.paragraph_id, v.version)] = v
+    questions = []
+    for q in inquiry.questions:
+        blocks = []
+        for b in answers.get(q.id, []):
+            if b.get("paragraph_id"):
+                v = versions.get((b["paragraph_id"], b["paragraph_version"]))
+                blocks.append({**b, "kind": "p", "title": v.title if v else "?",
+                               "shown": library_service.render(session, v.text, as_of).text if v else ""})
+            else:
+                blocks.append({**b, "kind": "t"})
+        used = {b.get("paragraph_id") for b in blocks}
+        questions.append({"id": q.id, "number": q.number, "text": q.text, "blocks": blocks,
+                          "suggestions": [s for s in suggest(session, text=q.text, limit=4, exclude_question_id=q.id)
+                                          if s.paragraph_id not in used]})
+    org_id = session.get(Inquiry, letter.inquiry_id).organisation_id
+    people = session.exec(select(Person).where(Person.organisation_id == org_id).order_by(Person.name)).all()
+    stats = []
+    for stat in session.exec(select(Statistic).order_by(Statistic.label)):
+        latest = session.exec(select(StatisticValue).where(StatisticValue.statistic_id == stat.id)
+                              .order_by(StatisticValue.period.desc())).first()
+        shown = f"{formatting.number(latest.value)} ({formatting.period_label(latest.period, stat.period_kind)})" if latest else "intet tal"
+        stats.append({"key": stat.key, "label": f"{stat.label}: {shown}"})
+    model = letter_service.load(session, letter_id)
+    flags = approval_service.flags_for(session, model) if letter.status == LetterStatus.draft else []
+    return {"letter": letter, "inquiry": inquiry, "fields": fields, "questions": questions, "people": people,
+            "stats": stats, "flags": flags}
+
+
+def _parse(form, question_ids: set[int]) -> tuple[dict, dict[int, list[dict]]]:
+    """Fields and answers from the editor form, in the order the blocks stand."""
+    fields = {name: (str(form.get(name, "")).strip() or None) for name in _TEXT_FIELDS}
+    fields["kind"] = str(form.get("kind") or "brev")
+    fields["letter_date"] = str(form.get("letter_date") or "") or None
+    signatory = str(form.get("signatory_id") or "")
+    fields["signatory_id"] = int(signatory) if signatory.isdigit() and len(signatory) < 18 else None
+    answers: dict[int, list[dict]] = {qid: [] for qid in question_ids}
+    for raw in form.getlist("blk"):
+        parts = str(raw).split(":")
+        if len(parts) != 5 or not all(p.isdigit() and len(p) < 18 for p in (parts[0], parts[2], parts[3], parts[4])):
+            raise Invalid("Formularen er ødelagt. Genindlæs siden.", field="answers")
+        qid, kind, pid, ver, idx = int(parts[0]), parts[1], int(parts[2]), int(parts[3]), parts[4]
+        if qid not in answers:
+            raise Invalid("Formularen hører til et andet brev. Genindlæs siden.", field="answers")
+        if kind == "p":
+            answers[qid].append({"paragraph_id": pid, "paragraph_version": ver, "text": None})
+        else:
+            answers[qid].append({"paragraph_id": None, "paragraph_version": None, "text": str(form.get(f"txt-{idx}", ""))})
+    return fields, answers
+
+
+def _apply(action: str, answers: dict[int, list[dict]], form, session) -> None:
+    """Insert, move, remove or add a block, as the pressed button says."""
+    verb, _, rest = action.partition(":")
+    args = rest.split(":")
+    if verb in ("up", "down", "remove") and len(args) == 2 and all(a.isdigit() for a in args):
+        blocks, pos = answers.get(int(args[0]), []), int(args[1])
+        if 0 <= pos < len(blocks):
+            if verb == "remove":
+                blocks.pop(pos)
+            else:
+                other = pos - 1 if verb == "up" else pos + 1
+                if 0 <= other < len(blocks):
+                    blocks[pos], blocks[other] = blocks[other], blocks[pos]
+    elif verb == "insert" and len(args) == 2 and all(a.isdigit() and len(a) < 18 for a in args):
+        paragraph = library_service.get_paragraph(session, paragraph_id=int(args[1]))
+        answers.setdefault(int(args[0]), []).append({"paragraph_id": paragraph.id, "paragraph_version": paragraph.version, "text": None})
+    elif verb == "text" and args[0].isdigit():
+        answers.setdefault(int(args[0]), []).append({"paragraph_id": None, "paragraph_version": None, "text": PLACEHOLDER_TEXT})
+    elif verb == "stat" and args[0].isdigit():
+        key = str(form.get(f"stat-{args[0]}", ""))
+        if session.exec(select(Statistic.id).where(Statistic.key == key)).first():
+            text = f"[[{key}]] ([[{key}.periode]], kilde: [[{key}.kilde]])"
+            answers.setdefault(int(args[0]), []).append({"paragraph_id": None, "paragraph_version": None, "text": text})
+
+
+def _update(fields: dict, answers: dict[int, list[dict]], version: int) -> LetterUpdate:
+    payload = {**fields, "version": version, "answers": [
+        {"question_id": qid, "blocks": [
+            {"paragraph_id": b["paragraph_id"], "paragraph_version": b["paragraph_version"]} if b["paragraph_id"]
+            else {"text": b["text"]} for b in blocks if b["paragraph_id"] or (b["text"] or "").strip()]}
+        for qid, blocks in answers.items()]}
+    return LetterUpdate.model_validate(payload)
+
+
+def _danish(exc: Exception) -> tuple[str, str | None]:
+    """A Danish message (and the field) for what a save or submit ran into."""
+    if isinstance(exc, ValidationError):
+        loc = str(exc.errors()[0]["loc"][0])
+        return _MESSAGES.get(loc, "Et felt har en ugyldig værdi."), loc
+    if isinstance(exc, Conflict):
+        return ("Brevet er gemt af en anden i mellemtiden, eller det har skiftet status. Din tekst står nedenfor; "
+                "gem igen for at gemme den oven i."), None
+    if isinstance(exc, Invalid):
+        if exc.field == "confirm_personal_data":
+            return "Teksten kan indeholde personoplysninger (se listen). Kontrollér dem, og bekræft før du sender.", exc.field
+        if exc.field == "answers" and "no answer" in exc.detail:
+            return "Alle spørgsmål skal have et svar, før brevet kan sendes til godkendelse.", exc.field
+        return (exc.detail if any(c in exc.detail for c in "æøå") else "Et felt har en ugyldig værdi."), exc.field
+    return "Der skete en fejl.", None
+
+
+async def _save(request: Request, session, letter_id: int, auth) -> tuple[object, dict, dict, int]:
+    """Parse, apply the action and save; returns (saved letter or the exception, fields, answers, version)."""
+    form = await request.form()
+    letter = letter_service.load(session, letter_id)
+    question_ids = {q.id for q in inquiry_service.get(session, inquiry_id=letter.inquiry_id).questions}
+    version = str(form.get("version", ""))
+    version_n = int(version) if version.isdigit() and len(version) < 10 else 0
+    fields: dict = {}
+    answers: dict[int, list[dict]] = {}
+    try:
+        fields, answers = _parse(form, question_ids)
+        _apply(str(form.get("action", "save")), answers, form, session)
+        saved = letter_service.update(session, letter_id=letter_id, data=_update(fields, answers, version_n), user=auth.user)
+        return saved, fields, answers, saved.version
+    except (ValidationError, BesvarError) as exc:
+        session.rollback()
+        return exc, fields, answers, version_n
+
+
+@router.get("/breve/{letter_id}", response_class=HTMLResponse)
+def editor(request: Request, letter_id: IdPath, session: SessionDep, auth: PageUser, ok: str = ""):
+    """The draft editor; for letters no longer drafts, the document and its status."""
+    view = _view(session, letter_id)
+    notice = {"indsendt": "Brevet er sendt til godkendelse.", "gemt": "Gemt.", "godkendt": "Brevet er godkendt.",
+              "returneret": "Brevet er sendt retur til sekretariatet."}.get(ok)
+    template = "letters/draft.html" if view["letter"].status == LetterStatus.draft else "letters/view.html"
+    return page(request, template, notice=notice, **view)
+
+
+@router.post("/breve/{letter_id}", response_class=HTMLResponse, dependencies=[Drafter])
+async def editor_post(request: Request, letter_id: IdPath, session: SessionDep, auth: FormUser):
+    """Save the form and do what the pressed button says; a conflict keeps the user's text on screen."""
+    result, fields, answers, version = await _save(request, session, letter_id, auth)
+    if isinstance(result, Exception):
+        message, field = _danish(result)
+        view = _view(session, letter_id, posted={"fields": fields, "answers": answers} if fields else None)
+        if isinstance(result, Conflict):
+            view["letter"] = view["letter"].model_copy(update={"version": letter_service.load(session, letter_id).version})
+        status = getattr(result, "status", 422)
+        return page(request, "letters/draft.html", status=status, error=message, error_field=field, **view)
+    return see_other(f"/breve/{letter_id}?ok=gemt")
+
+
+@router.post("/breve/{letter_id}/autosave", dependencies=[Drafter])
+async def autosave(request: Request, letter_id: IdPath, session: SessionDep, auth: FormUser):
+    """Save without leaving the page (called by app.js while the user types)."""
+    result, _fields, _answers, _version = await _save(request, session, letter_id, auth)
+    if isinstance(result, Exception):
+        message, _field = _danish(result)
+        current = letter_service.load(session, letter_id)
+        status = getattr(result, "status", 422)
+        return JSONResponse({"message": message, "version": current.version, "conflict": status == 409}, status_code=status)
+    return JSONResponse({"version": result.version, "message": f"Gemt kl. {formatting.short_time_now()}"})
+
+
+@router.post("/breve/{letter_id}/indsend", response_class=HTMLResponse, dependencies=[Drafter])
+async def submit(request: Request, letter_id: IdPath, session: SessionDep, auth: FormUser):
+    """Send the draft to the approver; a second click finds it sent already."""
+    form = await request.form()
+    version = str(form.get("version", ""))
+    data = SubmitIn(version=int(version) if version.isdigit() and len(version) < 10 else None,
+                    confirm_personal_data=form.get("confirm") == "ja")
+    try:
+        approval_service.submit(session, letter_id=letter_id, data=data, user=auth.user)
+    except BesvarError as exc:
+        session.rollback()
+        current = letter_service.load(session, letter_id)
+        if isinstance(exc, Conflict) and current.status == LetterStatus.submitted:
+            return see_other(f"/breve/{letter_id}?ok=indsendt")
+        message, field = _danish(exc)
+        template = "letters/draft.html" if current.status == LetterStatus.draft else "letters/view.html"
+        return page(request, template, status=exc.status, error=message, error_field=field, **_view(session, letter_id))
+    return see_other(f"/breve/{letter_id}?ok=indsendt")
+
+
+@router.post("/breve/{letter_id}/ret", dependencies=[Drafter])
+async def correct(request: Request, letter_id: IdPath, session: SessionDep, auth: FormUser):
+    """Start a correction of an approved letter."""
+    new = approval_service.correct(session, letter_id=letter_id, user=auth.user)
+    return see_other(f"/breve/{new.id}")
+
+
+@router.get("/breve/{letter_id}/dokument.{fmt}")
+def letter_document(request: Request, letter_id: IdPath, fmt: str, session: SessionDep, auth: PageUser):
+    """The PDF (shown in the page) or DOCX (downloaded); frozen bytes once approved."""
+    if fmt not in ("pdf", "docx"):
+        return Response(status_code=404)
+    content, name = document(session, user=auth.user, letter_id=letter_id, fmt=fmt,
+                             timeout=request.app.state.settings.render_timeout_seconds)
+    media = "application/pdf" if fmt == "pdf" else DOCX_TYPE
+    disposition = "inline" if fmt == "pdf" else "attachment"
+    return Response(content, media_type=media, headers={"Content-Disposition": f'{disposition}; filename="{name}"',
+                                                        "Cache-Control": "no-store"})

@@ -1,0 +1,98 @@
+"""Bibliotek: paragraphs (search, edit → new version, review-by, where used) and statistics (new figures)."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import HTMLResponse
+from pydantic import ValidationError
+from sqlmodel import select
+
+from app.db import SessionDep
+from app.errors import BesvarError
+from app.fields import KEY_PATTERN, IdPath
+from app.library import service as library_service
+from app.library.schemas import ParagraphUpdate, ValueIn
+from app.models import Letter, LetterBlock, Question, QuestionParagraph
+from app.web.deps import Drafter, FormUser, PageUser
+from app.web.render import page, see_other
+
+router = APIRouter(include_in_schema=False)
+StatKey = Annotated[str, Path(max_length=100, pattern=KEY_PATTERN)]
+
+
+@router.get("/bibliotek", response_class=HTMLResponse)
+def library(request: Request, session: SessionDep, auth: PageUser, q: str = ""):
+    """Search the paragraphs; the statistics with their latest figures."""
+    paragraphs, total = library_service.list_paragraphs(session, q=q.strip()[:200] or None, limit=200, offset=0)
+    stats, _ = library_service.list_statistics(session, q=None, limit=200, offset=0)
+    return page(request, "library/index.html", paragraphs=paragraphs, total=total, stats=stats, q=q)
+
+
+def _paragraph_page(request, session, paragraph_id: int, version: int | None = None, status: int = 200, **extra):
+    paragraph = library_service.get_paragraph(session, paragraph_id=paragraph_id, version=version)
+    questions = session.exec(select(Question).join(QuestionParagraph, QuestionParagraph.question_id == Question.id)
+                             .where(QuestionParagraph.paragraph_id == paragraph_id)).all()
+    letters = session.exec(select(Letter).join(LetterBlock, LetterBlock.letter_id == Letter.id)
+                           .where(LetterBlock.paragraph_id == paragraph_id).distinct()).all()
+    return page(request, "library/paragraph.html", status=status, paragraph=paragraph, questions=questions,
+                letters=letters, **extra)
+
+
+@router.get("/bibliotek/afsnit/{paragraph_id}", response_class=HTMLResponse)
+def paragraph_page(request: Request, paragraph_id: IdPath, session: SessionDep, auth: PageUser, ok: str = "",
+                   version: Annotated[int | None, Query(ge=1, le=1_000_000)] = None):
+    """One paragraph: its text with figures, its versions, where it is used; editable by the secretariat."""
+    return _paragraph_page(request, session, paragraph_id, version=version, notice="Gemt som ny version." if ok else None)
+
+
+@router.post("/bibliotek/afsnit/{paragraph_id}", response_class=HTMLResponse, dependencies=[Drafter])
+async def paragraph_save(request: Request, paragraph_id: IdPath, session: SessionDep, auth: FormUser):
+    """An edit becomes a new version; letters keep the version they used."""
+    form = await request.form()
+    version = str(form.get("version", ""))
+    try:
+        data = ParagraphUpdate(
+            title=str(form.get("title", "")), text=str(form.get("text", "")),
+            topics=[t.strip() for t in str(form.get("topics", "")).split(",") if t.strip()],
+            legal_refs=[r.strip() for r in str(form.get("legal_refs", "")).splitlines() if r.strip()],
+            review_by=str(form.get("review_by") or "") or None,
+            version=int(version) if version.isdigit() and len(version) < 10 else None,
+        )
+        library_service.update_paragraph(session, paragraph_id=paragraph_id, data=data, user=auth.user)
+    except ValidationError as exc:
+        field = str(exc.errors()[0]["loc"][0])
+        message = {"title": "Skriv en titel.", "text": "Skriv en tekst (højst 50.000 tegn).",
+                   "review_by": "Skriv en gyldig dato."}.get(field, "Et felt har en ugyldig værdi.")
+        return _paragraph_page(request, session, paragraph_id, error=message, status=422)
+    except BesvarError as exc:
+        session.rollback()
+        message = ("Afsnittet er ændret af en anden i mellemtiden. Genindlæs siden." if exc.status == 409
+                   else "Teksten henviser til et nøgletal, der ikke findes." if "statistic" in exc.detail
+                   else "Afsnittet kunne ikke gemmes.")
+        return _paragraph_page(request, session, paragraph_id, error=message, status=exc.status)
+    return see_other(f"/bibliotek/afsnit/{paragraph_id}?ok=1")
+
+
+@router.get("/bibliotek/statistik/{key}", response_class=HTMLResponse)
+def statistic_page(request: Request, key: StatKey, session: SessionDep, auth: PageUser, ok: str = ""):
+    """A figure series and a form for the next period's figure."""
+    return page(request, "library/statistic.html", stat=library_service.get_statistic(session, key=key),
+                notice="Tallet er tilføjet." if ok else None)
+
+
+@router.post("/bibliotek/statistik/{key}", response_class=HTMLResponse, dependencies=[Drafter])
+async def statistic_add(request: Request, key: StatKey, session: SessionDep, auth: FormUser):
+    """Add the figure for a new period; drafts pick it up, approved letters never do."""
+    form = await request.form()
+    raw_value = str(form.get("value", "")).strip().replace(".", "").replace(",", ".")
+    try:
+        data = ValueIn(period=str(form.get("period", "")).strip(), value=float(raw_value),
+                       note=str(form.get("note", "")).strip() or None)
+        library_service.add_value(session, key=key, data=data, user=auth.user)
+    except (ValueError, ValidationError, BesvarError) as exc:
+        session.rollback()
+        message = ("Der findes allerede et andet tal for den periode." if getattr(exc, "status", 0) == 409
+                   else "Skriv perioden som åååå-mm og tallet som fx 1.540 eller 1,5.")
+        return page(request, "library/statistic.html", status=getattr(exc, "status", 422),
+                    stat=library_service.get_statistic(session, key=key), error=message)
+    return see_other(f"/bibliotek/statistik/{key}?ok=1")

@@ -1,0 +1,54 @@
+"""Page rendering: the Jinja environment for the UI, Danish labels, and the error pages."""
+
+from pathlib import Path
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+
+from app import formatting
+from app.errors import BesvarError
+
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+templates.env.filters.update(long_date=formatting.long_date, short_date=formatting.short_date, number=formatting.number)
+
+STATUS = {"new": "Ny", "drafting": "Under udarbejdelse", "answered": "Besvaret", "closed": "Lukket",
+          "draft": "Kladde", "submitted": "Til godkendelse", "approved": "Godkendt"}
+ROLE = {"drafter": "Sekretariat", "approver": "Direktør", "admin": "Administrator"}
+ACTION = {
+    "inquiry.create": "Henvendelse oprettet", "letter.create": "Brev oprettet", "letter.update": "Kladde gemt",
+    "letter.submit": "Sendt til godkendelse", "letter.return": "Sendt retur", "letter.approve": "Godkendt",
+    "letter.correct": "Rettelse startet", "letter.render": "Dokument dannet", "paragraph.create": "Afsnit oprettet",
+    "paragraph.update": "Afsnit ændret", "statistic.create": "Nøgletal oprettet", "statistic.value": "Nyt tal",
+    "bank.import": "Spørgsmålsbank indlæst", "user.login": "Logget ind",
+}
+templates.env.globals.update(STATUS=STATUS, ROLE=ROLE, ACTION=ACTION)
+
+# Messages for errors the services raise in English for the API; the pages speak Danish.
+_DANISH = {
+    403: "Du har ikke adgang til dette.",
+    404: "Siden eller sagen findes ikke.",
+    409: "Handlingen kunne ikke udføres, fordi sagen er ændret eller har skiftet status i mellemtiden. Genindlæs siden.",
+    413: "Det sendte er for stort.",
+    422: "Oplysningerne kunne ikke bruges. Ret dem og prøv igen.",
+    429: "For mange forsøg. Vent lidt og prøv igen.",
+    503: "Dokumentet kunne ikke dannes lige nu. Prøv igen om lidt.",
+}
+
+
+def page(request: Request, name: str, *, status: int = 200, **context) -> HTMLResponse:
+    """A page with the logged-in user, the CSRF token and the navigation."""
+    auth = getattr(request.state, "auth", None)
+    context |= {"user": auth.user if auth else None, "csrf": auth.web.csrf_token if auth else ""}
+    return templates.TemplateResponse(request, name, context, status_code=status)
+
+
+def see_other(url: str) -> RedirectResponse:
+    """Post/redirect/get."""
+    return RedirectResponse(url, status_code=303)
+
+
+def error_page(request: Request, exc: BesvarError) -> HTMLResponse:
+    """A Danish error page with the right status; messages already in Danish are shown as they are."""
+    message = exc.detail if any(c in exc.detail for c in "æøåÆØÅ") else _DANISH.get(exc.status, "Der skete en fejl.")
+    return page(request, "error.html", status=exc.status, message=message)

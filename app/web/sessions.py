@@ -1,0 +1,94 @@
+"""Browser sessions: server-side, revocable, with idle and absolute timeouts; login throttling."""
+
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import delete, func
+from sqlmodel import Session, select
+
+from app.audit import service as audit
+from functools import lru_cache
+
+from app.auth.service import hash_password, verify_password
+from app.config import Settings
+from app.errors import BesvarError
+from app.models import LoginFailure, User, WebSession, utcnow
+
+COOKIE = "__Host-besvar"
+
+
+class TooManyAttempts(BesvarError):
+    status = 429
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def login(session: Session, *, username: str, password: str, address: str, settings: Settings) -> tuple[str, WebSession] | None:
+    """A new session (and its cookie token) for valid credentials; None if they are wrong; 429 when throttled."""
+    window = utcnow() - timedelta(minutes=settings.login_window_minutes)
+    failures = session.exec(select(func.count()).select_from(LoginFailure).where(
+        LoginFailure.at >= window, (LoginFailure.username == username) | (LoginFailure.address == address))).one()
+    by_user = session.exec(select(func.count()).select_from(LoginFailure).where(
+        LoginFailure.at >= window, LoginFailure.username == username)).one()
+    by_address = failures if failures == by_user else session.exec(select(func.count()).select_from(LoginFailure).where(
+        LoginFailure.at >= window, LoginFailure.address == address)).one()
+    if max(by_user, by_address) >= settings.login_max_failures:
+        raise TooManyAttempts(f"For mange mislykkede loginforsøg. Prøv igen om {settings.login_window_minutes} minutter.")
+    user = session.exec(select(User).where(User.username == username, User.is_active.is_(True))).first()
+    # Verify against a dummy hash for unknown users too, so timing does not tell which names exist.
+    ok = verify_password(password, user.password_hash if user and user.password_hash else _dummy_hash())
+    if not (user and user.password_hash and ok):
+        session.add(LoginFailure(username=username[:100], address=address[:64]))
+        session.commit()
+        return None
+    session.exec(delete(LoginFailure).where(LoginFailure.username == username))
+    token = secrets.token_urlsafe(32)
+    web = WebSession(id=_hash(token), user_id=user.id, csrf_token=secrets.token_urlsafe(32))
+    session.add(web)
+    audit.record(session, actor=user.username, action="user.login", detail={"address": address})
+    session.commit()
+    return token, web
+
+
+def current(session: Session, *, token: str | None, settings: Settings) -> tuple[User, WebSession] | None:
+    """The user and session behind a cookie token, if it is live; refreshes its idle clock."""
+    if not token:
+        return None
+    web = session.get(WebSession, _hash(token))
+    now = utcnow()
+    if web is None or web.revoked_at is not None:
+        return None
+    if now - web.last_seen_at > timedelta(minutes=settings.session_idle_minutes) or \
+            now - web.created_at > timedelta(hours=settings.session_max_hours):
+        web.revoked_at = now
+        session.commit()
+        return None
+    user = session.get(User, web.user_id)
+    if user is None or not user.is_active:
+        return None
+    # Touch at most once a minute: a write per page view would serialise every request.
+    if now - web.last_seen_at > timedelta(minutes=1):
+        web.last_seen_at = now
+        session.commit()
+    return user, web
+
+
+def logout(session: Session, *, token: str | None) -> None:
+    """Revoke the session, so the old cookie no longer works anywhere."""
+    if token and (web := session.get(WebSession, _hash(token))) and web.revoked_at is None:
+        web.revoked_at = utcnow()
+        session.commit()
+
+
+def csrf_ok(web: WebSession, submitted: str | None) -> bool:
+    """Whether a form's CSRF token is this session's."""
+    return bool(submitted) and hmac.compare_digest(web.csrf_token, submitted)
+
+
+@lru_cache
+def _dummy_hash() -> str:
+    return hash_password(secrets.token_urlsafe(16))
