@@ -162,3 +162,14 @@ def api_client_for():
     yield make
     for eng in engines:
         eng.dispose()
+
+
+@pytest.fixture
+def sqlite_seeded(sqlite_template, tmp_path):
+    """A SQLite database with the question bank, for checks that do not depend on the database kind."""
+    path = tmp_path / "seeded.db"
+    shutil.copy(sqlite_template, path)
+    eng = make_engine(f"sqlite:///{path}")
+    assert all(r.error is None for r in import_path(eng, BANK))
+    yield eng
+    eng.dispose()

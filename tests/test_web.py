@@ -1,0 +1,265 @@
+"""The web UI over HTTP: sessions, throttling, CSRF, headers, roles on every route, Danish forms."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import update
+from sqlmodel import Session, select
+
+from app.auth import service as auth_service
+from app.config import Settings
+from app.main import create_app
+from app.models import Letter, WebSession
+from tests.conftest import SEEDS
+
+PASSWORD = "en-god-adgangskode"
+ROLES = ("drafter", "approver", "admin")
+
+
+def _web(seeded):
+    with Session(seeded) as session:
+        for role in ROLES:
+            auth_service.add_user(session, username=f"web-{role}", role=role, name=f"Web {role}", title="Titel",
+                                  password=PASSWORD, organisation_id=None)
+    app = create_app(Settings(database_url="sqlite://"), engine=seeded)
+
+    def client(role: str | None = None) -> TestClient:
+        c = TestClient(app, base_url="https://testserver")
+        if role:
+            r = c.post("/login", data={"username": f"web-{role}", "password": PASSWORD}, follow_redirects=False)
+            assert r.status_code == 303, r.text
+        return c
+
+    return client
+
+
+@pytest.fixture
+def web(seeded):
+    """A browser-like client per role (HTTPS, so the Secure cookie is sent) on each database."""
+    return _web(seeded)
+
+
+@pytest.fixture
+def web_sqlite(sqlite_seeded):
+    """The same on SQLite only: for the route × role matrix, which does not depend on the database."""
+    return _web(sqlite_seeded)
+
+
+def csrf_of(client: TestClient, path: str = "/indbakke") -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', client.get(path).text)[1]
+
+
+def test_pages_need_login_and_remember_where_to(web):
+    r = web().get("/indbakke?q=ME", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/login?next=/indbakke%3Fq%3DME"
+
+
+def test_login_cookie_and_a_new_session_each_time(web):
+    c = web()
+    r = c.post("/login", data={"username": "web-drafter", "password": PASSWORD, "next": "//evil.example"}, follow_redirects=False)
+    assert r.headers["location"] == "/indbakke"
+    cookie = r.headers["set-cookie"]
+    assert cookie.startswith("__Host-besvar=") and "HttpOnly" in cookie and "Secure" in cookie
+    assert "SameSite=lax" in cookie and "Path=/" in cookie and "Domain" not in cookie
+    first = c.cookies["__Host-besvar"]
+    c.post("/login", data={"username": "web-drafter", "password": PASSWORD})
+    assert c.cookies["__Host-besvar"] != first
+
+
+def test_logout_revokes_the_session(web):
+    c = web("drafter")
+    token = c.cookies["__Host-besvar"]
+    assert c.post("/logout", data={"csrf": csrf_of(c)}, follow_redirects=False).status_code == 303
+    stale = web()
+    stale.cookies.set("__Host-besvar", token)
+    assert stale.get("/indbakke", follow_redirects=False).status_code == 303
+
+
+@pytest.mark.parametrize("clock", ["idle", "absolute"])
+def test_sessions_time_out(web, seeded, clock):
+    c = web("drafter")
+    column = WebSession.last_seen_at if clock == "idle" else WebSession.created_at
+    with Session(seeded) as session:
+        for s in session.exec(select(WebSession)):
+            setattr(s, column.key, getattr(s, column.key) - timedelta(hours=11))
+        session.commit()
+    assert c.get("/indbakke", follow_redirects=False).status_code == 303
+
+
+def test_wrong_password_and_throttling(web):
+    c = web()
+    r = c.post("/login", data={"username": "web-drafter", "password": "forkert"})
+    assert r.status_code == 401 and "Forkert brugernavn eller adgangskode." in r.text
+    for _ in range(4):
+        c.post("/login", data={"username": "web-drafter", "password": "forkert"})
+    r = c.post("/login", data={"username": "web-drafter", "password": PASSWORD})
+    assert r.status_code == 429 and "For mange mislykkede loginforsøg" in r.text
+
+
+def test_throttling_by_address_across_user_names(web):
+    c = web()
+    for n in range(5):
+        c.post("/login", data={"username": f"findes-ikke-{n}", "password": "x"})
+    assert c.post("/login", data={"username": "web-approver", "password": PASSWORD}).status_code == 429
+
+
+@pytest.mark.parametrize("token", [None, "forkert"])
+def test_every_form_needs_its_csrf_token(web, token):
+    c = web("drafter")
+    data = {"kind": "brev"} | ({"csrf": token} if token else {})
+    r = c.post("/henvendelser/1/breve", data=data, follow_redirects=False)
+    assert r.status_code == 403 and "Formularen er udløbet" in r.text
+
+
+def test_security_headers_on_pages(web):
+    r = web("drafter").get("/indbakke")
+    csp = r.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+    assert r.headers["x-content-type-options"] == "nosniff" and r.headers["cache-control"] == "no-store"
+    assert '<html lang="da">' in r.text
+    assert "<script>" not in r.text and " style=" not in r.text and "onclick" not in r.text
+
+
+# Every page route, and which roles may open it (the others get 403; nobody logged out gets in).
+PAGES = {
+    ("GET", "/indbakke"): ROLES,
+    ("GET", "/henvendelser/ny"): ("drafter", "admin"),
+    ("POST", "/henvendelser/ny"): ("drafter", "admin"),
+    ("GET", "/henvendelser/1"): ROLES,
+    ("POST", "/henvendelser/1/breve"): ("drafter", "admin"),
+    ("GET", "/frist?received_on=2024-12-20"): ROLES,
+    ("GET", "/breve/1"): ROLES,
+    ("POST", "/breve/1"): ("drafter", "admin"),
+    ("POST", "/breve/1/autosave"): ("drafter", "admin"),
+    ("POST", "/breve/1/indsend"): ("drafter", "admin"),
+    ("POST", "/breve/1/ret"): ("drafter", "admin"),
+    ("GET", "/breve/1/dokument.pdf"): ROLES,
+    ("GET", "/breve/1/dokument.docx"): ROLES,
+    ("GET", "/godkendelse"): ("approver",),
+    ("GET", "/godkendelse/1"): ("approver",),
+    ("POST", "/breve/1/godkend"): ("approver",),
+    ("POST", "/breve/1/returner"): ("approver",),
+    ("GET", "/bibliotek"): ROLES,
+    ("GET", "/bibliotek/afsnit/1"): ROLES,
+    ("POST", "/bibliotek/afsnit/1"): ("drafter", "admin"),
+    ("GET", "/bibliotek/statistik/aalborg-kontanthjaelpssager"): ROLES,
+    ("POST", "/bibliotek/statistik/aalborg-kontanthjaelpssager"): ("drafter", "admin"),
+    ("GET", "/historik?letter_id=1"): ROLES,
+    ("POST", "/logout"): ROLES,
+}
+
+
+def test_the_route_list_is_complete(web):
+    app = web().app
+    from fastapi.routing import APIRoute
+
+    def walk(routes):
+        for r in routes:
+            if isinstance(r, APIRoute):
+                yield r
+            elif hasattr(r, "routes"):
+                yield from walk(r.routes)
+            elif hasattr(r, "router"):
+                yield from walk(r.router.routes)
+
+    pages = {(m, r.path) for r in walk(app.router.routes) if not r.path.startswith(("/api/", "/healthz", "/docs"))
+             and r.path not in ("/login", "/") for m in r.methods - {"HEAD"}}
+    listed = {(m, re.sub(r"\d+|aalborg-kontanthjaelpssager", "X", p.split("?")[0])) for m, p in PAGES}
+    routes = {(m, re.sub(r"\{[a-z_]+\}", "X", p).replace("dokument.X", "dokument.pdf")) for m, p in pages}
+    assert routes - {(m, p.replace("dokument.docx", "dokument.pdf")) for m, p in listed} == set()
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(PAGES))
+@pytest.mark.parametrize("role", ROLES)
+def test_every_route_checks_its_role(web_sqlite, method, path, role):
+    web = web_sqlite
+    c = web(role)
+    if method == "GET":
+        r = c.get(path, follow_redirects=False)
+    else:
+        r = c.post(path, data={"csrf": csrf_of(c), "comment": "ok", "kind": "brev"}, follow_redirects=False)
+    if role in PAGES[(method, path)]:
+        assert r.status_code != 403, (role, method, path, r.text[:300])
+        assert r.status_code < 500
+    else:
+        assert r.status_code == 403, (role, method, path, r.status_code)
+
+
+def test_new_inquiry_from_the_copenhagen_mail(web):
+    c = web("drafter")
+    token = csrf_of(c)
+    seed = (SEEDS / "kk-beskaeftigelse-me-cfs-svar-2023.txt").read_text(encoding="utf-8")
+    mail = seed[seed.index("Spørgsmål") : seed.index("Beskæftigelses- og Integrationsforvaltningens svar")]
+    parsed = c.post("/henvendelser/ny", data={"csrf": token, "mail": mail, "action": "fortolk"})
+    assert "Fandt 3 spørgsmål" in parsed.text
+    questions = re.findall(r'<textarea id="q\d+" name="question">([^<]*)</textarea>', parsed.text)
+    assert len([q for q in questions if q]) == 3
+    # A missing title: a Danish message beside the field, and everything typed is kept.
+    missing = c.post("/henvendelser/ny", data={"csrf": token, "action": "opret", "asker_name": "Klaus", "received_on": "2023-05-11",
+                                             "question": ["Hvad med ME?"], "organisation": "kk-bif"})
+    assert missing.status_code == 422 and "Skriv en titel" in missing.text and "Hvad med ME?" in missing.text and 'value="Klaus"' in missing.text
+    bad_date = c.post("/henvendelser/ny", data={"csrf": token, "action": "opret", "title": "T", "asker_name": "K",
+                                              "received_on": "2023-02-30", "question": ["Hvad?"], "organisation": "kk-bif"})
+    assert bad_date.status_code == 422 and "gyldig dato" in bad_date.text
+    created = c.post("/henvendelser/ny", data={"csrf": token, "action": "opret", "title": "ME og førtidspension",
+                                             "asker_name": "Klaus", "received_on": "2023-05-11", "organisation": "kk-bif",
+                                             "question": ["Hvad med ME?", ""]}, follow_redirects=False)
+    assert created.status_code == 303
+    assert "Hvad med ME?" in c.get(created.headers["location"]).text
+
+
+def test_user_text_is_escaped_everywhere(web):
+    c = web("drafter")
+    token = csrf_of(c)
+    created = c.post("/henvendelser/ny", data={"csrf": token, "action": "opret", "title": "<script>alert(1)</script> {{ 7*7 }}",
+                                             "asker_name": "<b>X</b>", "received_on": "2024-01-02", "organisation": "kk-bif",
+                                             "question": ["<img src=x onerror=alert(1)>?"]}, follow_redirects=False)
+    page = c.get(created.headers["location"]).text
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt; {{ 7*7 }}" in page
+    assert "<img src=x" not in page and "49" not in page.split("{{ 7*7 }}")[0][-5:]
+
+
+def test_draft_editor_actions_conflict_and_submit(web, seeded):
+    c = web("drafter")
+    token = csrf_of(c)
+    r = c.post("/henvendelser/1/breve", data={"csrf": token, "kind": "brev"}, follow_redirects=False)
+    letter_path = r.headers["location"]
+    page = c.get(letter_path).text
+    assert "Forslag fra biblioteket" in page
+    insert = re.search(r'name="action" value="(insert:\d+:\d+)"', page)[1]
+    blocks = re.findall(r'name="blk" value="([^"]+)"', page)
+    version = re.search(r'name="version" value="(\d+)" id="version"', page)[1]
+    form = {"csrf": token, "version": version, "title": "Svar", "kind": "brev", "blk": blocks, "action": insert}
+    assert c.post(letter_path, data=form, follow_redirects=False).status_code == 303
+    page = c.get(letter_path).text
+    assert "fra biblioteket, version" in page
+    # A stale save: 409, and the text the user typed is still on the page.
+    qid = insert.split(":")[1]
+    stale = {"csrf": token, "version": version, "title": "Min titel", "kind": "brev", "blk": [f"{qid}:t:0:0:1"],
+             "txt-1": "Min egen tekst, som ikke må gå tabt", "action": "save"}
+    r = c.post(letter_path, data=stale)
+    assert r.status_code == 409 and "Min egen tekst, som ikke må gå tabt" in r.text and "gemt af en anden" in r.text
+    # Autosave answers JSON with the new version.
+    new_version = re.search(r'name="version" value="(\d+)" id="version"', r.text)[1]
+    auto = c.post(f"{letter_path}/autosave", data={**stale, "version": new_version})
+    assert auto.status_code == 200 and auto.json()["version"] == int(new_version) + 1
+    # Submitting with unanswered questions is refused in Danish.
+    r = c.post(f"{letter_path}/indsend", data={"csrf": token, "version": str(int(new_version) + 1)})
+    assert r.status_code == 422 and "Alle spørgsmål skal have et svar" in r.text
+
+
+def test_approved_letters_show_the_frozen_state(web, seeded):
+    with Session(seeded) as session:
+        session.exec(update(Letter).where(Letter.id == 1).values(status="submitted"))
+        session.commit()
+    director = web("approver")
+    queue = director.get("/godkendelse").text
+    assert "/godkendelse/1" in queue
+    r = director.post("/breve/1/godkend", data={"csrf": csrf_of(director)}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/breve/1?ok=godkendt"
+    page = director.get("/breve/1?ok=godkendt").text
+    assert "Brevet er godkendt." in page and "låst" in page
+    again = director.post("/breve/1/godkend", data={"csrf": csrf_of(director)}, follow_redirects=False)
+    assert again.headers["location"] == "/breve/1?ok=godkendt"
