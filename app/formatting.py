@@ -47,3 +47,10 @@ def short_time_now() -> str:
     from zoneinfo import ZoneInfo
 
     return datetime.now(ZoneInfo("Europe/Copenhagen")).strftime("%H:%M")
+
+
+def local_datetime(value) -> str:
+    """A timestamp as Danes read it, in Copenhagen time: 23-11-2026 19:05."""
+    from zoneinfo import ZoneInfo
+
+    return value.astimezone(ZoneInfo("Europe/Copenhagen")).strftime("%d-%m-%Y %H:%M")

@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
 # The real clients the document tests open the output with (CI sets BESVAR_TEST_TOOLS=1).
 if [ "${BESVAR_TEST_TOOLS:-0}" = "1" ]; then
-  packages+=(libreoffice-writer-nogui poppler-utils qpdf)
+  packages+=(libreoffice-writer-nogui poppler-utils qpdf chromium)
 fi
 
 missing=()

@@ -58,7 +58,9 @@ def _form_context(session, values: dict, errors: dict | None = None) -> dict:
 @router.get("/henvendelser/ny", response_class=HTMLResponse, dependencies=[Drafter])
 def new_inquiry(request: Request, session: SessionDep, auth: PageUser):
     """Paste the council member's e-mail."""
-    return page(request, "inquiries/new.html", **_form_context(session, {"questions": ["", "", ""]}))
+    own = session.get(Organisation, auth.user.organisation_id) if auth.user.organisation_id else None
+    values = {"questions": ["", "", ""], "organisation": own.key if own else ""}
+    return page(request, "inquiries/new.html", **_form_context(session, values))
 
 
 @router.post("/henvendelser/ny", response_class=HTMLResponse, dependencies=[Drafter])

@@ -57,7 +57,10 @@ def _view(session, letter_id: int, posted: dict | None = None) -> dict:
                 blocks.append({**b, "kind": "p", "title": v.title if v else "?",
                                "shown": library_service.render(session, v.text, as_of).text if v else ""})
             else:
-                blocks.append({**b, "kind": "t"})
+                text = b.get("text") or ""
+                # Show figures the way the letter will read them, under the text with its [[...]] codes.
+                shown = library_service.render(session, text, as_of).text if "[[" in text else None
+                blocks.append({**b, "kind": "t", "shown": shown})
         used = {b.get("paragraph_id") for b in blocks}
         questions.append({"id": q.id, "number": q.number, "text": q.text, "blocks": blocks,
                           "suggestions": [s for s in suggest(session, text=q.text, limit=4, exclude_question_id=q.id)

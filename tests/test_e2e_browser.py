@@ -1,0 +1,178 @@
+"""The whole day in Debian's Chromium: paste an e-mail, draft from suggestions, return, fix, approve, download."""
+
+import importlib.util
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlmodel import Session, select
+
+from app.auth import service as auth_service
+from app.bank.service import import_path
+from app.db import make_engine
+from app.migrate import upgrade
+from app.models import Person
+from tests.conftest import BANK, ROOT, SEEDS
+from tests.documents import pdftotext, squash
+
+CHROMIUM = "/usr/bin/chromium"
+SHOTS = ROOT / "tests" / "output" / "e2e"
+PASSWORD = "en-god-adgangskode"
+
+
+def _need_browser():
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail(f"REQUIRE_BROWSER=1 but {CHROMIUM} is missing (Debian package chromium)")
+        pytest.skip(f"{CHROMIUM} not installed (Debian package chromium); the browser test needs it")
+    if importlib.util.find_spec("playwright") is None:
+        pytest.fail("the playwright package is missing; make test installs it")
+
+
+@pytest.fixture
+def server(tmp_path):
+    """Besvar on a free local port, on its own SQLite database with the bank and three users."""
+    url = f"sqlite:///{tmp_path / 'e2e.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    assert all(r.error is None for r in import_path(engine, BANK))
+    with Session(engine) as session:
+        henrik = session.exec(select(Person).where(Person.key == "henrik-lund")).one()
+        auth_service.add_user(session, username="sara", role="drafter", name="Sara Sekretær", password=PASSWORD)
+        auth_service.add_user(session, username="henrik", role="approver", name="Henrik Lund",
+                              title="Administrerende direktør", password=PASSWORD, person_id=henrik.id)
+    engine.dispose()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    exe = Path(sys.executable).with_name("besvar")
+    proc = subprocess.Popen([str(exe), "serve", "--port", str(port)], env={**os.environ, "DATABASE_URL": url},
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=ROOT)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    else:
+        proc.kill()
+        pytest.fail("the server did not start: " + proc.stdout.read().decode()[-2000:])
+    yield base
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def test_the_whole_day_in_the_browser(server, tmp_path):
+    _need_browser()
+    from playwright.sync_api import expect, sync_playwright
+
+    if SHOTS.exists():
+        shutil.rmtree(SHOTS)
+    SHOTS.mkdir(parents=True)
+    seed = (SEEDS / "kk-beskaeftigelse-me-cfs-svar-2023.txt").read_text(encoding="utf-8")
+    mail = ("Fra: Klaus Goldschmidt Henriksen <Klaus_Goldschmidt_Henriksen@kk.dk>\nSendt: 11. maj 2023 14:32\n"
+            "Emne: Udskydelse af sager i jobcentret samt behandling af ME-patienter\n\n"
+            + seed[seed.index("Spørgsmål") : seed.index("Beskæftigelses- og Integrationsforvaltningens svar")]
+            + "\nMed venlig hilsen\nKlaus")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="da-DK")
+        shot = lambda name: page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)  # noqa: E731
+
+        def login(user: str) -> None:
+            page.goto(f"{server}/login")
+            page.get_by_label("Brugernavn").fill(user)
+            page.get_by_label("Adgangskode").fill(PASSWORD)
+            page.get_by_role("button", name="Log ind").click()
+            expect(page.get_by_role("heading", name="Indbakke")).to_be_visible()
+
+        def logout() -> None:
+            page.get_by_role("button", name="Log ud").click()
+            expect(page.get_by_role("heading", name="Log ind i Besvar")).to_be_visible()
+
+        # The drafter pastes the e-mail; the questions, title, asker and date come out of it.
+        login("sara")
+        shot("01-indbakke")
+        page.get_by_role("link", name="Ny henvendelse").click()
+        page.get_by_label("Indsæt politikerens e-mail").fill(mail)
+        page.get_by_role("button", name="Find spørgsmålene").click()
+        expect(page.get_by_text("Fandt 3 spørgsmål")).to_be_visible()
+        expect(page.get_by_label("Titel", exact=True)).to_have_value("Udskydelse af sager i jobcentret samt behandling af ME-patienter")
+        expect(page.locator("#frist")).to_contain_text("Svarfrist: 26. maj 2023")
+        page.get_by_label("Forvaltning").select_option(label="Københavns Kommune, Beskæftigelses- og Integrationsforvaltningen")
+        page.locator("#cs0").fill("F2")
+        page.locator("#ck0").fill("sagsnummer")
+        page.locator("#cn0").fill("2023 - 8126")
+        shot("02-ny-henvendelse")
+        page.get_by_role("button", name="Opret henvendelse").click()
+        expect(page.get_by_role("heading", name="Spørgsmål")).to_be_visible()
+        page.get_by_role("button", name="Nyt brev").click()
+
+        # Draft every answer from the suggested paragraphs.
+        for n in (1, 2, 3):
+            section = page.locator("section.card").nth(n - 1)
+            section.locator(".suggestions button").first.click()
+            expect(page.locator("section.card").nth(n - 1).locator(".block.paragraph")).to_have_count(1)
+        shot("03-kladde")
+        preview = page.request.get(server + page.locator("#preview").get_attribute("src"))
+        assert preview.ok and preview.headers["content-type"] == "application/pdf"
+        page.get_by_role("button", name="Send til godkendelse").click()
+        expect(page.get_by_text("Brevet er sendt til godkendelse.")).to_be_visible()
+        letter_url = page.url.split("?")[0]
+        logout()
+
+        # The director returns it with a comment.
+        login("henrik")
+        page.get_by_role("link", name="Godkendelse").click()
+        shot("04-godkendelse")
+        page.locator("table.list a").first.click()
+        page.get_by_label("Kommentar til sekretariatet").fill("Tilføj en sætning om, hvad forvaltningen gør nu.")
+        shot("05-gennemsyn")
+        page.get_by_role("button", name="Send retur").click()
+        expect(page.get_by_text("sendt retur til sekretariatet")).to_be_visible()
+        logout()
+
+        # The drafter sees the comment, adds a sentence (autosaved), and resubmits.
+        login("sara")
+        page.goto(letter_url)
+        expect(page.get_by_text("Tilføj en sætning om, hvad forvaltningen gør nu.")).to_be_visible()
+        page.locator("section.card").first.get_by_role("button", name="Tilføj tekst").click()
+        box = page.locator("section.card").first.locator("textarea")
+        box.fill("Forvaltningen følger udviklingen tæt og vender tilbage med status i efteråret.")
+        expect(page.locator("#saved")).to_contain_text("Gemt kl.", timeout=10_000)
+        page.reload()
+        expect(page.locator("section.card").first.locator("textarea")).to_have_value(
+            "Forvaltningen følger udviklingen tæt og vender tilbage med status i efteråret.")
+        shot("06-rettet-kladde")
+        page.get_by_role("button", name="Send til godkendelse").click()
+        expect(page.get_by_text("Brevet er sendt til godkendelse.")).to_be_visible()
+        logout()
+
+        # The director approves; the PDF carries the case number and the approval.
+        login("henrik")
+        page.get_by_role("link", name="Godkendelse").click()
+        page.locator("table.list a").first.click()
+        page.get_by_role("button", name="Godkend brevet").click()
+        expect(page.get_by_text("Brevet er godkendt.")).to_be_visible()
+        shot("07-godkendt")
+        pdf = page.request.get(f"{letter_url}/dokument.pdf")
+        assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
+        path = tmp_path / "godkendt.pdf"
+        path.write_bytes(pdf.body())
+        page.goto(f"{server}/historik?letter_id={letter_url.rsplit('/', 1)[1]}")
+        expect(page.get_by_text("Revisionssporet er intakt")).to_be_visible()
+        shot("08-historik")
+        browser.close()
+    text = squash(pdftotext(path))
+    assert "2023-8126" in text and squash("Godkendt af Henrik Lund, Administrerende direktør") in text
+    assert squash("Forvaltningen følger udviklingen tæt") in text
+    assert "Ad1:" in text and "Ad3:" in text
