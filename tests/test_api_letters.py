@@ -26,7 +26,8 @@ def test_create_and_read_a_letter(api):
     assert letter["title"] == "Svar på spørgsmål om ventetider på lægekonsulentvurderinger"
     assert [a["number"] for a in letter["answers"]] == [1, 2] and all(a["blocks"] == [] for a in letter["answers"])
     assert api.get(f"/api/v1/letters/{letter['id']}").json() == letter
-    assert api.get(f"/api/v1/inquiries/{inquiry['id']}").json()["status"] == "drafting"
+    after = api.get(f"/api/v1/inquiries/{inquiry['id']}").json()
+    assert after["status"] == "drafting" and after["drafter_id"] is not None
     # A fresh draft renders: questions listed, answers still empty, recipient from the asker.
     pdf = api.get(f"/api/v1/letters/{letter['id']}/document.pdf")
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"

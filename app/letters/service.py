@@ -52,6 +52,9 @@ def create(session: Session, *, data: LetterIn, user: User) -> LetterOut:
     session.add(letter)
     if inquiry.status == InquiryStatus.new:
         inquiry.status = InquiryStatus.drafting
+    if inquiry.drafter_id is None:
+        # Whoever starts the answer is its drafter until someone reassigns it.
+        inquiry.drafter_id = user.id
     session.flush()
     audit.record(session, actor=user.username, action="letter.create", inquiry_id=inquiry.id, letter_id=letter.id,
                  detail={"kind": letter.kind, "title": letter.title})
