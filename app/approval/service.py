@@ -158,9 +158,8 @@ def correct(session: Session, *, letter_id: int, user: User) -> LetterOut:
     return letter_service.get(session, letter_id=new.id)
 
 
-def queue(session: Session, *, user: User) -> list[Letter]:
-    """Letters waiting for this approver: those they sign, or all when they sign for nobody."""
-    query = select(Letter).where(Letter.status == LetterStatus.submitted).order_by(Letter.id)
-    if user.person_id is not None:
-        query = query.where(Letter.signatory_id == user.person_id)
-    return list(session.exec(query))
+def queue(session: Session, *, user: User) -> tuple[list[Letter], list[Letter]]:
+    """Submitted letters: (those for this approver's signature, the others waiting for approval)."""
+    waiting = list(session.exec(select(Letter).where(Letter.status == LetterStatus.submitted).order_by(Letter.id)))
+    mine = [letter for letter in waiting if user.person_id is not None and letter.signatory_id == user.person_id]
+    return mine, [letter for letter in waiting if letter not in mine]

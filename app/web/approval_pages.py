@@ -20,9 +20,9 @@ router = APIRouter(include_in_schema=False)
 @router.get("/godkendelse", response_class=HTMLResponse, dependencies=[Approver])
 def queue(request: Request, session: SessionDep, auth: PageUser):
     """Letters waiting for this approver."""
-    letters = approval_service.queue(session, user=auth.user)
-    inquiries = {letter.inquiry_id: inquiry_service.get(session, inquiry_id=letter.inquiry_id) for letter in letters}
-    return page(request, "approval/queue.html", letters=letters, inquiries=inquiries)
+    mine, others = approval_service.queue(session, user=auth.user)
+    inquiries = {letter.inquiry_id: inquiry_service.get(session, inquiry_id=letter.inquiry_id) for letter in mine + others}
+    return page(request, "approval/queue.html", mine=mine, others=others, inquiries=inquiries)
 
 
 def _review(request: Request, session, letter_id: int, **extra):
