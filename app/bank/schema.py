@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.fields import Key, Line, OptionalLine, Text
 from app.inquiries.schemas import CaseRefIn, PlausibleDate, QuestionText
+from app.letters.schemas import LetterTexts
 from app.library.schemas import FigureValue, ParagraphContent
 from app.fields import IsoDate
 from app.models import Channel, InquiryStatus, LetterKind, PeriodKind, Role
@@ -106,7 +107,7 @@ class AnswerDoc(Strict):
     blocks: list[BlockDoc] = Field(max_length=100)
 
 
-class LetterDoc(Strict):
+class LetterDoc(LetterTexts):
     """The document that answered an inquiry; answers default to the questions' answered_by."""
 
     key: Key
@@ -115,13 +116,6 @@ class LetterDoc(Strict):
     date: IsoDate
     title: Text(500, min_length=1)
     signatory: Key | None = None
-    recipient_name: OptionalLine | None = None
-    recipient_title: OptionalLine | None = None
-    recipient_email: OptionalLine | None = None
-    copy_to: OptionalLine | None = None
-    salutation: OptionalLine | None = None
-    intro: Text(5_000) | None = None
-    initials: Text(20) | None = None
     answers: list[AnswerDoc] | None = None
 
 

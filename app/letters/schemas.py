@@ -34,21 +34,26 @@ class AnswerIn(Strict):
     blocks: list[BlockIn] = Field(max_length=50)
 
 
-class LetterUpdate(Strict):
-    """A save. Fields left out keep their value; `answers`, when given, replaces every answer."""
+class LetterTexts(Strict):
+    """The free-text fields of a letter, as the API and the question bank take them."""
 
-    version: int = Field(ge=1, description="the version the edit started from; 409 if another save came first")
-    kind: LetterKind | None = None
-    title: Text(500, min_length=1) | None = None
-    letter_date: IsoDate | None = None
     recipient_name: OptionalLine | None = None
     recipient_title: OptionalLine | None = None
     recipient_email: OptionalLine | None = None
     copy_to: OptionalLine | None = None
     salutation: OptionalLine | None = None
     intro: Text(5_000) | None = None
-    signatory_id: DbId | None = None
     initials: Text(20) | None = None
+
+
+class LetterUpdate(LetterTexts):
+    """A save. Fields left out keep their value; `answers`, when given, replaces every answer."""
+
+    version: int = Field(ge=1, description="the version the edit started from; 409 if another save came first")
+    kind: LetterKind | None = None
+    title: Text(500, min_length=1) | None = None
+    letter_date: IsoDate | None = None
+    signatory_id: DbId | None = None
     answers: list[AnswerIn] | None = Field(default=None, max_length=200)
 
 
