@@ -19,11 +19,13 @@ bank_cli = typer.Typer(help="The question bank.", no_args_is_help=True)
 user_cli = typer.Typer(help="Users.", no_args_is_help=True)
 token_cli = typer.Typer(help="API tokens.", no_args_is_help=True)
 audit_cli = typer.Typer(help="The audit trail.", no_args_is_help=True)
+seal_cli = typer.Typer(help="PDF seals.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
 cli.add_typer(bank_cli, name="bank")
 cli.add_typer(user_cli, name="user")
 cli.add_typer(token_cli, name="token")
 cli.add_typer(audit_cli, name="audit")
+cli.add_typer(seal_cli, name="seal")
 
 
 def _engine():
@@ -172,6 +174,56 @@ def audit_verify() -> None:
     if not result.ok:
         _fail(f"audit trail broken: {result.problem}", 1)
     typer.echo(f"audit trail intact: {result.entries} entries")
+
+
+@cli.command("export")
+def export(
+    approved: Annotated[bool, typer.Option("--approved", help="every approved letter not yet exported")] = False,
+    to: Annotated[Path | None, typer.Option("--to", help="drop folder; default: each organisation's own target")] = None,
+) -> None:
+    """Write every approved, not yet exported letter's bundle; a failed letter stays pending for the next run."""
+    from rich.progress import Progress
+
+    from app.exports import service as export_service
+
+    if not approved:
+        _fail("say --approved to export every approved letter not yet exported", 2)
+    if to is not None and not to.is_dir():
+        _fail(f"{to}: no such folder", 2)
+    engine = _engine()
+    from sqlmodel import Session
+
+    with Session(engine) as session:
+        total = len(export_service.pending(session))
+    done, failed = 0, []
+    with Progress(transient=True, disable=not sys.stderr.isatty()) as progress:
+        task = progress.add_task("Eksporterer", total=total)
+        for outcome in export_service.export_pending(engine, folder=to, actor="cli",
+                                                     progress=lambda: progress.advance(task)):
+            if outcome.ok:
+                done += 1
+            else:
+                failed.append(outcome)
+    for outcome in failed:
+        typer.echo(f"letter {outcome.letter_id}: {outcome.message}", err=True)
+    typer.echo(f"exported {done} of {total} letters" + (f"; {len(failed)} failed and stay pending" if failed else ""))
+    if failed:
+        raise typer.Exit(1)
+
+
+@seal_cli.command("test-cert")
+def seal_test_cert(
+    org: Annotated[str, typer.Argument(help="organisation key")],
+    out: Annotated[Path, typer.Option(help="the PKCS#12 file to write")] = Path("var/seal-test.p12"),
+) -> None:
+    """Make a self-signed test seal for ORG (demo and tests only) and print the settings that use it."""
+    from app.rendering import seal
+
+    password = secrets.token_urlsafe(12)
+    seal.make_test_certificate(out, name=org, password=password.encode())
+    env = org.upper().replace("-", "_")
+    typer.echo(f"BESVAR_SEAL_P12_{env}={out.resolve()}")
+    typer.echo(f"BESVAR_SEAL_PASSWORD_{env}={password}")
 
 
 @cli.command("serve")

@@ -19,6 +19,7 @@ from app.errors import install_handlers
 from app.inquiries.routes import router as inquiries_router
 from app.approval.routes import router as approval_router
 from app.audit.routes import router as audit_router
+from app.exports.routes import router as export_router
 from app.letters.routes import router as letters_router
 from app.library.routes import router as library_router
 from app.organisations.routes import router as organisations_router
@@ -98,6 +99,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(documents_router)
     app.include_router(approval_router)
     app.include_router(audit_router)
+    app.include_router(export_router)
 
     app.mount("/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger")
 

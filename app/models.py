@@ -94,6 +94,8 @@ class Organisation(SQLModel, table=True):
     esdh_systems: list = _json(list)
     # Logo, colours and fonts for the letterhead; read by rendering, never hard-coded.
     letterhead: dict = _json(dict)
+    # How approved letters reach the records system: file name pattern, drop folder, adapter settings.
+    export: dict = _json(dict)
     created_at: datetime = _created()
 
 
@@ -382,4 +384,19 @@ class LoginFailure(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True, sa_type=IdType)
     username: str = Field(max_length=100, index=True)
     address: str = Field(max_length=64, index=True)
+    at: datetime = _created()
+
+
+class ExportRecord(SQLModel, table=True):
+    """One delivery or download of an approved letter's bundle, with its checksums."""
+
+    __tablename__ = "export_record"
+
+    id: int | None = Field(default=None, primary_key=True, sa_type=IdType)
+    letter_id: int = Field(foreign_key="letter.id", sa_type=IdType, index=True)
+    target: str = Field(max_length=500)
+    delivered: bool = Field(default=True, description="False for a download, which files nothing in the ESDH")
+    bundle_sha256: str = Field(max_length=64)
+    files: dict = _json(dict)
+    actor: str = Field(max_length=100)
     at: datetime = _created()

@@ -24,13 +24,14 @@ from app.models import (
     LetterBlock,
     LetterDocument,
     LetterStatus,
+    Organisation,
     ParagraphVersion,
     Question,
     Role,
     User,
     utcnow,
 )
-from app.rendering import context, docx, pdf
+from app.rendering import context, docx, pdf, seal
 
 
 def _transition(session: Session, letter: Letter, *, from_status: str, values: dict) -> None:
@@ -115,10 +116,13 @@ def approve(session: Session, *, letter_id: int, user: User) -> LetterOut:
     today = danish_today()
     approval = f"Godkendt af {user.name}" + (f", {user.title}" if user.title else "") + f", {formatting.long_date(today)}"
     seen_version = letter.version
+    org_key = session.exec(select(Organisation.key).join(Inquiry, Inquiry.organisation_id == Organisation.id)
+                           .where(Inquiry.id == letter.inquiry_id)).one()
     # An undated letter is dated today by the context, and that date is frozen with it below.
     ctx = context.build(session, letter_id=letter.id, approval=approval)
     session.rollback()  # render outside any transaction
-    documents = {"pdf": pdf.render(ctx), "docx": docx.render(ctx)}
+    # The seal goes on before the bytes are frozen, so the frozen PDF is the sealed one.
+    documents = {"pdf": seal.seal(pdf.render(ctx), org_key), "docx": docx.render(ctx)}
 
     current = letter_service.load(session, letter_id)
     if current.version != seen_version:

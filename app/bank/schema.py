@@ -25,6 +25,22 @@ class LetterheadDoc(Strict):
     docx_font: Annotated[str, Field(pattern=r"^[A-Za-z0-9 -]{1,60}$")] = "Arial"
 
 
+class GetOrganizedDoc(Strict):
+    url: Annotated[str, Field(pattern=r"^https?://[^\s]+$", max_length=300)]
+    list_name: Text(100) = "Dokumenter"
+    folder_path: Text(300) = ""
+    case_system: Text(50) = "GetOrganized"
+
+
+class ExportDoc(Strict):
+    """How letters reach the records system; credentials come from the environment, never from here."""
+
+    pattern: Text(200) = "{case_number}_{document_number}_{kind}_{title}"
+    transliterate: bool = True
+    drop_folder: Text(500) | None = None
+    getorganized: GetOrganizedDoc | None = None
+
+
 class OrganisationDoc(Strict):
     key: Key
     municipality: Line
@@ -39,6 +55,7 @@ class OrganisationDoc(Strict):
     deadline_days: Annotated[int, Field(ge=1, le=250)] = 10
     esdh_systems: list[Text(50, min_length=1)] = Field(default_factory=list, max_length=20)
     letterhead: LetterheadDoc = Field(default_factory=LetterheadDoc)
+    export: ExportDoc = Field(default_factory=ExportDoc)
 
 class PersonDoc(Strict):
     key: Key

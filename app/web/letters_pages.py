@@ -8,6 +8,7 @@ from sqlmodel import select
 from app import formatting
 from app.approval import service as approval_service
 from app.db import SessionDep
+from app.exports import service as export_service
 from app.errors import BesvarError, Conflict, Invalid
 from app.fields import IdPath
 from app.inquiries import service as inquiry_service
@@ -16,7 +17,7 @@ from app.letters import service as letter_service
 from app.letters.schemas import LetterUpdate, SubmitIn
 from app.library import service as library_service
 from app.library.suggest import suggest
-from app.models import Inquiry, LetterStatus, ParagraphVersion, Person, Statistic, StatisticValue
+from app.models import ExportRecord, Inquiry, LetterStatus, ParagraphVersion, Person, Statistic, StatisticValue
 from app.rendering.service import DOCX_TYPE, document
 from app.web.deps import Drafter, FormUser, PageUser
 from app.web.render import page, see_other
@@ -75,8 +76,9 @@ def _view(session, letter_id: int, posted: dict | None = None) -> dict:
         stats.append({"key": stat.key, "label": f"{stat.label}: {shown}"})
     model = letter_service.load(session, letter_id)
     flags = approval_service.flags_for(session, model) if letter.status == LetterStatus.draft else []
+    exports = session.exec(select(ExportRecord).where(ExportRecord.letter_id == letter_id).order_by(ExportRecord.id)).all()
     return {"letter": letter, "inquiry": inquiry, "fields": fields, "questions": questions, "people": people,
-            "stats": stats, "flags": flags}
+            "stats": stats, "flags": flags, "exports": exports}
 
 
 def _parse(form, question_ids: set[int]) -> tuple[dict, dict[int, list[dict]]]:
@@ -245,3 +247,11 @@ def letter_document(request: Request, letter_id: IdPath, fmt: str, session: Sess
     disposition = "inline" if fmt == "pdf" else "attachment"
     return Response(content, media_type=media, headers={"Content-Disposition": f'{disposition}; filename="{name}"',
                                                         "Cache-Control": "no-store"})
+
+
+@router.get("/breve/{letter_id}/esdh.zip")
+def esdh_bundle(letter_id: IdPath, session: SessionDep, auth: PageUser):
+    """The ESDH bundle of an approved letter, to file by hand."""
+    data, name = export_service.download(session, letter_id=letter_id, user=auth.user)
+    return Response(data, media_type="application/zip", headers={"Content-Disposition": f'attachment; filename="{name}"',
+                                                                 "Cache-Control": "no-store"})

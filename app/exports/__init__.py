@@ -1,0 +1,1 @@
+"""Export of approved letters to the records system (ESDH): sealed, reproducible bundles."""

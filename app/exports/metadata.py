@@ -1,0 +1,86 @@
+"""The metadata of an approved letter, from what was frozen at approval and the records around it."""
+
+from sqlmodel import Session, select
+
+from app import __version__
+from app.letters import service as letter_service
+from app.models import (
+    Asker,
+    CaseRef,
+    Inquiry,
+    Letter,
+    LetterBlock,
+    Organisation,
+    Paragraph,
+    ParagraphVersion,
+    Person,
+    Question,
+    User,
+)
+
+DOCUMENT_TYPE = {"brev": "Udgående brev", "notat": "Notat"}
+
+
+def _person(user: User | None) -> dict | None:
+    return {"username": user.username, "name": user.name, "title": user.title} if user else None
+
+
+def collect(session: Session, *, letter: Letter, sealed_by: str | None) -> tuple[dict, Organisation]:
+    """Metadata for the bundle (files are added by the bundle) and the sending organisation."""
+    inquiry = session.get(Inquiry, letter.inquiry_id)
+    org = session.get(Organisation, inquiry.organisation_id)
+    asker = session.get(Asker, inquiry.asker_id)
+    refs = session.exec(select(CaseRef).where(CaseRef.inquiry_id == inquiry.id).order_by(CaseRef.position)).all()
+    questions = session.exec(select(Question).where(Question.inquiry_id == inquiry.id).order_by(Question.number)).all()
+    blocks = session.exec(select(LetterBlock, Paragraph.key, ParagraphVersion.title)
+                          .join(Paragraph, Paragraph.id == LetterBlock.paragraph_id)
+                          .join(ParagraphVersion, (ParagraphVersion.paragraph_id == LetterBlock.paragraph_id)
+                                & (ParagraphVersion.version == LetterBlock.paragraph_version))
+                          .where(LetterBlock.letter_id == letter.id)
+                          .order_by(LetterBlock.question_id, LetterBlock.position)).all()
+    signatory = session.get(Person, letter.signatory_id) if letter.signatory_id else None
+    document_number = next((r.number for r in refs if r.kind.lower().startswith("dokument")), None)
+    address = ", ".join(p for p in (org.street, f"{org.postcode or ''} {org.city or ''}".strip()) if p) or None
+    metadata = {
+        "schema_version": "1",
+        "title": letter.title,
+        "document_kind": letter.kind,
+        "document_type": DOCUMENT_TYPE[letter.kind],
+        "document_date": letter.letter_date.isoformat(),
+        "document_number": document_number,
+        "case_refs": [{"system": r.system, "kind": r.kind, "number": r.number} for r in refs],
+        "kle": {"subject_number": inquiry.kle_number, "action_facet": inquiry.kle_action},
+        "sender": {"municipality": org.municipality, "organisation": org.name, "unit": org.unit, "address": address},
+        "recipients": [{"name": letter.recipient_name or asker.name,
+                        "title": letter.recipient_title if letter.recipient_name else asker.role,
+                        "email": letter.recipient_email if letter.recipient_name else asker.email}],
+        "copy_to": letter.copy_to,
+        "signatory": {"name": signatory.name, "title": signatory.title} if signatory else None,
+        "drafter": _person(session.get(User, letter.created_by_id) if letter.created_by_id else None),
+        "approver": _person(session.get(User, letter.approved_by_id)),
+        "approved_at": letter.approved_at.isoformat(timespec="seconds"),
+        "inquiry": {"title": inquiry.title, "received_on": inquiry.received_on.isoformat(),
+                    "deadline": inquiry.deadline.isoformat(),
+                    "asker": {"name": asker.name, "role": asker.role, "email": asker.email}},
+        "questions": [{"number": q.number, "text": q.text} for q in questions],
+        "paragraphs": [{"key": key, "version": block.paragraph_version, "title": title} for block, key, title in blocks],
+        # Rebuilt in a fixed order: PostgreSQL's JSONB does not keep the keys' order, and the XML must.
+        "statistics": [{"key": f["key"], "period": f["period"], "value": f["value"], "source": f["source"]}
+                       for f in letter.frozen_statistics],
+        "signature": {"sealed": sealed_by is not None, "signer": sealed_by},
+        "generator": {"name": "Besvar", "version": __version__},
+    }
+    return metadata, org
+
+
+def values_for_name(metadata: dict, letter: Letter) -> dict[str, str]:
+    """The fields a file name pattern may use."""
+    case = next((r["number"] for r in metadata["case_refs"] if r["kind"].lower().startswith("sag")), "")
+    return {"case_number": case, "document_number": metadata["document_number"] or "", "kind": letter.kind,
+            "title": letter.title, "date": metadata["document_date"], "letter_id": str(letter.id)}
+
+
+def frozen_pdf_and_docx(session: Session, letter: Letter) -> tuple[bytes, bytes]:
+    """The frozen documents of an approved letter."""
+    return (letter_service.frozen_document(session, letter_id=letter.id, fmt="pdf"),
+            letter_service.frozen_document(session, letter_id=letter.id, fmt="docx"))

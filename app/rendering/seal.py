@@ -1,0 +1,76 @@
+"""PAdES seals on approved PDFs with pyHanko; the certificate comes from the environment, per organisation.
+
+    BESVAR_SEAL_P12_<ORG>        path of a PKCS#12 file (ORG: the organisation key, upper case, - as _)
+    BESVAR_SEAL_PASSWORD_<ORG>   its password
+"""
+
+import io
+import os
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign import fields, signers
+
+FIELD = "Besvar-segl"
+
+
+def _env_name(prefix: str, org_key: str) -> str:
+    return f"{prefix}{org_key.upper().replace('-', '_')}"
+
+
+def configured(org_key: str) -> tuple[Path, bytes] | None:
+    """The organisation's PKCS#12 file and password, when a seal is configured."""
+    path = os.environ.get(_env_name("BESVAR_SEAL_P12_", org_key))
+    if not path:
+        return None
+    return Path(path), os.environ.get(_env_name("BESVAR_SEAL_PASSWORD_", org_key), "").encode()
+
+
+def seal(pdf: bytes, org_key: str) -> bytes:
+    """The PDF sealed with the organisation's certificate; unchanged when none is configured."""
+    found = configured(org_key)
+    if found is None:
+        return pdf
+    path, password = found
+    signer = signers.SimpleSigner.load_pkcs12(pfx_file=str(path), passphrase=password or None)
+    if signer is None:
+        raise RuntimeError(f"cannot read the seal certificate {path} (wrong password?)")
+    meta = signers.PdfSignatureMetadata(field_name=FIELD, subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256",
+                                        reason="Godkendt i Besvar")
+    out = signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)), meta, signer=signer)
+    return out.getvalue()
+
+
+def signer_of(pdf: bytes) -> str | None:
+    """Who sealed the PDF (the certificate's subject), or None when it carries no signature."""
+    signatures = PdfFileReader(io.BytesIO(pdf), strict=False).embedded_signatures
+    return signatures[0].signer_cert.subject.human_friendly if signatures else None
+
+
+def make_test_certificate(path: Path, *, name: str, password: bytes) -> None:
+    """A self-signed certificate in a PKCS#12 file, for the demo and the tests; never for production."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.hazmat.primitives.serialization import pkcs12
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    subject = x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "DK"),
+                         x509.NameAttribute(NameOID.ORGANIZATION_NAME, name),
+                         x509.NameAttribute(NameOID.COMMON_NAME, f"{name} (testsegl)")])
+    now = datetime.now(timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(days=1))
+            .not_valid_after(now + timedelta(days=3650))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=True, key_encipherment=False,
+                                         data_encipherment=False, key_agreement=False, key_cert_sign=True, crl_sign=True,
+                                         encipher_only=False, decipher_only=False), critical=True)
+            .sign(key, hashes.SHA256()))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(pkcs12.serialize_key_and_certificates(
+        name.encode(), key, cert, None, serialization.BestAvailableEncryption(password)))
+    os.chmod(path, 0o600)
