@@ -23,8 +23,10 @@ run: sysdeps $(BIN)/.installed
 	$(BIN)/besvar db upgrade
 	$(BIN)/besvar bank import question_bank
 	@$(BIN)/besvar user demo
+	@# A self-signed demo seal for Københavns Kommune, so approved demo PDFs come out sealed.
+	@test -f var/seal.env || $(BIN)/besvar seal test-cert kk-bif --out var/seal-kk-bif.p12 > var/seal.env
 	@echo "Besvar: http://127.0.0.1:$(PORT)  (API docs: http://127.0.0.1:$(PORT)/docs)"
-	$(BIN)/besvar serve --port $(PORT)
+	set -a && . var/seal.env && set +a && $(BIN)/besvar serve --port $(PORT)
 
 test: sysdeps $(BIN)/.installed
 	$(BIN)/python -m pytest
@@ -32,6 +34,7 @@ test: sysdeps $(BIN)/.installed
 bench: sysdeps $(BIN)/.installed
 	$(BIN)/python bench/bank_import.py
 	$(BIN)/python bench/render.py
+	$(BIN)/python bench/export.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
