@@ -35,6 +35,7 @@ bench: sysdeps $(BIN)/.installed
 	$(BIN)/python bench/bank_import.py
 	$(BIN)/python bench/render.py
 	$(BIN)/python bench/export.py
+	$(BIN)/python bench/suggest_quality.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

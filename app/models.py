@@ -400,3 +400,13 @@ class ExportRecord(SQLModel, table=True):
     files: dict = _json(dict)
     actor: str = Field(max_length=100)
     at: datetime = _created()
+
+
+class SynonymGroup(SQLModel, table=True):
+    """Words and phrases search treats as one (ME ~ ME/CFS ~ kronisk træthedssyndrom)."""
+
+    __tablename__ = "synonym_group"
+
+    id: int | None = Field(default=None, primary_key=True, sa_type=IdType)
+    key: str = Field(max_length=100, unique=True)
+    terms: list = _json(list)

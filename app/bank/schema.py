@@ -136,10 +136,16 @@ class LetterDoc(LetterTexts):
     answers: list[AnswerDoc] | None = None
 
 
+class SynonymDoc(Strict):
+    key: Key
+    terms: list[Text(100, min_length=1)] = Field(min_length=2, max_length=50)
+
+
 class BankFile(Strict):
     """One file: any of the sections, imported in this order."""
 
     organisations: list[OrganisationDoc] = Field(default_factory=list)
+    synonyms: list[SynonymDoc] = Field(default_factory=list)
     people: list[PersonDoc] = Field(default_factory=list)
     askers: list[AskerDoc] = Field(default_factory=list)
     statistics: list[StatisticDoc] = Field(default_factory=list)

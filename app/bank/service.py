@@ -28,6 +28,7 @@ from app.models import (
     QuestionParagraph,
     Statistic,
     StatisticValue,
+    SynonymGroup,
 )
 
 
@@ -238,6 +239,7 @@ def _simple(section: str, model: type[SQLModel], refs: dict[str, type[SQLModel]]
 # One importer per section, each called as importer(session, index, entry, tally).
 _IMPORTERS: dict[str, Callable] = {
     "organisations": _simple("organisations", Organisation, {}),
+    "synonyms": _simple("synonyms", SynonymGroup, {}),
     "people": _simple("people", Person, {"organisation": Organisation}),
     "askers": _simple("askers", Asker, {}),
     "statistics": _statistic,

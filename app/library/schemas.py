@@ -134,6 +134,7 @@ class SuggestionOut(BaseModel):
     score: float
     via: str
     why: str
+    flags: list[str] = Field(description="what to check before using it: review date passed, old figures")
 
 
 class SuggestionList(BaseModel):

@@ -1,24 +1,28 @@
 """Suggestions: the library paragraphs that best answer a question, directly or via earlier questions.
 
-One function, `suggest`, is all the draft editor and the API call; the search behind it is simple
-word overlap on shortened words for now and can be replaced without touching its callers.
+`suggest` is all the draft editor and the API call. Paragraphs (title, text, topics) and
+earlier questions are analysed for Danish (app.library.analysis) and ranked with BM25; an
+earlier question that matches leads to the paragraphs that answered it. Paragraphs past their
+review-by date or with old figures are flagged, never hidden.
 """
 
 import math
-import re
-from dataclasses import dataclass
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 from sqlmodel import Session, select
 
+from app import formatting
 from app.inquiries.deadlines import today as danish_today
 from app.library import service as library_service
-from app.models import Paragraph, ParagraphVersion, Question, QuestionParagraph
+from app.library import statfill
+from app.library.analysis import Analyzer, content_stems, phrase_stems, words
+from app.models import Paragraph, ParagraphVersion, Question, QuestionParagraph, SynonymGroup
 
-_WORD = re.compile(r"[a-zæøåéü0-9/]+")
-_STOP = set("""af alle alt at blev bliver de dem den denne der deres det dette dig din dog du efter eller en end er et
-for fra får gør ham han har have hende her hos hun hvad hvem hver hvilke hvilken hvis hvor hvordan hvorfor i ikke ind
-jeg jer jo kan kun man mange med meget men mig min mod ned noget nogle når og også om op os over på sig sin skal
-som så til ud under var vi vil ville være været""".split())
+K1, B = 1.2, 0.75
+VIA_QUESTION = 0.8  # an earlier question's match counts a little less than the paragraph's own words
+STALE_FIGURES = timedelta(days=365)
 
 
 @dataclass(frozen=True)
@@ -30,46 +34,79 @@ class Suggestion:
     score: float
     via: str  # "paragraph" or "question"
     why: str  # the shared words, or the earlier question
+    flags: tuple[str, ...] = field(default_factory=tuple)
 
 
-def _stems(text: str) -> set[str]:
-    # Six letters is a crude stand-in for a Danish stemmer: "lægeerklæringer" meets "lægeerklæring".
-    return {w[:6] for w in _WORD.findall(text.lower()) if w not in _STOP and len(w) > 2}
+def _bm25(query: list[str], docs: dict[int, Counter]) -> dict[int, tuple[float, set[str]]]:
+    if not docs:
+        return {}
+    n = len(docs)
+    avg = sum(sum(d.values()) for d in docs.values()) / n
+    df = Counter(term for d in docs.values() for term in d)
+    out = {}
+    for doc_id, counts in docs.items():
+        length = sum(counts.values())
+        score, matched = 0.0, set()
+        for term in set(query):
+            tf = counts.get(term, 0)
+            if tf:
+                idf = math.log(1 + (n - df[term] + 0.5) / (df[term] + 0.5))
+                score += idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / avg))
+                matched.add(term)
+        if score > 0:
+            out[doc_id] = (score, matched)
+    return out
 
 
-def _overlap(query: set[str], other: set[str]) -> tuple[float, set[str]]:
-    shared = query & other
-    return (len(shared) / math.sqrt(len(other) + 1), shared) if shared else (0.0, shared)
+def _flags(session: Session, version: ParagraphVersion, today: date) -> tuple[str, ...]:
+    flags = []
+    if version.review_by and version.review_by < today:
+        flags.append(f"Skulle have været revideret {formatting.long_date(version.review_by)}")
+    series = library_service.load_series(session, statfill.keys_in(version.text))
+    for s in series.values():
+        if s.points and today - s.points[-1].period > STALE_FIGURES:
+            flags.append(f"Nyeste tal for {s.label.lower()} er fra {formatting.period_label(s.points[-1].period, s.period_kind)}")
+    return tuple(flags)
 
 
 def suggest(session: Session, *, text: str, limit: int = 5, exclude_question_id: int | None = None) -> list[Suggestion]:
-    """The best paragraphs for `text`, best first, each with why it matched."""
-    query = _stems(text)
-    if not query:
+    """The best paragraphs for `text`, best first, each with why it matched and what to check."""
+    if not content_stems(text[:10_000]):
         return []
     current = list(session.exec(
         select(Paragraph, ParagraphVersion).join(ParagraphVersion, (ParagraphVersion.paragraph_id == Paragraph.id)
                                                  & (ParagraphVersion.version == Paragraph.current_version))))
-    best: dict[int, tuple[float, str, str]] = {}
-    for p, v in current:
-        score, shared = _overlap(query, _stems(" ".join([v.title, v.title, v.text, *v.topics])))
-        if score:
-            best[p.id] = (score, "paragraph", ", ".join(sorted(shared)))
-    links = session.exec(select(Question, QuestionParagraph.paragraph_id).join(
-        QuestionParagraph, QuestionParagraph.question_id == Question.id))
-    for question, pid in links:
-        if question.id == exclude_question_id:
-            continue
-        score, _shared = _overlap(query, _stems(question.text))
-        score *= 1.2  # an earlier question answered by this paragraph is the strongest evidence
-        if score > best.get(pid, (0.0,))[0]:
-            best[pid] = (score, "question", question.text)
-    ranked = sorted(best.items(), key=lambda item: -item[1][0])[:limit]
+    questions = list(session.exec(select(Question).where(Question.id.in_(select(QuestionParagraph.question_id)))))
+    links: dict[int, list[int]] = defaultdict(list)
+    for question_id, paragraph_id in session.exec(select(QuestionParagraph.question_id, QuestionParagraph.paragraph_id)):
+        links[question_id].append(paragraph_id)
+    paragraph_text = {p.id: " ".join([v.title, v.title, v.text, *v.topics]) for p, v in current}
+    vocabulary = frozenset(s for t in [*paragraph_text.values(), *(q.text for q in questions)] for s in content_stems(t))
+    groups = tuple(tuple(phrase_stems(t) for t in g.terms) for g in session.exec(select(SynonymGroup).order_by(SynonymGroup.id)))
+    analyzer = Analyzer(vocabulary=vocabulary, synonyms=groups)
+
+    query = analyzer.analyse(text[:10_000])
+    direct = _bm25(query, {pid: Counter(analyzer.analyse(t)) for pid, t in paragraph_text.items()})
+    earlier = _bm25(query, {q.id: Counter(analyzer.analyse(q.text)) for q in questions if q.id != exclude_question_id})
+    best: dict[int, tuple[float, str, str]] = {pid: (score, "paragraph", "") for pid, (score, _m) in direct.items()}
+    by_question = {q.id: q for q in questions}
+    for question_id, (score, _m) in earlier.items():
+        for pid in links[question_id]:
+            combined = VIA_QUESTION * score + direct.get(pid, (0.0,))[0]
+            if combined > best.get(pid, (0.0,))[0]:
+                best[pid] = (combined, "question", by_question[question_id].text)
+    query_words = {w for w in words(text) if len(w) > 2}
+    ranked = sorted(best.items(), key=lambda item: (-item[1][0], item[0]))[:limit]
     by_id = {p.id: (p, v) for p, v in current}
     today = danish_today()
     out = []
     for pid, (score, via, why) in ranked:
         p, v = by_id[pid]
-        out.append(Suggestion(paragraph_id=pid, key=p.key, title=v.title, text=library_service.render(session, v.text, today).text,
-                              score=round(score, 3), via=via, why=why))
+        if via == "paragraph":
+            # The user's own words that the paragraph shares, easier to read than stems.
+            why = ", ".join(sorted(w for w in query_words if analyzer.analyse(w) and
+                                   set(analyzer.analyse(w)) & direct[pid][1])) or "emne"
+        out.append(Suggestion(paragraph_id=pid, key=p.key, title=v.title,
+                              text=library_service.render(session, v.text, today).text, score=round(score, 3),
+                              via=via, why=why, flags=_flags(session, v, today)))
     return out
