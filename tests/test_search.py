@@ -8,6 +8,7 @@ from sqlmodel import Session
 from app.library.analysis import Analyzer, content_stems, phrase_stems, words
 from app.library.suggest import suggest
 from tests.conftest import ROOT
+from tests.test_web import web  # noqa: F401 - the fixture
 
 FIXTURES = ROOT / "tests" / "fixtures"
 
@@ -70,3 +71,38 @@ def test_hostile_queries_give_a_list_never_an_error(api, q):
 @pytest.mark.parametrize("q", ["", "x" * 5_001])
 def test_empty_and_oversized_queries_are_422(api, q):
     assert api.get("/api/v1/suggestions", params={"q": q}).status_code == 422
+
+
+def test_inquiry_filters(api):
+    from tests.test_api_inquiries import _new
+
+    api.post("/api/v1/inquiries", json=_new(title="Om Ærø", received_on="2024-06-03",
+                                            asker={"name": "Bente Bøgh", "role": "MB"}))
+    get = lambda **p: [i["title"] for i in api.get("/api/v1/inquiries", params=p).json()["items"]]  # noqa: E731
+    assert get(organisation="aalborg-fb") == ['Spørgsmål i forlængelse af mødet med "Syg i Aalborg"']
+    assert get(asker="bøgh") == ["Om Ærø"]
+    assert get(received_from="2024-01-01") == ["Om Ærø"]
+    assert get(received_from="2014-01-01", received_to="2023-12-31") == [
+        "Udskydelse af sager i jobcentret samt behandling af ME-patienter",
+        'Spørgsmål i forlængelse af mødet med "Syg i Aalborg"']
+    assert api.get("/api/v1/inquiries", params={"received_from": "2024-02-30"}).status_code == 422
+
+
+def test_paragraph_filters(api):
+    get = lambda **p: {i["key"] for i in api.get("/api/v1/paragraphs", params={"limit": 200, **p}).json()["items"]}  # noqa: E731
+    assert get(topic="ME/CFS") == {"kk-me-cfs-ingen-saerlig-arbejdsgang", "kk-me-cfs-udredning", "kk-me-foertidspension-bevilget",
+                                   "aalborg-diagnoser-behandles-som-alle-andre"}
+    assert get(topic="me/cfs") == get(topic="ME/CFS")
+    assert get(topic="ME/CFS", organisation="kk-bif") == {"kk-me-cfs-ingen-saerlig-arbejdsgang", "kk-me-cfs-udredning",
+                                                          "kk-me-foertidspension-bevilget"}
+    assert get(topic="førtidspension", q="dokumentation") == {"kk-foertidspension-dokumentation"}
+    assert get(topic="findes ikke") == set()
+
+
+def test_filter_pages(web):
+    c = web("drafter")
+    assert "Syg i Aalborg" in c.get("/indbakke", params={"organisation": "aalborg-fb"}).text
+    assert "Syg i Aalborg" not in c.get("/indbakke", params={"organisation": "kk-bif"}).text
+    assert c.get("/indbakke", params={"fra": "ikke-en-dato"}).status_code == 200
+    page = c.get("/bibliotek", params={"topic": "ME/CFS", "organisation": "kk-bif"}).text
+    assert "Ingen særlig arbejdsgang for sager med ME/CFS" in page and "Borgere med piskesmæld" not in page

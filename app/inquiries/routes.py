@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query
 from app.auth.deps import CurrentUser, Writer
 from app.db import SessionDep
 from app.errors import ERROR_RESPONSES
-from app.fields import IdPath, Text
+from app.fields import IdPath, IsoDate, Key, Text
 from app.inquiries import service as inquiry_service
 from app.inquiries.parsing import parse_email
 from app.inquiries.schemas import InquiryIn, InquiryList, InquiryOut, ParseIn, ParseOut
@@ -43,11 +43,17 @@ def list_inquiries(
     status: InquiryStatus | None = None,
     overdue: bool | None = None,
     q: Annotated[Text(200) | None, Query(description="words in the title or a question")] = None,
+    organisation: Annotated[Key | None, Query(description="organisation key")] = None,
+    asker: Annotated[Text(200) | None, Query(description="part of the asker's name")] = None,
+    received_from: Annotated[IsoDate | None, Query()] = None,
+    received_to: Annotated[IsoDate | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> InquiryList:
-    """Inquiries, newest first; filter by status, overdue and free text."""
-    items, total = inquiry_service.list_(session, status=status, overdue=overdue, q=q, limit=limit, offset=offset)
+    """Inquiries, newest first; filter by status, overdue, free text, organisation, asker and received dates."""
+    items, total = inquiry_service.list_(session, status=status, overdue=overdue, q=q, organisation=organisation,
+                                         asker=asker, received_from=received_from, received_to=received_to,
+                                         limit=limit, offset=offset)
     return InquiryList(items=items, total=total)
 
 

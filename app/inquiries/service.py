@@ -100,6 +100,10 @@ def list_(
     overdue: bool | None = None,
     q: str | None = None,
     drafter_id: int | None = None,
+    organisation: str | None = None,
+    asker: str | None = None,
+    received_from: date | None = None,
+    received_to: date | None = None,
     limit: int = 50,
     offset: int = 0,
     today: date | None = None,
@@ -114,6 +118,14 @@ def list_(
         query = query.where(late if overdue else ~late)
     if drafter_id is not None:
         query = query.where(Inquiry.drafter_id == drafter_id)
+    if organisation:
+        query = query.where(Inquiry.organisation_id.in_(select(Organisation.id).where(Organisation.key == organisation)))
+    if asker:
+        query = query.where(Inquiry.asker_id.in_(select(Asker.id).where(Asker.name.icontains(asker, autoescape=True))))
+    if received_from:
+        query = query.where(Inquiry.received_on >= received_from)
+    if received_to:
+        query = query.where(Inquiry.received_on <= received_to)
     if q:
         in_questions = select(Question.inquiry_id).where(Question.text.icontains(q, autoescape=True))
         query = query.where(or_(Inquiry.title.icontains(q, autoescape=True), Inquiry.id.in_(in_questions)))

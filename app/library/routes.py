@@ -30,9 +30,14 @@ Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 
 
 @router.get("/paragraphs", response_model=ParagraphList)
-def list_paragraphs(session: SessionDep, _user: CurrentUser, q: SearchText = None, limit: Limit = 50, offset: Offset = 0):
-    """The answer library, current versions."""
-    items, total = library_service.list_paragraphs(session, q=q, limit=limit, offset=offset)
+def list_paragraphs(
+    session: SessionDep, _user: CurrentUser, q: SearchText = None, limit: Limit = 50, offset: Offset = 0,
+    topic: Annotated[Text(100) | None, Query(description="a topic, any case")] = None,
+    organisation: Annotated[str | None, Query(max_length=100, pattern=KEY_PATTERN)] = None,
+):
+    """The answer library, current versions; filter by words, topic and organisation."""
+    items, total = library_service.list_paragraphs(session, q=q, limit=limit, offset=offset, topic=topic,
+                                                   organisation=organisation)
     return ParagraphList(items=items, total=total)
 
 

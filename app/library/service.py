@@ -4,7 +4,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import func, or_
+from sqlalchemy import func, or_, text
 from sqlmodel import Session, select
 
 from app import formatting
@@ -302,12 +302,33 @@ def get_paragraph(
     )
 
 
-def list_paragraphs(session: Session, *, q: str | None, limit: int, offset: int) -> tuple[list[ParagraphSummary], int]:
+def _has_topic(session: Session, topic: str):
+    """Paragraph versions whose topics include `topic` (any case), in each database's own JSON functions."""
+    if session.get_bind().dialect.name == "postgresql":
+        return text("EXISTS (SELECT 1 FROM jsonb_array_elements_text(paragraph_version.topics) t "
+                    "WHERE lower(t) = lower(:topic))").bindparams(topic=topic)
+    return text("EXISTS (SELECT 1 FROM json_each(paragraph_version.topics) t WHERE lower(t.value) = lower(:topic))"
+                ).bindparams(topic=topic)
+
+
+def topics(session: Session) -> list[str]:
+    """Every topic used by a current paragraph version, sorted."""
+    rows = session.exec(select(ParagraphVersion.topics).join(
+        Paragraph, (Paragraph.id == ParagraphVersion.paragraph_id) & (Paragraph.current_version == ParagraphVersion.version)))
+    return sorted({t for row in rows for t in row}, key=str.lower)
+
+
+def list_paragraphs(session: Session, *, q: str | None, limit: int, offset: int, topic: str | None = None,
+                    organisation: str | None = None) -> tuple[list[ParagraphSummary], int]:
     """A page of paragraphs (current versions) by key; `q` matches title, text or key."""
     query = select(Paragraph, ParagraphVersion).join(
         ParagraphVersion,
         (ParagraphVersion.paragraph_id == Paragraph.id) & (ParagraphVersion.version == Paragraph.current_version),
     )
+    if topic:
+        query = query.where(_has_topic(session, topic))
+    if organisation:
+        query = query.where(Paragraph.organisation_id.in_(select(Organisation.id).where(Organisation.key == organisation)))
     if q:
         query = query.where(
             or_(

@@ -38,16 +38,26 @@ _FIELD_MESSAGES = {
 
 @router.get("/indbakke", response_class=HTMLResponse)
 def inbox(request: Request, session: SessionDep, auth: PageUser, status: str = "", overdue: str = "", drafter: str = "",
-          q: str = ""):
-    """All inquiries with deadlines; filter by status, overdue, drafter and free text."""
+          q: str = "", organisation: str = "", asker: str = "", fra: str = "", til: str = ""):
+    """All inquiries with deadlines; filter by status, overdue, drafter, organisation, asker, dates and free text."""
     status_filter = status if status in InquiryStatus.__members__ else None
     drafter_id = int(drafter) if drafter.isdigit() and len(drafter) < 18 else None
     items, total = inquiry_service.list_(
         session, status=status_filter, overdue=True if overdue == "ja" else None, q=q.strip()[:200] or None,
-        drafter_id=drafter_id, limit=200)
+        drafter_id=drafter_id, organisation=organisation[:100] or None, asker=asker.strip()[:200] or None,
+        received_from=_date_or_none(fra), received_to=_date_or_none(til), limit=200)
     drafters = {u.id: u for u in session.exec(select(User).where(User.role.in_([Role.drafter, Role.admin])))}
     return page(request, "inquiries/inbox.html", items=items, total=total, drafters=drafters,
-                filters={"status": status, "overdue": overdue, "drafter": drafter, "q": q})
+                organisations=organisation_service.list_all(session),
+                filters={"status": status, "overdue": overdue, "drafter": drafter, "q": q, "organisation": organisation,
+                         "asker": asker, "fra": fra, "til": til})
+
+
+def _date_or_none(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
 
 
 def _form_context(session, values: dict, errors: dict | None = None) -> dict:

@@ -12,6 +12,7 @@ from app.errors import BesvarError
 from app.fields import KEY_PATTERN, IdPath
 from app.library import service as library_service
 from app.library.schemas import ParagraphUpdate, ValueIn
+from app.organisations import service as organisation_service
 from app.models import Letter, LetterBlock, Question, QuestionParagraph
 from app.web.deps import Drafter, FormUser, PageUser
 from app.web.render import page, see_other
@@ -21,11 +22,14 @@ StatKey = Annotated[str, Path(max_length=100, pattern=KEY_PATTERN)]
 
 
 @router.get("/bibliotek", response_class=HTMLResponse)
-def library(request: Request, session: SessionDep, auth: PageUser, q: str = ""):
-    """Search the paragraphs; the statistics with their latest figures."""
-    paragraphs, total = library_service.list_paragraphs(session, q=q.strip()[:200] or None, limit=200, offset=0)
+def library(request: Request, session: SessionDep, auth: PageUser, q: str = "", topic: str = "", organisation: str = ""):
+    """Search the paragraphs by words, topic and organisation; the statistics with their latest figures."""
+    paragraphs, total = library_service.list_paragraphs(session, q=q.strip()[:200] or None, limit=200, offset=0,
+                                                        topic=topic[:100] or None, organisation=organisation[:100] or None)
     stats, _ = library_service.list_statistics(session, q=None, limit=200, offset=0)
-    return page(request, "library/index.html", paragraphs=paragraphs, total=total, stats=stats, q=q)
+    return page(request, "library/index.html", paragraphs=paragraphs, total=total, stats=stats, q=q, topic=topic,
+                organisation=organisation, topics=library_service.topics(session),
+                organisations=organisation_service.list_all(session))
 
 
 def _paragraph_page(request, session, paragraph_id: int, version: int | None = None, status: int = 200, **extra):
