@@ -173,3 +173,37 @@ def sqlite_seeded(sqlite_template, tmp_path):
     assert all(r.error is None for r in import_path(eng, BANK))
     yield eng
     eng.dispose()
+
+
+PASSWORD = "en-god-adgangskode"
+ROLES = ("drafter", "approver", "admin")
+
+
+def _web(seeded):
+    """A factory of logged-in browser-like clients, one user per role, on `seeded`."""
+    with Session(seeded) as session:
+        for role in ROLES:
+            auth_service.add_user(session, username=f"web-{role}", role=role, name=f"Web {role}", title="Titel",
+                                  password=PASSWORD, organisation_id=None)
+    app = create_app(Settings(database_url="sqlite://"), engine=seeded)
+
+    def client(role: str | None = None) -> TestClient:
+        c = TestClient(app, base_url="https://testserver")
+        if role:
+            r = c.post("/login", data={"username": f"web-{role}", "password": PASSWORD}, follow_redirects=False)
+            assert r.status_code == 303, r.text
+        return c
+
+    return client
+
+
+@pytest.fixture
+def web(seeded):
+    """A browser-like client per role (HTTPS, so the Secure cookie is sent) on each database."""
+    return _web(seeded)
+
+
+@pytest.fixture
+def web_sqlite(sqlite_seeded):
+    """The same on SQLite only: for the route × role matrix, which does not depend on the database."""
+    return _web(sqlite_seeded)

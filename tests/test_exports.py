@@ -26,7 +26,7 @@ from app.rendering import seal
 from tests.conftest import ROOT
 from tests.test_api_inquiries import _new
 from tests.test_bank_import import _besvar
-from tests.test_web import _web
+from tests.conftest import _web
 
 @pytest.fixture
 def drop(tmp_path) -> Path:

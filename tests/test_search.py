@@ -8,7 +8,6 @@ from sqlmodel import Session
 from app.library.analysis import Analyzer, content_stems, phrase_stems, words
 from app.library.suggest import suggest
 from tests.conftest import ROOT
-from tests.test_web import web  # noqa: F401 - the fixture
 
 FIXTURES = ROOT / "tests" / "fixtures"
 

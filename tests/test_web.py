@@ -8,43 +8,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from app.auth import service as auth_service
-from app.config import Settings
-from app.main import create_app
 from app.models import Letter, WebSession
 from tests.conftest import SEEDS
 
-PASSWORD = "en-god-adgangskode"
-ROLES = ("drafter", "approver", "admin")
-
-
-def _web(seeded):
-    with Session(seeded) as session:
-        for role in ROLES:
-            auth_service.add_user(session, username=f"web-{role}", role=role, name=f"Web {role}", title="Titel",
-                                  password=PASSWORD, organisation_id=None)
-    app = create_app(Settings(database_url="sqlite://"), engine=seeded)
-
-    def client(role: str | None = None) -> TestClient:
-        c = TestClient(app, base_url="https://testserver")
-        if role:
-            r = c.post("/login", data={"username": f"web-{role}", "password": PASSWORD}, follow_redirects=False)
-            assert r.status_code == 303, r.text
-        return c
-
-    return client
-
-
-@pytest.fixture
-def web(seeded):
-    """A browser-like client per role (HTTPS, so the Secure cookie is sent) on each database."""
-    return _web(seeded)
-
-
-@pytest.fixture
-def web_sqlite(sqlite_seeded):
-    """The same on SQLite only: for the route × role matrix, which does not depend on the database."""
-    return _web(sqlite_seeded)
+from tests.conftest import PASSWORD, ROLES
 
 
 def csrf_of(client: TestClient, path: str = "/indbakke") -> str:
