@@ -11,7 +11,7 @@ import uuid
 from pathlib import Path
 
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlmodel import Session
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,7 +23,7 @@ from app.config import Settings  # noqa: E402
 from app.db import make_engine  # noqa: E402
 from app.main import create_app  # noqa: E402
 from app.migrate import upgrade  # noqa: E402
-from bench.timing import timed  # noqa: E402
+from bench.timing import postgres_schema, timed  # noqa: E402
 
 
 
@@ -61,19 +61,9 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         bench("SQLite (WAL, file)", f"sqlite:///{tmp}/bench.db", args.rounds)
-    schema = f"besvar_bench_{uuid.uuid4().hex[:6]}"
-    try:
-        admin = create_engine(args.postgres)
-        with admin.begin() as conn:
-            conn.execute(text(f"CREATE SCHEMA {schema}"))
-    except Exception as exc:  # noqa: BLE001
-        print(f"PostgreSQL: not measured ({exc.__class__.__name__}: no server at {args.postgres})")
-        return
-    try:
-        bench("PostgreSQL", f"{args.postgres}?options=-csearch_path%3D{schema}", args.rounds)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    with postgres_schema(args.postgres) as url:
+        if url:
+            bench("PostgreSQL", url, args.rounds)
 
 
 if __name__ == "__main__":

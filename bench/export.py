@@ -7,10 +7,8 @@ import argparse
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
 from sqlmodel import Session, select
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,6 +21,7 @@ from app.db import make_engine  # noqa: E402
 from app.exports import service as export_service  # noqa: E402
 from app.letters.schemas import SubmitIn  # noqa: E402
 from app.migrate import upgrade  # noqa: E402
+from bench.timing import postgres_schema  # noqa: E402
 from app.models import Letter, LetterBlock, LetterDocument  # noqa: E402
 
 
@@ -74,19 +73,9 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         run("SQLite", f"sqlite:///{tmp}/bench.db", args.letters)
-    schema = f"besvar_bench_{uuid.uuid4().hex[:6]}"
-    try:
-        admin = create_engine(args.postgres)
-        with admin.begin() as conn:
-            conn.execute(text(f"CREATE SCHEMA {schema}"))
-    except Exception as exc:  # noqa: BLE001
-        print(f"PostgreSQL: not measured ({exc.__class__.__name__}: no server at {args.postgres})")
-        return
-    try:
-        run("PostgreSQL", f"{args.postgres}?options=-csearch_path%3D{schema}", args.letters)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    with postgres_schema(args.postgres) as url:
+        if url:
+            run("PostgreSQL", url, args.letters)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,11 @@
 
 import statistics
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import create_engine, text
 
 
 def timed(fn, rounds: int) -> list[float]:
@@ -17,3 +22,23 @@ def timed(fn, rounds: int) -> list[float]:
 def p90(values: list[float]) -> float:
     """The 90th percentile."""
     return statistics.quantiles(values, n=10)[-1] if len(values) >= 2 else values[0]
+
+
+@contextmanager
+def postgres_schema(base_url: str) -> Iterator[str | None]:
+    """A throwaway schema on the PostgreSQL at `base_url` (its URL), or None (with a note) when there is none."""
+    schema = f"besvar_bench_{uuid.uuid4().hex[:6]}"
+    try:
+        admin = create_engine(base_url)
+        with admin.begin() as conn:
+            conn.execute(text(f"CREATE SCHEMA {schema}"))
+    except Exception as exc:  # noqa: BLE001 - any failure means there is nothing to measure on
+        print(f"PostgreSQL: not measured ({exc.__class__.__name__}: no server at {base_url})")
+        yield None
+        return
+    try:
+        yield f"{base_url}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
