@@ -69,44 +69,67 @@ def _flags(session: Session, version: ParagraphVersion, today: date) -> tuple[st
     return tuple(flags)
 
 
-def suggest(session: Session, *, text: str, limit: int = 5, exclude_question_id: int | None = None) -> list[Suggestion]:
-    """The best paragraphs for `text`, best first, each with why it matched and what to check."""
-    if not content_stems(text[:10_000]):
-        return []
-    current = list(session.exec(
+@dataclass
+class Index:
+    """The bank analysed once: analyzer, paragraph and earlier-question terms, links. Build once per request."""
+
+    analyzer: Analyzer
+    current: dict[int, tuple[Paragraph, ParagraphVersion]]
+    paragraph_terms: dict[int, Counter]
+    question_terms: dict[int, Counter]
+    questions: dict[int, Question]
+    links: dict[int, list[int]]
+
+    def suggest(self, session: Session, *, text: str, limit: int = 5,
+                exclude_question_id: int | None = None) -> list[Suggestion]:
+        """The best paragraphs for `text`, best first, each with why it matched and what to check."""
+        if not content_stems(text[:10_000]):
+            return []
+        query = self.analyzer.analyse(text[:10_000])
+        direct = _bm25(query, self.paragraph_terms)
+        earlier = _bm25(query, {qid: terms for qid, terms in self.question_terms.items() if qid != exclude_question_id})
+        best: dict[int, tuple[float, str, str]] = {pid: (score, "paragraph", "") for pid, (score, _m) in direct.items()}
+        for question_id, (score, _m) in earlier.items():
+            for pid in self.links[question_id]:
+                combined = VIA_QUESTION * score + direct.get(pid, (0.0,))[0]
+                if combined > best.get(pid, (0.0,))[0]:
+                    best[pid] = (combined, "question", self.questions[question_id].text)
+        query_words = {w for w in words(text) if len(w) > 2}
+        ranked = sorted(best.items(), key=lambda item: (-item[1][0], item[0]))[:limit]
+        today = danish_today()
+        out = []
+        for pid, (score, via, why) in ranked:
+            p, v = self.current[pid]
+            if via == "paragraph":
+                # The user's own words that the paragraph shares, easier to read than stems.
+                why = ", ".join(sorted(w for w in query_words if set(self.analyzer.analyse(w)) & direct[pid][1])) or "emne"
+            out.append(Suggestion(paragraph_id=pid, key=p.key, title=v.title,
+                                  text=library_service.render(session, v.text, today).text, score=round(score, 3),
+                                  via=via, why=why, flags=_flags(session, v, today)))
+        return out
+
+
+def build_index(session: Session) -> Index:
+    """Analyse the current paragraphs and the earlier questions that have answers."""
+    current = {p.id: (p, v) for p, v in session.exec(
         select(Paragraph, ParagraphVersion).join(ParagraphVersion, (ParagraphVersion.paragraph_id == Paragraph.id)
-                                                 & (ParagraphVersion.version == Paragraph.current_version))))
-    questions = list(session.exec(select(Question).where(Question.id.in_(select(QuestionParagraph.question_id)))))
+                                                 & (ParagraphVersion.version == Paragraph.current_version)))}
+    questions = {q.id: q for q in session.exec(select(Question).where(Question.id.in_(select(QuestionParagraph.question_id))))}
     links: dict[int, list[int]] = defaultdict(list)
     for question_id, paragraph_id in session.exec(select(QuestionParagraph.question_id, QuestionParagraph.paragraph_id)):
         links[question_id].append(paragraph_id)
-    paragraph_text = {p.id: " ".join([v.title, v.title, v.text, *v.topics]) for p, v in current}
-    vocabulary = frozenset(s for t in [*paragraph_text.values(), *(q.text for q in questions)] for s in content_stems(t))
+    paragraph_text = {pid: " ".join([v.title, v.title, v.text, *v.topics]) for pid, (_p, v) in current.items()}
+    vocabulary = frozenset(s for t in [*paragraph_text.values(), *(q.text for q in questions.values())] for s in content_stems(t))
     groups = tuple(tuple(phrase_stems(t) for t in g.terms) for g in session.exec(select(SynonymGroup).order_by(SynonymGroup.id)))
     analyzer = Analyzer(vocabulary=vocabulary, synonyms=groups)
+    return Index(analyzer=analyzer, current=current,
+                 paragraph_terms={pid: Counter(analyzer.analyse(t)) for pid, t in paragraph_text.items()},
+                 question_terms={qid: Counter(analyzer.analyse(q.text)) for qid, q in questions.items()},
+                 questions=questions, links=links)
 
-    query = analyzer.analyse(text[:10_000])
-    direct = _bm25(query, {pid: Counter(analyzer.analyse(t)) for pid, t in paragraph_text.items()})
-    earlier = _bm25(query, {q.id: Counter(analyzer.analyse(q.text)) for q in questions if q.id != exclude_question_id})
-    best: dict[int, tuple[float, str, str]] = {pid: (score, "paragraph", "") for pid, (score, _m) in direct.items()}
-    by_question = {q.id: q for q in questions}
-    for question_id, (score, _m) in earlier.items():
-        for pid in links[question_id]:
-            combined = VIA_QUESTION * score + direct.get(pid, (0.0,))[0]
-            if combined > best.get(pid, (0.0,))[0]:
-                best[pid] = (combined, "question", by_question[question_id].text)
-    query_words = {w for w in words(text) if len(w) > 2}
-    ranked = sorted(best.items(), key=lambda item: (-item[1][0], item[0]))[:limit]
-    by_id = {p.id: (p, v) for p, v in current}
-    today = danish_today()
-    out = []
-    for pid, (score, via, why) in ranked:
-        p, v = by_id[pid]
-        if via == "paragraph":
-            # The user's own words that the paragraph shares, easier to read than stems.
-            why = ", ".join(sorted(w for w in query_words if analyzer.analyse(w) and
-                                   set(analyzer.analyse(w)) & direct[pid][1])) or "emne"
-        out.append(Suggestion(paragraph_id=pid, key=p.key, title=v.title,
-                              text=library_service.render(session, v.text, today).text, score=round(score, 3),
-                              via=via, why=why, flags=_flags(session, v, today)))
-    return out
+
+def suggest(session: Session, *, text: str, limit: int = 5, exclude_question_id: int | None = None) -> list[Suggestion]:
+    """The best paragraphs for `text`, best first (one question; for several, build_index once and reuse it)."""
+    if not content_stems(text[:10_000]):
+        return []
+    return build_index(session).suggest(session, text=text, limit=limit, exclude_question_id=exclude_question_id)

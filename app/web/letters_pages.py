@@ -16,8 +16,8 @@ from app.inquiries.deadlines import today as danish_today
 from app.letters import service as letter_service
 from app.letters.schemas import LetterUpdate, SubmitIn
 from app.library import service as library_service
-from app.library.suggest import suggest
-from app.models import ExportRecord, Inquiry, LetterStatus, ParagraphVersion, Person, Statistic, StatisticValue
+from app.library.suggest import build_index
+from app.models import ExportRecord, Inquiry, LetterStatus, ParagraphVersion, Person, Statistic
 from app.rendering.service import DOCX_TYPE, document
 from app.web.deps import Drafter, FormUser, PageUser
 from app.web.render import page, see_other
@@ -50,6 +50,7 @@ def _view(session, letter_id: int, posted: dict | None = None) -> dict:
         for v in session.exec(select(ParagraphVersion).where(ParagraphVersion.paragraph_id.in_(pids))):
             versions[(v.paragraph_id, v.version)] = v
     questions = []
+    index = build_index(session)  # analysed once for all questions on the page
     for q in inquiry.questions:
         blocks = []
         for b in answers.get(q.id, []):
@@ -64,16 +65,13 @@ def _view(session, letter_id: int, posted: dict | None = None) -> dict:
                 blocks.append({**b, "kind": "t", "shown": shown})
         used = {b.get("paragraph_id") for b in blocks}
         questions.append({"id": q.id, "number": q.number, "text": q.text, "blocks": blocks,
-                          "suggestions": [s for s in suggest(session, text=q.text, limit=4, exclude_question_id=q.id)
+                          "suggestions": [s for s in index.suggest(session, text=q.text, limit=4, exclude_question_id=q.id)
                                           if s.paragraph_id not in used]})
     org_id = session.get(Inquiry, letter.inquiry_id).organisation_id
     people = session.exec(select(Person).where(Person.organisation_id == org_id).order_by(Person.name)).all()
-    stats = []
-    for stat in session.exec(select(Statistic).order_by(Statistic.label)):
-        latest = session.exec(select(StatisticValue).where(StatisticValue.statistic_id == stat.id)
-                              .order_by(StatisticValue.period.desc())).first()
-        shown = f"{formatting.number(latest.value)} ({formatting.period_label(latest.period, stat.period_kind)})" if latest else "intet tal"
-        stats.append({"key": stat.key, "label": f"{stat.label}: {shown}"})
+    series, _total = library_service.list_statistics(session, q=None, limit=200, offset=0)
+    stats = [{"key": s.key, "label": f"{s.label}: " + (f"{s.latest.formatted} ({s.latest.period_label})" if s.latest else "intet tal")}
+             for s in sorted(series, key=lambda s: s.label)]
     model = letter_service.load(session, letter_id)
     flags = approval_service.flags_for(session, model) if letter.status == LetterStatus.draft else []
     exports = session.exec(select(ExportRecord).where(ExportRecord.letter_id == letter_id).order_by(ExportRecord.id)).all()
