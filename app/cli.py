@@ -20,12 +20,14 @@ user_cli = typer.Typer(help="Users.", no_args_is_help=True)
 token_cli = typer.Typer(help="API tokens.", no_args_is_help=True)
 audit_cli = typer.Typer(help="The audit trail.", no_args_is_help=True)
 seal_cli = typer.Typer(help="PDF seals.", no_args_is_help=True)
+search_cli = typer.Typer(help="The search index.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
 cli.add_typer(bank_cli, name="bank")
 cli.add_typer(user_cli, name="user")
 cli.add_typer(token_cli, name="token")
 cli.add_typer(audit_cli, name="audit")
 cli.add_typer(seal_cli, name="seal")
+cli.add_typer(search_cli, name="search")
 
 
 def _engine():
@@ -44,7 +46,13 @@ def db_upgrade() -> None:
     """Apply migrations to DATABASE_URL."""
     from app.migrate import upgrade
 
+    from app.bank.service import index_missing, reindex
+
     upgrade(get_settings().database_url)
+    engine = _engine()
+    if index_missing(engine):
+        counts = reindex(engine)
+        typer.echo(f"search index built: {counts['paragraph']} paragraphs, {counts['question']} questions")
     typer.echo("database is up to date")
 
 
@@ -73,6 +81,15 @@ def bank_import(path: Annotated[Path, typer.Argument(help="a bank file or folder
             typer.echo(f"{report.path}: {c['created']} new, {c['updated']} changed, {c['unchanged']} unchanged")
     if bad:
         _fail(f"{len(bad)} of {len(reports)} files not imported", 2)
+
+
+@search_cli.command("reindex")
+def search_reindex() -> None:
+    """Rebuild the search index from the paragraphs and answered questions (one transaction)."""
+    from app.bank.service import reindex
+
+    counts = reindex(_engine())
+    typer.echo(f"search index rebuilt: {counts['paragraph']} paragraphs, {counts['question']} questions")
 
 
 def _read_password() -> str:

@@ -14,6 +14,8 @@ class Settings(BaseSettings):
     besvar_secret_key: str = "dev-only-change-me"
     # Whole request bodies past this are refused with 413 before any parsing.
     max_body_bytes: int = 2 * 1024 * 1024
+    # Uploads of earlier letters (several files) may be larger; each file is capped again on its own.
+    max_upload_bytes: int = 25 * 1024 * 1024
     # A render past this is abandoned with 503 (the caps keep any valid letter far below it).
     render_timeout_seconds: float = 60.0
     # Browser sessions: idle and absolute lifetimes, and login throttling.

@@ -22,6 +22,7 @@ from app.audit.routes import router as audit_router
 from app.exports.routes import router as export_router
 from app.letters.routes import router as letters_router
 from app.library.routes import router as library_router
+from app.bank.routes import router as bank_router
 from app.organisations.routes import router as organisations_router
 from app.rendering import pdf
 from app.rendering.routes import router as documents_router
@@ -34,15 +35,16 @@ class BodySizeLimit:
     Counts the bytes received, so a missing or false Content-Length does not get past it.
     """
 
-    def __init__(self, app: ASGIApp, limit: int):
-        self.app, self.limit = app, limit
+    def __init__(self, app: ASGIApp, limit: int, uploads: int = 0, upload_paths: tuple[str, ...] = ()):
+        self.app, self.default, self.uploads, self.upload_paths = app, limit, max(uploads, limit), upload_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        limit = self.uploads if scope["path"] in self.upload_paths else self.default
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            return await self._refuse(send)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            return await self._refuse(send, limit)
         body, more = bytearray(), True
         while more:
             message = await receive()
@@ -50,12 +52,12 @@ class BodySizeLimit:
                 return await self.app(scope, _replay([message]), send)
             body += message.get("body", b"")
             more = message.get("more_body", False)
-            if len(body) > self.limit:
-                return await self._refuse(send)
+            if len(body) > limit:
+                return await self._refuse(send, limit)
         await self.app(scope, _replay([{"type": "http.request", "body": bytes(body), "more_body": False}], receive), send)
 
-    async def _refuse(self, send: Send) -> None:
-        payload = b'{"detail":"request body too large (limit %d bytes)"}' % self.limit
+    async def _refuse(self, send: Send, limit: int) -> None:
+        payload = b'{"detail":"request body too large (limit %d bytes)"}' % limit
         await send({"type": "http.response.start", "status": 413, "headers": [(b"content-type", b"application/json")]})
         await send({"type": "http.response.body", "body": payload})
 
@@ -94,6 +96,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     install_handlers(app)
     app.include_router(inquiries_router)
     app.include_router(library_router)
+    app.include_router(bank_router)
     app.include_router(organisations_router)
     app.include_router(letters_router)
     app.include_router(documents_router)
@@ -122,5 +125,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         return {"status": "ok", "version": __version__}
 
     web_setup.install(app)
-    app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)
+    app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes, uploads=settings.max_upload_bytes,
+                       upload_paths=("/api/v1/imports", "/bibliotek/import"))
     return app

@@ -410,3 +410,41 @@ class SynonymGroup(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True, sa_type=IdType)
     key: str = Field(max_length=100, unique=True)
     terms: list = _json(list)
+
+
+class SearchDoc(SQLModel, table=True):
+    """A paragraph or an answered question as the terms search matches (app.library.analysis).
+
+    The text index over `terms` is the database's own: FTS5 on SQLite, a GIN tsvector index on
+    PostgreSQL (both made by migration 0007); ranking is done the same way on both from these rows.
+    """
+
+    __tablename__ = "search_doc"
+    __table_args__ = (UniqueConstraint("kind", "ref_id"),)
+
+    id: int | None = Field(default=None, primary_key=True, sa_type=IdType)
+    kind: str = Field(max_length=10, description="paragraph or question")
+    ref_id: int = Field(sa_type=IdType)
+    terms: str = Field(description="analysed terms, one space between")
+    length: int
+
+
+class SearchTerm(SQLModel, table=True):
+    """How many documents of a kind hold a term: BM25's document frequency, and the vocabulary."""
+
+    __tablename__ = "search_term"
+
+    kind: str = Field(max_length=10, primary_key=True)
+    term: str = Field(max_length=100, primary_key=True)
+    df: int
+
+
+class SearchStat(SQLModel, table=True):
+    """Per kind: documents and their total length; `stamp` changes with every index change."""
+
+    __tablename__ = "search_stat"
+
+    kind: str = Field(max_length=10, primary_key=True)
+    docs: int = 0
+    total_length: int = 0
+    stamp: str = Field(default="", max_length=32, description="random, so a restored or rebuilt index never looks unchanged")

@@ -6,7 +6,7 @@ button or two approvers at once make one transition, and the loser gets 409.
 
 import hashlib
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlmodel import Session, select
 
 from app import formatting
@@ -14,6 +14,7 @@ from app.audit import service as audit
 from app.errors import Conflict, Forbidden, Invalid
 from app.inquiries.deadlines import today as danish_today
 from app.letters import personal_data
+from app.library import search_index
 from app.library import service as library_service
 from app.letters import service as letter_service
 from app.letters.schemas import LetterOut, ReturnIn, SubmitIn
@@ -27,6 +28,7 @@ from app.models import (
     Organisation,
     ParagraphVersion,
     Question,
+    QuestionParagraph,
     Role,
     User,
     utcnow,
@@ -137,10 +139,26 @@ def approve(session: Session, *, letter_id: int, user: User) -> LetterOut:
         hashes[fmt] = hashlib.sha256(content).hexdigest()
         session.add(LetterDocument(letter_id=letter_id, format=fmt, content=content, sha256=hashes[fmt]))
     session.exec(update(Inquiry).where(Inquiry.id == current.inquiry_id).values(status=InquiryStatus.answered))
+    _remember_answers(session, letter_id)
     audit.record(session, actor=user.username, action="letter.approve", inquiry_id=current.inquiry_id, letter_id=letter_id,
                  detail={"sha256": hashes, "approval": approval, "figures": len(ctx.figures)})
     session.commit()
     return letter_service.get(session, letter_id=letter_id)
+
+
+def _remember_answers(session: Session, letter_id: int) -> None:
+    """Record which paragraphs answered each question, so the next similar question finds them."""
+    used: dict[int, list[tuple[int, int]]] = {}
+    for b in session.exec(select(LetterBlock).where(LetterBlock.letter_id == letter_id, LetterBlock.paragraph_id.is_not(None))
+                          .order_by(LetterBlock.question_id, LetterBlock.position)):
+        used.setdefault(b.question_id, []).append((b.paragraph_id, b.paragraph_version))
+    if not used:
+        return
+    session.exec(delete(QuestionParagraph).where(QuestionParagraph.question_id.in_(list(used))))
+    for question_id, paragraphs in used.items():
+        for position, (pid, version) in enumerate(paragraphs, start=1):
+            session.add(QuestionParagraph(question_id=question_id, paragraph_id=pid, paragraph_version=version, position=position))
+    search_index.update_documents(session, search_index.QUESTION, used)
 
 
 def correct(session: Session, *, letter_id: int, user: User) -> LetterOut:

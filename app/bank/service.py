@@ -14,7 +14,7 @@ from app.audit import service as audit
 from app.errors import BesvarError
 from app.inquiries import deadlines
 from app.library import service as library_service
-from app.library import statfill
+from app.library import search_index, statfill
 from app.models import (
     Asker,
     CaseRef,
@@ -308,4 +308,20 @@ def import_path(engine: Engine, path: Path) -> list[FileReport]:
         if not progress:
             break
         pending = retry
+    if any(r.counts["created"] or r.counts["updated"] for r in reports.values()) or index_missing(engine):
+        reindex(engine)
     return list(reports.values())
+
+
+def index_missing(engine: Engine) -> bool:
+    """True when there are paragraphs but no search index (a database from before migration 0007)."""
+    with Session(engine) as session:
+        return search_index.is_empty(session) and session.exec(select(Paragraph.id).limit(1)).first() is not None
+
+
+def reindex(engine: Engine) -> dict[str, int]:
+    """Rebuild the search index in one transaction: new words and synonyms reach every document."""
+    with Session(engine) as session:
+        counts = search_index.rebuild(session)
+        session.commit()
+    return counts

@@ -74,7 +74,7 @@ class ParsedEmail:
     intro: str | None = None
 
 
-def _parse_date(value: str) -> date | None:
+def parse_date(value: str) -> date | None:
     """A date in the forms mail clients write: 11. maj 2023, May 11, 2023, 11-05-2023, 2023-05-11."""
     value = value.lower()
     candidates: list[tuple[int, int, int]] = []
@@ -121,7 +121,7 @@ def _apply_headers(result: ParsedEmail, lines: list[str]) -> None:
             name_part = _EMAIL.sub("", value).strip(" <>[]()\"'\t;,")
             result.asker_name = name_part.replace("mailto:", "").strip(" <>[]") or None
         elif name in ("sendt", "sent", "dato", "date") and value:
-            result.received_on = _parse_date(value)
+            result.received_on = parse_date(value)
 
 
 def _body_lines(lines: list[str], result: ParsedEmail) -> list[str | None]:

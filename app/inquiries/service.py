@@ -53,6 +53,13 @@ def find_or_add_asker(session: Session, asker: AskerIn) -> Asker:
 
 def create(session: Session, *, data: InquiryIn, user: User | None) -> InquiryOut:
     """Store a new inquiry with its questions; the deadline counts the organisation's working days."""
+    inquiry = stage(session, data=data, user=user)
+    session.commit()
+    return to_out(session, [inquiry])[0]
+
+
+def stage(session: Session, *, data: InquiryIn, user: User | None) -> Inquiry:
+    """Add the inquiry, its case refs and questions to the session (no commit)."""
     org = organisation_service.resolve(session, key=data.organisation, user=user)
     if data.drafter_id is not None:
         drafter = session.get(User, data.drafter_id)
@@ -81,8 +88,13 @@ def create(session: Session, *, data: InquiryIn, user: User | None) -> InquiryOu
         session.add(Question(inquiry_id=inquiry.id, number=number, text=question.text, remark=question.remark))
     audit.record(session, actor=user.username if user else "system", action="inquiry.create", inquiry_id=inquiry.id,
                  detail={"title": inquiry.title, "questions": [q.text for q in data.questions]})
-    session.commit()
-    return to_out(session, [inquiry])[0]
+    session.flush()
+    return inquiry
+
+
+def questions_of(session: Session, inquiry_id: int) -> list[Question]:
+    """An inquiry's questions in their order."""
+    return list(session.exec(select(Question).where(Question.inquiry_id == inquiry_id).order_by(Question.number)))
 
 
 def get(session: Session, *, inquiry_id: int) -> InquiryOut:

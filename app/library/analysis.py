@@ -19,6 +19,7 @@ dog noget ville jo deres efter ned skulle denne end dette mit også under have d
 mod disse hvis din nogle hos blive mange ad bliver hendes været thi jer sådan""".split())
 _WORD = re.compile(r"[0-9a-zæøåéüäö]+")
 _MIN_PART = 3
+MAX_WORD = 60
 
 
 @lru_cache(maxsize=1)
@@ -34,7 +35,8 @@ def stem(word: str) -> str:
 
 def words(text: str) -> list[str]:
     """Lower-case words, NFC; punctuation, quotes and FTS operators are just separators."""
-    return _WORD.findall(unicodedata.normalize("NFC", text).lower())
+    # Longer "words" are pasted junk (hashes, URLs run together); no question turns on them.
+    return [w for w in _WORD.findall(unicodedata.normalize("NFC", text).lower()) if len(w) <= MAX_WORD]
 
 
 def content_stems(text: str) -> list[str]:

@@ -11,7 +11,7 @@ from app import formatting
 from app.audit import service as audit
 from app.errors import Conflict, Invalid, NotFound
 from app.inquiries.deadlines import today as danish_today
-from app.library import statfill
+from app.library import search_index, statfill
 from app.library.schemas import (
     ParagraphContent,
     ParagraphIn,
@@ -39,7 +39,7 @@ def load_series(session: Session, keys: Iterable[str]) -> dict[str, statfill.Ser
     keys = set(keys)
     if not keys:
         return {}
-    stats = list(session.exec(select(Statistic).where(Statistic.key.in_(keys))))
+    stats = list(session.exec(select(Statistic).where(Statistic.key.in_(keys)).order_by(Statistic.key)))
     points: dict[int, list[statfill.Point]] = defaultdict(list)
     rows = session.exec(
         select(StatisticValue)
@@ -241,6 +241,7 @@ def create_paragraph(session: Session, *, data: ParagraphIn, user: User | None) 
         raise Conflict(f"paragraph {data.key!r} exists already")
     paragraph = Paragraph(key=data.key, organisation_id=_org_id(session, data.organisation, user), current_version=1)
     stage_version(session, paragraph, data, created_by=user.username if user else None)
+    search_index.update_documents(session, search_index.PARAGRAPH, [paragraph.id])
     audit.record(session, actor=user.username if user else "system", action="paragraph.create",
                  detail={"paragraph_id": paragraph.id, "key": data.key, "text": data.text})
     session.commit()
@@ -256,6 +257,7 @@ def update_paragraph(session: Session, *, paragraph_id: int, data: ParagraphUpda
         raise Conflict(f"paragraph is at version {paragraph.current_version}, you edited version {data.version}")
     before = _version(session, paragraph.id, paragraph.current_version).text
     if stage_version(session, paragraph, data, created_by=user.username if user else None) is not None:
+        search_index.update_documents(session, search_index.PARAGRAPH, [paragraph.id])
         audit.record(session, actor=user.username if user else "system", action="paragraph.update",
                      detail={"paragraph_id": paragraph.id, "version": paragraph.current_version,
                              "text": {"before": before, "after": data.text}})

@@ -7,6 +7,7 @@ import app.models  # noqa: F401 - registers every table on SQLModel.metadata
 from app.models import UTCDateTime
 from app.config import get_settings
 from app.db import make_engine
+from app.migrate import include_object
 
 config = context.config
 url = config.attributes.get("url") or get_settings().database_url
@@ -29,6 +30,7 @@ def run() -> None:
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
             render_item=render_item,
+            include_object=include_object,
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -16,7 +16,7 @@ from app.inquiries.deadlines import today as danish_today
 from app.letters import service as letter_service
 from app.letters.schemas import LetterUpdate, SubmitIn
 from app.library import service as library_service
-from app.library.suggest import build_index
+from app.library.suggest import suggest
 from app.models import ExportRecord, Inquiry, LetterStatus, ParagraphVersion, Person, Statistic
 from app.rendering.service import DOCX_TYPE, document
 from app.web.deps import Drafter, FormUser, PageUser
@@ -50,7 +50,6 @@ def _view(session, letter_id: int, posted: dict | None = None) -> dict:
         for v in session.exec(select(ParagraphVersion).where(ParagraphVersion.paragraph_id.in_(pids))):
             versions[(v.paragraph_id, v.version)] = v
     questions = []
-    index = build_index(session)  # analysed once for all questions on the page
     for q in inquiry.questions:
         blocks = []
         for b in answers.get(q.id, []):
@@ -65,7 +64,7 @@ def _view(session, letter_id: int, posted: dict | None = None) -> dict:
                 blocks.append({**b, "kind": "t", "shown": shown})
         used = {b.get("paragraph_id") for b in blocks}
         questions.append({"id": q.id, "number": q.number, "text": q.text, "blocks": blocks,
-                          "suggestions": [s for s in index.suggest(session, text=q.text, limit=4, exclude_question_id=q.id)
+                          "suggestions": [s for s in suggest(session, text=q.text, limit=4, exclude_question_id=q.id)
                                           if s.paragraph_id not in used]})
     org_id = session.get(Inquiry, letter.inquiry_id).organisation_id
     people = session.exec(select(Person).where(Person.organisation_id == org_id).order_by(Person.name)).all()

@@ -1,0 +1,1 @@
+"""Earlier answer letters (DOCX, PDF) read, proposed and confirmed into the bank."""

@@ -1,0 +1,191 @@
+"""Earlier answer letters into the bank: read and propose (nothing stored), then store what a person confirmed."""
+
+import re
+from datetime import date
+from difflib import SequenceMatcher
+
+from pydantic import BaseModel, Field
+from sqlmodel import Session, select
+
+from app.audit import service as audit
+from app.bank.old_letters import parsing, reading
+from app.errors import Invalid, TooLarge
+from app.fields import Key, Line, Text
+from app.inquiries import service as inquiry_service
+from app.inquiries.schemas import AskerIn, CaseRefIn, InquiryIn, PlausibleDate, QuestionIn
+from app.library import search_index
+from app.library import service as library_service
+from app.library.schemas import ParagraphContent
+from app.models import InquiryStatus, Paragraph, ParagraphVersion, QuestionParagraph, User
+
+MAX_FILES = 20
+MAX_FILE_BYTES = 10 * 1024 * 1024
+SAME_TEXT = 0.9  # this similar to a stored paragraph, and it is that paragraph again
+
+
+class ProposedParagraph(BaseModel):
+    title: str
+    text: str
+    duplicate_of: str | None = Field(default=None, description="key of the stored paragraph with (nearly) this text")
+    duplicate_title: str | None = None
+    similarity: float | None = None
+
+
+class ProposedQuestion(BaseModel):
+    text: str
+    paragraphs: list[ProposedParagraph]
+
+
+class Proposal(BaseModel):
+    """What one file seems to hold; a person confirms or edits it before anything is stored."""
+
+    file: str
+    title: str
+    asker: str
+    received_on: date | None
+    letter_date: date | None
+    case_numbers: list[str]
+    questions: list[ProposedQuestion]
+
+
+class ConfirmParagraph(BaseModel):
+    model_config = {"extra": "forbid"}
+    include: bool = True
+    use_existing: Key | None = Field(default=None, description="link this stored paragraph instead of adding the text")
+    title: Line
+    text: Text(50_000, min_length=1)
+
+
+class ConfirmQuestion(BaseModel):
+    model_config = {"extra": "forbid"}
+    text: Text(10_000, min_length=1)
+    paragraphs: list[ConfirmParagraph] = Field(default_factory=list, max_length=100)
+
+
+class ConfirmIn(BaseModel):
+    """An edited proposal: stored as an answered inquiry whose questions lead to their paragraphs."""
+
+    model_config = {"extra": "forbid"}
+    title: Text(500, min_length=1)
+    asker: AskerIn
+    received_on: PlausibleDate
+    case_refs: list[CaseRefIn] = Field(default_factory=list, max_length=20)
+    organisation: Key | None = None
+    questions: list[ConfirmQuestion] = Field(min_length=1, max_length=200)
+
+
+class ConfirmOut(BaseModel):
+    inquiry_id: int
+    paragraphs_added: list[str]
+    paragraphs_reused: list[str]
+
+
+def _title(text: str) -> str:
+    words = text.split()
+    return " ".join(words[:8]).rstrip(".,:;") + ("…" if len(words) > 8 else "")
+
+
+def _normal(text: str) -> str:
+    return re.sub(r"\W+", " ", text.lower()).strip()
+
+
+def _duplicate(session: Session, text: str) -> tuple[Paragraph, ParagraphVersion, float] | None:
+    """The stored paragraph that holds (nearly) this text, found through the search index.
+
+    Compared as the stored text reads with its figures filled in, and by how much of the new
+    text it covers: a stored paragraph often joins several of a letter's paragraphs.
+    """
+    hits = search_index.search(session, text[:10_000]).paragraphs[:5]
+    if not hits:
+        return None
+    rows = session.exec(select(Paragraph, ParagraphVersion).join(
+        ParagraphVersion, (ParagraphVersion.paragraph_id == Paragraph.id) & (ParagraphVersion.version == Paragraph.current_version))
+        .where(Paragraph.id.in_([h.ref_id for h in hits]))).all()
+    mine = _normal(text)
+    best = None
+    for p, v in sorted(rows, key=lambda row: row[0].id):
+        theirs = _normal(library_service.render(session, v.text, date.today()).text)
+        blocks = SequenceMatcher(None, mine, theirs, autojunk=False).get_matching_blocks()
+        covered = sum(b.size for b in blocks if b.size >= 3) / max(len(mine), 1)
+        if best is None or covered > best[2]:
+            best = (p, v, covered)
+    return best if best and best[2] >= SAME_TEXT else None
+
+
+def propose(session: Session, files: list[tuple[str, bytes]]) -> list[Proposal]:
+    """Read each file and propose questions and paragraphs; any unreadable file is a 422 naming it."""
+    if not files:
+        raise Invalid("send at least one file", field="files")
+    if len(files) > MAX_FILES:
+        raise Invalid(f"at most {MAX_FILES} files at a time", field="files")
+    out = []
+    for name, data in files:
+        if len(data) > MAX_FILE_BYTES:
+            raise TooLarge(f"{name}: filen fylder {len(data)} byte (højst {MAX_FILE_BYTES})")
+        lines = reading.read(name, data)
+        found = parsing.find(parsing.join_wrapped(lines))
+        if not found.questions:
+            raise reading.UnreadableFile(name, "ingen spørgsmål fundet (se efter 'Spørgsmål', 'Ad 1:', punkttegn eller 'Svar:')")
+        questions = []
+        for question, answer in zip(found.questions, found.answers):
+            paragraphs = []
+            for text in answer:
+                dup = _duplicate(session, text)
+                paragraphs.append(ProposedParagraph(
+                    title=_title(text), text=text, duplicate_of=dup[0].key if dup else None,
+                    duplicate_title=dup[1].title if dup else None, similarity=round(dup[2], 3) if dup else None))
+            questions.append(ProposedQuestion(text=question, paragraphs=paragraphs))
+        out.append(Proposal(file=name, title=found.title or name.rsplit(".", 1)[0], asker=found.asker,
+                            received_on=found.received_on or found.letter_date, letter_date=found.letter_date,
+                            case_numbers=found.case_numbers, questions=questions))
+    return out
+
+
+def _new_key(session: Session, title: str) -> str:
+    base = "import-" + (re.sub(r"[^a-z0-9]+", "-", title.lower().translate(str.maketrans({"æ": "ae", "ø": "oe", "å": "aa"})))
+                        .strip("-")[:60] or "afsnit")
+    key, n = base, 1
+    while session.exec(select(Paragraph.id).where(Paragraph.key == key)).first() is not None:
+        n += 1
+        key = f"{base}-{n}"
+    return key
+
+
+def confirm(session: Session, *, data: ConfirmIn, user: User) -> ConfirmOut:
+    """Store the confirmed letter as an answered inquiry, new paragraphs and the links, in one transaction."""
+    inquiry = inquiry_service.stage(session, data=InquiryIn(
+        title=data.title, asker=data.asker, received_on=data.received_on, case_refs=data.case_refs,
+        organisation=data.organisation, questions=[QuestionIn(text=q.text) for q in data.questions]), user=user)
+    inquiry.status = InquiryStatus.answered
+    questions = inquiry_service.questions_of(session, inquiry.id)
+    added, reused, touched = [], [], []
+    for question, confirmed in zip(questions, data.questions):
+        position, linked = 0, set()
+        for item in confirmed.paragraphs:
+            if not item.include:
+                continue
+            if item.use_existing:
+                paragraph = session.exec(select(Paragraph).where(Paragraph.key == item.use_existing)).first()
+                if paragraph is None:
+                    raise Invalid(f"no paragraph {item.use_existing!r}", field="use_existing")
+                reused.append(paragraph.key)
+            else:
+                paragraph = Paragraph(key=_new_key(session, item.title), organisation_id=inquiry.organisation_id)
+                library_service.stage_version(session, paragraph, ParagraphContent(title=item.title, text=item.text),
+                                              created_by=user.username)
+                added.append(paragraph.key)
+                touched.append(paragraph.id)
+            if paragraph.id in linked:
+                continue  # several of the letter's paragraphs are one stored paragraph: link it once
+            linked.add(paragraph.id)
+            position += 1
+            session.add(QuestionParagraph(question_id=question.id, paragraph_id=paragraph.id,
+                                          paragraph_version=paragraph.current_version, position=position))
+    session.flush()
+    search_index.update_documents(session, search_index.PARAGRAPH, touched)
+    search_index.update_documents(session, search_index.QUESTION, [q.id for q in questions])
+    audit.record(session, actor=user.username, action="bank.import_letter", inquiry_id=inquiry.id,
+                 detail={"title": data.title, "added": added, "reused": reused})
+    session.commit()
+    return ConfirmOut(inquiry_id=inquiry.id, paragraphs_added=added, paragraphs_reused=reused)
+
