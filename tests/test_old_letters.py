@@ -196,3 +196,29 @@ def test_upload_caps(api):
     assert big.status_code == 413
     huge = _upload(api, [("huge.docx", b"\x00" * (26 * 1024 * 1024))])
     assert huge.status_code == 413
+
+
+def test_the_import_pages_propose_keep_edits_and_store(web, seeded):
+    from tests.test_web import csrf_of
+
+    c = web("drafter")
+    assert "Indlæs tidligere svar" in c.get("/bibliotek").text
+    token = csrf_of(c, "/bibliotek/import")
+    bad = c.post("/bibliotek/import", data={"csrf": token}, files=[("files", ("x.docx", b"hello", DOCX_MIME))])
+    assert bad.status_code == 422 and "Filerne blev ikke indlæst: x.docx: filen er hverken DOCX eller PDF" in bad.text
+    r = c.post("/bibliotek/import", data={"csrf": token},
+               files=[("files", ("aalborg.docx", seed_docx("aalborg-notat-syg-i-aalborg-2014.txt"), DOCX_MIME))])
+    assert r.status_code == 200 and "Findes allerede i biblioteket" in r.text and "Spørgsmål 11" in r.text
+    before = _counts(seeded)
+    form = {"csrf": token, "file": "aalborg.docx", "title": "", "asker": "Beskæftigelsesudvalget",
+            "received_on": "2014-03-10", "organisation": "aalborg-fb", "case_number": "2014-13931", "questions": "1",
+            "q0_include": "1", "q0_text": "Hvor ofte opdateres journalerne?", "q0_paragraphs": "1",
+            "q0_p0_include": "1", "q0_p0_title": "Journaler opdateres", "q0_p0_text": "Journalerne opdateres hver nat."}
+    missing = c.post("/bibliotek/import/gem", data=form)
+    assert missing.status_code == 422 and "Skriv en titel." in missing.text
+    assert "Hvor ofte opdateres journalerne?" in missing.text  # what was typed is kept
+    assert _counts(seeded) == before
+    saved = c.post("/bibliotek/import/gem", data={**form, "title": "Syg i Aalborg"}, follow_redirects=False)
+    assert saved.status_code == 303 and saved.headers["location"].startswith("/henvendelser/")
+    assert _counts(seeded) == (before[0] + 1, before[1] + 1)
+    assert "Syg i Aalborg" in c.get(saved.headers["location"]).text

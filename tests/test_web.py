@@ -113,6 +113,9 @@ PAGES = {
     ("POST", "/bibliotek/afsnit/1"): ("drafter", "admin"),
     ("GET", "/bibliotek/statistik/aalborg-kontanthjaelpssager"): ROLES,
     ("POST", "/bibliotek/statistik/aalborg-kontanthjaelpssager"): ("drafter", "admin"),
+    ("GET", "/bibliotek/import"): ("drafter", "admin"),
+    ("POST", "/bibliotek/import"): ("drafter", "admin"),
+    ("POST", "/bibliotek/import/gem"): ("drafter", "admin"),
     ("GET", "/historik?letter_id=1"): ROLES,
     ("POST", "/logout"): ROLES,
 }

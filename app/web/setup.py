@@ -7,7 +7,8 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.web import approval_pages, auth_pages, history_pages, inquiries_pages, letters_pages, library_pages
+from app.web import (approval_pages, auth_pages, history_pages, import_pages, inquiries_pages, letters_pages,
+                     library_pages)
 from app.web.deps import LoginRequired, login_redirect_url
 from app.web.render import error_page
 
@@ -50,7 +51,7 @@ def _is_page(request: Request) -> bool:
 def install(app: FastAPI) -> None:
     """Add the UI to `app`."""
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
-    for module in (auth_pages, inquiries_pages, letters_pages, approval_pages, library_pages, history_pages):
+    for module in (auth_pages, inquiries_pages, letters_pages, approval_pages, library_pages, import_pages, history_pages):
         app.include_router(module.router)
 
     @app.exception_handler(LoginRequired)
