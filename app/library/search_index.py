@@ -28,7 +28,7 @@ K1, B = 1.2, 0.75
 # Candidates are the documents holding the rarest query terms, up to this many postings in all.
 # A document that shares only very common words with the query cannot outrank one sharing a rare
 # word, and scoring every document that says "borgere" would cost time in a large bank.
-CANDIDATE_BUDGET = 3000
+CANDIDATE_BUDGET = 2000
 MAX_QUERY_TERMS = 64
 # The text index goes first on both (SQLite's planner would otherwise walk search_doc backwards by id
 # and probe FTS5 row by row; PostgreSQL's might do the same with the primary key).
