@@ -9,6 +9,7 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from app.models import Letter, WebSession
+from app.web.forms import whole_number
 from tests.conftest import SEEDS
 
 from tests.conftest import PASSWORD, ROLES
@@ -218,6 +219,26 @@ def test_draft_editor_actions_conflict_and_submit(web, seeded):
     # Submitting with unanswered questions is refused in Danish.
     r = c.post(f"{letter_path}/indsend", data={"csrf": token, "version": str(int(new_version) + 1)})
     assert r.status_code == 422 and "Alle spørgsmål skal have et svar" in r.text
+
+
+@pytest.mark.parametrize("odd", ["²", "١٢", "9" * 5000, "-1", "1e3", " 1", ""])
+def test_odd_numbers_in_form_fields_are_refused_not_raised(web, seeded, odd):
+    assert whole_number(odd) is None
+    c = web("drafter")
+    token = csrf_of(c)
+    letter_path = c.post("/henvendelser/1/breve", data={"csrf": token, "kind": "brev"}, follow_redirects=False).headers["location"]
+    page = c.get(letter_path).text
+    version = re.search(r'name="version" value="(\d+)" id="version"', page)[1]
+    qid = re.search(r'name="action" value="insert:(\d+):\d+"', page)[1]
+    base = {"csrf": token, "version": version, "title": "Svar", "kind": "brev"}
+    for form in ({**base, "blk": [f"{odd}:t:0:0:1"], "action": "save"}, {**base, "action": f"text:{odd}"},
+                 {**base, "action": f"insert:{qid}:{odd}"}, {**base, "action": f"up:{odd}:0"},
+                 {**base, "signatory_id": odd, "action": "save"}, {**base, "version": odd, "action": "save"}):
+        assert c.post(letter_path, data=form, follow_redirects=False).status_code < 500, form
+    assert c.get(f"/indbakke?drafter={odd}").status_code == 200
+    saved = c.post("/bibliotek/import/gem", data={"csrf": csrf_of(c, "/bibliotek/import"), "title": "T", "questions": odd,
+                                                 "q0_paragraphs": odd})
+    assert saved.status_code == 422  # no question included, whatever the count says
 
 
 def test_approved_letters_show_the_frozen_state(web, seeded):

@@ -72,14 +72,14 @@ def suggest(session: Session, *, text: str, limit: int = 5, exclude_question_id:
                                                  & (ParagraphVersion.version == Paragraph.current_version))
         .where(Paragraph.id.in_([pid for pid, _ in ranked])))}
     analyzer = search_index.analyzer(session)
-    query_words = {w for w in words(text) if len(w) > 2}
+    word_terms = {w: frozenset(analyzer.analyse(w)) for w in words(text) if len(w) > 2}
     today = danish_today()
     out = []
     for pid, (score, via, why) in ranked:
         p, v = current[pid]
         if via == "paragraph":
             # The user's own words that the paragraph shares, easier to read than stems.
-            why = ", ".join(sorted(w for w in query_words if set(analyzer.analyse(w)) & direct[pid].matched)) or "emne"
+            why = ", ".join(sorted(w for w, terms in word_terms.items() if terms & direct[pid].matched)) or "emne"
         out.append(Suggestion(paragraph_id=pid, key=p.key, title=v.title,
                               text=library_service.render(session, v.text, today).text, score=round(score, 3),
                               via=via, why=why, flags=_flags(session, v, today)))

@@ -12,6 +12,7 @@ from app.errors import BesvarError
 from app.organisations import service as organisation_service
 from app.web.deps import Drafter, FormUser, PageUser
 from app.web.render import page, see_other
+from app.web.forms import whole_number
 
 router = APIRouter(include_in_schema=False)
 _FIELDS = {"title": "Skriv en titel.", "asker": "Skriv hvem der spurgte.", "received_on": "Skriv datoen for henvendelsen.",
@@ -47,9 +48,9 @@ async def upload(request: Request, session: SessionDep, auth: FormUser):
 def _posted(form) -> dict:
     """The proposal as the person left it on the page."""
     questions = []
-    for i in range(int(form.get("questions", "0") or 0) if str(form.get("questions", "0")).isdigit() else 0):
+    for i in range(min(whole_number(form.get("questions")) or 0, old_letters.MAX_QUESTIONS)):
         paragraphs = []
-        for j in range(min(int(form.get(f"q{i}_paragraphs", "0")) if str(form.get(f"q{i}_paragraphs", "0")).isdigit() else 0, 100)):
+        for j in range(min(whole_number(form.get(f"q{i}_paragraphs")) or 0, old_letters.MAX_PARAGRAPHS)):
             key = f"q{i}_p{j}"
             paragraphs.append({"include": form.get(f"{key}_include") == "1", "title": str(form.get(f"{key}_title", "")),
                                "text": str(form.get(f"{key}_text", "")),

@@ -21,6 +21,7 @@ from app.models import InquiryStatus, LetterKind, Organisation, Role, User
 from app.organisations import service as organisation_service
 from app.web.deps import Drafter, FormUser, PageUser
 from app.web.render import page, see_other
+from app.web.forms import whole_number
 
 router = APIRouter(include_in_schema=False)
 
@@ -41,7 +42,7 @@ def inbox(request: Request, session: SessionDep, auth: PageUser, status: str = "
           q: str = "", organisation: str = "", asker: str = "", fra: str = "", til: str = ""):
     """All inquiries with deadlines; filter by status, overdue, drafter, organisation, asker, dates and free text."""
     status_filter = status if status in InquiryStatus.__members__ else None
-    drafter_id = int(drafter) if drafter.isdigit() and len(drafter) < 18 else None
+    drafter_id = whole_number(drafter)
     items, total = inquiry_service.list_(
         session, status=status_filter, overdue=True if overdue == "ja" else None, q=q.strip()[:200] or None,
         drafter_id=drafter_id, organisation=organisation[:100] or None, asker=asker.strip()[:200] or None,

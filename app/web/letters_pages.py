@@ -21,6 +21,7 @@ from app.models import ExportRecord, Inquiry, LetterStatus, ParagraphVersion, Pe
 from app.rendering.service import DOCX_TYPE, document
 from app.web.deps import Drafter, FormUser, PageUser
 from app.web.render import page, see_other
+from app.web.forms import whole_number
 
 router = APIRouter(include_in_schema=False)
 PLACEHOLDER_TEXT = "Skriv svaret her."
@@ -84,13 +85,14 @@ def _parse(form, question_ids: set[int]) -> tuple[dict, dict[int, list[dict]]]:
     fields["kind"] = str(form.get("kind") or "brev")
     fields["letter_date"] = str(form.get("letter_date") or "") or None
     signatory = str(form.get("signatory_id") or "")
-    fields["signatory_id"] = int(signatory) if signatory.isdigit() and len(signatory) < 18 else None
+    fields["signatory_id"] = whole_number(signatory)
     answers: dict[int, list[dict]] = {qid: [] for qid in question_ids}
     for raw in form.getlist("blk"):
         parts = str(raw).split(":")
-        if len(parts) != 5 or not all(p.isdigit() and len(p) < 18 for p in (parts[0], parts[2], parts[3], parts[4])):
+        numbers = [whole_number(p) for p in (parts[0], parts[2], parts[3], parts[4])] if len(parts) == 5 else [None]
+        if None in numbers:
             raise Invalid("Formularen er ødelagt. Genindlæs siden.", field="answers")
-        qid, kind, pid, ver, idx = int(parts[0]), parts[1], int(parts[2]), int(parts[3]), parts[4]
+        (qid, pid, ver, _), kind, idx = numbers, parts[1], parts[4]
         if qid not in answers:
             raise Invalid("Formularen hører til et andet brev. Genindlæs siden.", field="answers")
         if kind == "p":
@@ -103,9 +105,11 @@ def _parse(form, question_ids: set[int]) -> tuple[dict, dict[int, list[dict]]]:
 def _apply(action: str, answers: dict[int, list[dict]], form, session) -> None:
     """Insert, move, remove or add a block, as the pressed button says."""
     verb, _, rest = action.partition(":")
-    args = rest.split(":")
-    if verb in ("up", "down", "remove") and len(args) == 2 and all(a.isdigit() for a in args):
-        blocks, pos = answers.get(int(args[0]), []), int(args[1])
+    args = [whole_number(a) for a in rest.split(":")]
+    if None in args:
+        return
+    if verb in ("up", "down", "remove") and len(args) == 2:
+        blocks, pos = answers.get(args[0], []), args[1]
         if 0 <= pos < len(blocks):
             if verb == "remove":
                 blocks.pop(pos)
@@ -113,16 +117,16 @@ def _apply(action: str, answers: dict[int, list[dict]], form, session) -> None:
                 other = pos - 1 if verb == "up" else pos + 1
                 if 0 <= other < len(blocks):
                     blocks[pos], blocks[other] = blocks[other], blocks[pos]
-    elif verb == "insert" and len(args) == 2 and all(a.isdigit() and len(a) < 18 for a in args):
-        paragraph = library_service.get_paragraph(session, paragraph_id=int(args[1]))
-        answers.setdefault(int(args[0]), []).append({"paragraph_id": paragraph.id, "paragraph_version": paragraph.version, "text": None})
-    elif verb == "text" and args[0].isdigit():
-        answers.setdefault(int(args[0]), []).append({"paragraph_id": None, "paragraph_version": None, "text": PLACEHOLDER_TEXT})
-    elif verb == "stat" and args[0].isdigit():
+    elif verb == "insert" and len(args) == 2 and args[0] in answers:
+        paragraph = library_service.get_paragraph(session, paragraph_id=args[1])
+        answers[args[0]].append({"paragraph_id": paragraph.id, "paragraph_version": paragraph.version, "text": None})
+    elif verb == "text" and args[0] in answers:
+        answers[args[0]].append({"paragraph_id": None, "paragraph_version": None, "text": PLACEHOLDER_TEXT})
+    elif verb == "stat" and args[0] in answers:
         key = str(form.get(f"stat-{args[0]}", ""))
         if session.exec(select(Statistic.id).where(Statistic.key == key)).first():
             text = f"[[{key}]] ([[{key}.periode]], kilde: [[{key}.kilde]])"
-            answers.setdefault(int(args[0]), []).append({"paragraph_id": None, "paragraph_version": None, "text": text})
+            answers[args[0]].append({"paragraph_id": None, "paragraph_version": None, "text": text})
 
 
 def _update(fields: dict, answers: dict[int, list[dict]], version: int) -> LetterUpdate:
@@ -157,7 +161,7 @@ async def _save(request: Request, session, letter_id: int, auth) -> tuple[object
     letter = letter_service.load(session, letter_id)
     question_ids = {q.id for q in inquiry_service.get(session, inquiry_id=letter.inquiry_id).questions}
     version = str(form.get("version", ""))
-    version_n = int(version) if version.isdigit() and len(version) < 10 else 0
+    version_n = whole_number(version, below=10**9) or 0
     fields: dict = {}
     answers: dict[int, list[dict]] = {}
     try:
@@ -211,7 +215,7 @@ async def submit(request: Request, letter_id: IdPath, session: SessionDep, auth:
     """Send the draft to the approver; a second click finds it sent already."""
     form = await request.form()
     version = str(form.get("version", ""))
-    data = SubmitIn(version=int(version) if version.isdigit() and len(version) < 10 else None,
+    data = SubmitIn(version=whole_number(version, below=10**9),
                     confirm_personal_data=form.get("confirm") == "ja")
     try:
         approval_service.submit(session, letter_id=letter_id, data=data, user=auth.user)

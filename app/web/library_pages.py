@@ -16,6 +16,7 @@ from app.organisations import service as organisation_service
 from app.models import Letter, LetterBlock, Question, QuestionParagraph
 from app.web.deps import Drafter, FormUser, PageUser
 from app.web.render import page, see_other
+from app.web.forms import whole_number
 
 router = APIRouter(include_in_schema=False)
 StatKey = Annotated[str, Path(max_length=100, pattern=KEY_PATTERN)]
@@ -60,7 +61,7 @@ async def paragraph_save(request: Request, paragraph_id: IdPath, session: Sessio
             topics=[t.strip() for t in str(form.get("topics", "")).split(",") if t.strip()],
             legal_refs=[r.strip() for r in str(form.get("legal_refs", "")).splitlines() if r.strip()],
             review_by=str(form.get("review_by") or "") or None,
-            version=int(version) if version.isdigit() and len(version) < 10 else None,
+            version=whole_number(version, below=10**9),
         )
         library_service.update_paragraph(session, paragraph_id=paragraph_id, data=data, user=auth.user)
     except ValidationError as exc:

@@ -20,6 +20,8 @@ from app.models import InquiryStatus, Paragraph, ParagraphVersion, QuestionParag
 
 MAX_FILES = 20
 MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_QUESTIONS = 200  # per confirmed inquiry
+MAX_PARAGRAPHS = 100  # per confirmed question
 SAME_TEXT = 0.9  # this similar to a stored paragraph, and it is that paragraph again
 
 
@@ -59,7 +61,7 @@ class ConfirmParagraph(BaseModel):
 class ConfirmQuestion(BaseModel):
     model_config = {"extra": "forbid"}
     text: Text(10_000, min_length=1)
-    paragraphs: list[ConfirmParagraph] = Field(default_factory=list, max_length=100)
+    paragraphs: list[ConfirmParagraph] = Field(default_factory=list, max_length=MAX_PARAGRAPHS)
 
 
 class ConfirmIn(BaseModel):
@@ -71,7 +73,7 @@ class ConfirmIn(BaseModel):
     received_on: PlausibleDate
     case_refs: list[CaseRefIn] = Field(default_factory=list, max_length=20)
     organisation: Key | None = None
-    questions: list[ConfirmQuestion] = Field(min_length=1, max_length=200)
+    questions: list[ConfirmQuestion] = Field(min_length=1, max_length=MAX_QUESTIONS)
 
 
 class ConfirmOut(BaseModel):

@@ -1,0 +1,11 @@
+"""Reading what a browser form sends: every field is text and may be anything."""
+
+
+def whole_number(value: object, *, below: int = 10**17) -> int | None:
+    """The field as a non-negative whole number under `below`, or None when it is not one."""
+    # str.isdigit alone lets "²" and 5,000-digit strings through to int(), which then raises.
+    text = str(value or "")
+    if not (text.isascii() and text.isdigit() and len(text) < 18):
+        return None
+    number = int(text)
+    return number if number < below else None
