@@ -247,11 +247,14 @@ def seal_test_cert(
 def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="processes serving requests (all share the database)")] = 1,
 ) -> None:
     """Start the web service."""
     import uvicorn
 
-    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, proxy_headers=True)
+    # Each worker builds its own app from the environment; nothing is shared but the database.
+    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers, proxy_headers=True,
+                timeout_graceful_shutdown=30)
 
 
 def main() -> None:

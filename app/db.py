@@ -10,16 +10,32 @@ from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
 
+# Requests that only read (GET, HEAD) begin deferred, so readers never queue behind a writer.
+READ_ONLY = {"besvar_read_only": True}
+BUSY_TIMEOUT_MS = 30_000
+
+
 def _sqlite_on_connect(dbapi_conn, _record) -> None:
     """Per-connection SQLite settings: WAL, foreign keys, a wait instead of 'database is locked'."""
+    # We issue BEGIN ourselves (_sqlite_begin); pysqlite's own implicit BEGIN is always deferred.
+    dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=5000")
+    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
     # SQLite's built-in lower() only folds ASCII; ILIKE on "Æblegade" must behave as on PostgreSQL.
     dbapi_conn.create_function("lower", 1, lambda s: s.lower() if isinstance(s, str) else s, deterministic=True)
+
+
+def _sqlite_begin(conn) -> None:
+    """BEGIN IMMEDIATE for anything that may write: it waits for the write lock up front.
+
+    A deferred transaction that has read and then writes fails at once with "database is
+    locked" when another process wrote in between; busy_timeout cannot help it then.
+    """
+    conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("besvar_read_only") else "BEGIN IMMEDIATE")
 
 
 def make_engine(url: str) -> Engine:
@@ -30,14 +46,23 @@ def make_engine(url: str) -> Engine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
 
 def get_session(request: Request) -> Iterator[Session]:
     """One session per request; services own the commit of their workflow step."""
-    with Session(request.app.state.engine, expire_on_commit=False) as session:
+    engine = request.app.state.engine
+    if request.method in ("GET", "HEAD"):
+        engine = engine.execution_options(**READ_ONLY)
+    with Session(engine, expire_on_commit=False) as session:
         yield session
+
+
+def end_reading(session: Session) -> None:
+    """End a read-only request's transaction, so its write starts a transaction that waits for the lock."""
+    session.commit()
 
 
 SessionDep = Annotated[Session, Depends(get_session)]

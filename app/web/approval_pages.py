@@ -11,7 +11,7 @@ from app.inquiries import service as inquiry_service
 from app.letters import service as letter_service
 from app.letters.schemas import ReturnIn
 from app.models import LetterStatus
-from app.web.deps import Approver, FormUser, PageUser
+from app.web.deps import Approver, FormUser, PageUser, PostedForm
 from app.web.render import page, see_other
 
 router = APIRouter(include_in_schema=False)
@@ -38,7 +38,7 @@ def review(request: Request, letter_id: IdPath, session: SessionDep, auth: PageU
 
 
 @router.post("/breve/{letter_id}/godkend", response_class=HTMLResponse, dependencies=[Approver])
-async def approve(request: Request, letter_id: IdPath, session: SessionDep, auth: FormUser):
+def approve(request: Request, letter_id: IdPath, session: SessionDep, auth: FormUser):
     """Approve: the documents are frozen with the approval on them."""
     try:
         approval_service.approve(session, letter_id=letter_id, user=auth.user)
@@ -53,9 +53,8 @@ async def approve(request: Request, letter_id: IdPath, session: SessionDep, auth
 
 
 @router.post("/breve/{letter_id}/returner", response_class=HTMLResponse, dependencies=[Approver])
-async def return_letter(request: Request, letter_id: IdPath, session: SessionDep, auth: FormUser):
+def return_letter(request: Request, letter_id: IdPath, session: SessionDep, auth: FormUser, form: PostedForm):
     """Send back to the drafter with a comment."""
-    form = await request.form()
     comment = str(form.get("comment", "")).strip()
     if not comment or len(comment) > 5000:
         return _review(request, session, letter_id, error="Skriv en kommentar til sekretariatet (højst 5.000 tegn).",

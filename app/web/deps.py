@@ -5,6 +5,7 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import Depends, Request
+from starlette.datastructures import FormData
 
 from app.db import SessionDep
 from app.errors import BesvarError
@@ -65,6 +66,16 @@ async def csrf(request: Request, auth: PageUser) -> Auth:
 
 
 FormUser = Annotated[Auth, Depends(csrf)]
+
+
+async def posted_form(request: Request) -> FormData:
+    """The submitted form, read on the event loop; the handler itself runs in a worker thread."""
+    return await request.form()
+
+
+# Handlers that take the form this way can be plain `def`, so their database work and
+# rendering never block the event loop that serves everyone else.
+PostedForm = Annotated[FormData, Depends(posted_form)]
 Drafter = page_roles(Role.drafter, Role.admin)
 Approver = page_roles(Role.approver)
 

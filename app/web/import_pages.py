@@ -10,7 +10,7 @@ from app.bank.routes import read_uploads
 from app.db import SessionDep
 from app.errors import BesvarError
 from app.organisations import service as organisation_service
-from app.web.deps import Drafter, FormUser, PageUser
+from app.web.deps import Drafter, FormUser, PageUser, PostedForm
 from app.web.render import page, see_other
 from app.web.forms import whole_number
 
@@ -31,9 +31,8 @@ def upload_page(request: Request, session: SessionDep, auth: PageUser):
 
 
 @router.post("/bibliotek/import", response_class=HTMLResponse, dependencies=[Drafter])
-async def upload(request: Request, session: SessionDep, auth: FormUser):
+def upload(request: Request, session: SessionDep, auth: FormUser, form: PostedForm):
     """Read the files and show what Besvar found, for a person to check; nothing is stored yet."""
-    form = await request.form()
     files = [f for f in form.getlist("files") if isinstance(f, UploadFile) and f.filename]
     try:
         proposals = old_letters.propose(session, read_uploads(files))
@@ -64,9 +63,8 @@ def _posted(form) -> dict:
 
 
 @router.post("/bibliotek/import/gem", response_class=HTMLResponse, dependencies=[Drafter])
-async def save(request: Request, session: SessionDep, auth: FormUser):
+def save(request: Request, session: SessionDep, auth: FormUser, form: PostedForm):
     """Store the checked proposal: an answered inquiry, new paragraphs, links to the ones already there."""
-    form = await request.form()
     posted = _posted(form)
     name, _, role = posted["asker"].partition(",")
     try:

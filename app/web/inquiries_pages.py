@@ -19,7 +19,7 @@ from app.letters import service as letter_service
 from app.letters.schemas import LetterIn
 from app.models import InquiryStatus, LetterKind, Organisation, Role, User
 from app.organisations import service as organisation_service
-from app.web.deps import Drafter, FormUser, PageUser
+from app.web.deps import Drafter, FormUser, PageUser, PostedForm
 from app.web.render import page, see_other
 from app.web.forms import whole_number
 
@@ -75,9 +75,8 @@ def new_inquiry(request: Request, session: SessionDep, auth: PageUser):
 
 
 @router.post("/henvendelser/ny", response_class=HTMLResponse, dependencies=[Drafter])
-async def new_inquiry_post(request: Request, session: SessionDep, auth: FormUser):
+def new_inquiry_post(request: Request, session: SessionDep, auth: FormUser, form: PostedForm):
     """Either split the pasted e-mail into questions, or create the inquiry from the fields."""
-    form = await request.form()
     values = {k: str(form.get(k, "")) for k in ("mail", "title", "asker_name", "asker_role", "asker_email",
                                                    "received_on", "channel", "organisation")}
     values["questions"] = [str(q) for q in form.getlist("question")]
@@ -142,9 +141,8 @@ def inquiry_page(request: Request, inquiry_id: IdPath, session: SessionDep, auth
 
 
 @router.post("/henvendelser/{inquiry_id}/breve", dependencies=[Drafter])
-async def start_letter(request: Request, inquiry_id: IdPath, session: SessionDep, auth: FormUser):
+def start_letter(request: Request, inquiry_id: IdPath, session: SessionDep, auth: FormUser, form: PostedForm):
     """Start a draft brev or notat."""
-    form = await request.form()
     kind = form.get("kind") if form.get("kind") in LetterKind.__members__ else "brev"
     letter = letter_service.create(session, data=LetterIn(inquiry_id=inquiry_id, kind=kind), user=auth.user)
     return see_other(f"/breve/{letter.id}")

@@ -19,7 +19,7 @@ from app.library import service as library_service
 from app.library.suggest import suggest
 from app.models import ExportRecord, Inquiry, LetterStatus, ParagraphVersion, Person, Statistic
 from app.rendering.service import DOCX_TYPE, document
-from app.web.deps import Drafter, FormUser, PageUser
+from app.web.deps import Drafter, FormUser, PageUser, PostedForm
 from app.web.render import page, see_other
 from app.web.forms import whole_number
 
@@ -155,9 +155,8 @@ def _danish(exc: Exception) -> tuple[str, str | None]:
     return "Der skete en fejl.", None
 
 
-async def _save(request: Request, session, letter_id: int, auth) -> tuple[object, dict, dict, int]:
+def _save(form, session, letter_id: int, auth) -> tuple[object, dict, dict, int]:
     """Parse, apply the action and save; returns (saved letter or the exception, fields, answers, version)."""
-    form = await request.form()
     letter = letter_service.load(session, letter_id)
     question_ids = {q.id for q in inquiry_service.get(session, inquiry_id=letter.inquiry_id).questions}
     version = str(form.get("version", ""))
@@ -185,9 +184,9 @@ def editor(request: Request, letter_id: IdPath, session: SessionDep, auth: PageU
 
 
 @router.post("/breve/{letter_id}", response_class=HTMLResponse, dependencies=[Drafter])
-async def editor_post(request: Request, letter_id: IdPath, session: SessionDep, auth: FormUser):
+def editor_post(request: Request, letter_id: IdPath, session: SessionDep, auth: FormUser, form: PostedForm):
     """Save the form and do what the pressed button says; a conflict keeps the user's text on screen."""
-    result, fields, answers, version = await _save(request, session, letter_id, auth)
+    result, fields, answers, version = _save(form, session, letter_id, auth)
     if isinstance(result, Exception):
         message, field = _danish(result)
         view = _view(session, letter_id, posted={"fields": fields, "answers": answers} if fields else None)
@@ -199,9 +198,9 @@ async def editor_post(request: Request, letter_id: IdPath, session: SessionDep, 
 
 
 @router.post("/breve/{letter_id}/autosave", dependencies=[Drafter])
-async def autosave(request: Request, letter_id: IdPath, session: SessionDep, auth: FormUser):
+def autosave(letter_id: IdPath, session: SessionDep, auth: FormUser, form: PostedForm):
     """Save without leaving the page (called by app.js while the user types)."""
-    result, _fields, _answers, _version = await _save(request, session, letter_id, auth)
+    result, _fields, _answers, _version = _save(form, session, letter_id, auth)
     if isinstance(result, Exception):
         message, _field = _danish(result)
         current = letter_service.load(session, letter_id)
@@ -211,9 +210,8 @@ async def autosave(request: Request, letter_id: IdPath, session: SessionDep, aut
 
 
 @router.post("/breve/{letter_id}/indsend", response_class=HTMLResponse, dependencies=[Drafter])
-async def submit(request: Request, letter_id: IdPath, session: SessionDep, auth: FormUser):
+def submit(request: Request, letter_id: IdPath, session: SessionDep, auth: FormUser, form: PostedForm):
     """Send the draft to the approver; a second click finds it sent already."""
-    form = await request.form()
     version = str(form.get("version", ""))
     data = SubmitIn(version=whole_number(version, below=10**9),
                     confirm_personal_data=form.get("confirm") == "ja")
@@ -231,7 +229,7 @@ async def submit(request: Request, letter_id: IdPath, session: SessionDep, auth:
 
 
 @router.post("/breve/{letter_id}/ret", dependencies=[Drafter])
-async def correct(request: Request, letter_id: IdPath, session: SessionDep, auth: FormUser):
+def correct(request: Request, letter_id: IdPath, session: SessionDep, auth: FormUser):
     """Start a correction of an approved letter."""
     new = approval_service.correct(session, letter_id=letter_id, user=auth.user)
     return see_other(f"/breve/{new.id}")

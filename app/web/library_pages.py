@@ -14,7 +14,7 @@ from app.library import service as library_service
 from app.library.schemas import ParagraphUpdate, ValueIn
 from app.organisations import service as organisation_service
 from app.models import Letter, LetterBlock, Question, QuestionParagraph
-from app.web.deps import Drafter, FormUser, PageUser
+from app.web.deps import Drafter, FormUser, PageUser, PostedForm
 from app.web.render import page, see_other
 from app.web.forms import whole_number
 
@@ -51,9 +51,8 @@ def paragraph_page(request: Request, paragraph_id: IdPath, session: SessionDep, 
 
 
 @router.post("/bibliotek/afsnit/{paragraph_id}", response_class=HTMLResponse, dependencies=[Drafter])
-async def paragraph_save(request: Request, paragraph_id: IdPath, session: SessionDep, auth: FormUser):
+def paragraph_save(request: Request, paragraph_id: IdPath, session: SessionDep, auth: FormUser, form: PostedForm):
     """An edit becomes a new version; letters keep the version they used."""
-    form = await request.form()
     version = str(form.get("version", ""))
     try:
         data = ParagraphUpdate(
@@ -86,9 +85,8 @@ def statistic_page(request: Request, key: StatKey, session: SessionDep, auth: Pa
 
 
 @router.post("/bibliotek/statistik/{key}", response_class=HTMLResponse, dependencies=[Drafter])
-async def statistic_add(request: Request, key: StatKey, session: SessionDep, auth: FormUser):
+def statistic_add(request: Request, key: StatKey, session: SessionDep, auth: FormUser, form: PostedForm):
     """Add the figure for a new period; drafts pick it up, approved letters never do."""
-    form = await request.form()
     raw_value = str(form.get("value", "")).strip().replace(".", "").replace(",", ".")
     try:
         data = ValueIn(period=str(form.get("period", "")).strip(), value=float(raw_value),

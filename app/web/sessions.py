@@ -4,15 +4,15 @@ import hashlib
 import hmac
 import secrets
 from datetime import timedelta
+from functools import lru_cache
 
 from sqlalchemy import delete, func
 from sqlmodel import Session, select
 
 from app.audit import service as audit
-from functools import lru_cache
-
 from app.auth.service import hash_password, verify_password
 from app.config import Settings
+from app.db import end_reading
 from app.errors import BesvarError
 from app.models import LoginFailure, User, WebSession, utcnow
 
@@ -64,6 +64,7 @@ def current(session: Session, *, token: str | None, settings: Settings) -> tuple
         return None
     if now - web.last_seen_at > timedelta(minutes=settings.session_idle_minutes) or \
             now - web.created_at > timedelta(hours=settings.session_max_hours):
+        end_reading(session)
         web.revoked_at = now
         session.commit()
         return None
@@ -72,6 +73,7 @@ def current(session: Session, *, token: str | None, settings: Settings) -> tuple
         return None
     # Touch at most once a minute: a write per page view would serialise every request.
     if now - web.last_seen_at > timedelta(minutes=1):
+        end_reading(session)
         web.last_seen_at = now
         session.commit()
     return user, web
