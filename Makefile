@@ -28,8 +28,9 @@ run: sysdeps $(BIN)/.installed
 	@echo "Besvar: http://127.0.0.1:$(PORT)  (API docs: http://127.0.0.1:$(PORT)/docs)"
 	set -a && . var/seal.env && set +a && $(BIN)/besvar serve --port $(PORT)
 
+# `make test FULL=1`: 200 schemathesis cases per API operation and ten times the property examples.
 test: sysdeps $(BIN)/.installed
-	$(BIN)/python -m pytest
+	$(if $(FULL),BESVAR_FUZZ=full) $(BIN)/python -m pytest
 
 bench: sysdeps $(BIN)/.installed
 	$(BIN)/python bench/bank_import.py

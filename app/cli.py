@@ -243,6 +243,37 @@ def seal_test_cert(
     typer.echo(f"BESVAR_SEAL_PASSWORD_{env}={password}")
 
 
+@cli.command("backup")
+def backup(to: Annotated[Path, typer.Option("--to", help="the backup file to write")]) -> None:
+    """Write a consistent backup of DATABASE_URL while the service runs (SQLite backup API or pg_dump)."""
+    from app.backup import BackupError
+    from app.backup import backup as do_backup
+
+    try:
+        result = do_backup(get_settings().database_url, to)
+    except BackupError as exc:
+        _fail(str(exc), 2)
+    typer.echo(f"backup written to {to}: {result.line()}")
+
+
+@cli.command("restore")
+def restore(
+    source: Annotated[Path, typer.Argument(help="a file written by besvar backup")],
+    force: Annotated[bool, typer.Option("--force", help="replace a database that holds data")] = False,
+) -> None:
+    """Replace DATABASE_URL with a backup; stop the service first."""
+    from app.backup import BackupError
+    from app.backup import restore as do_restore
+
+    try:
+        result = do_restore(get_settings().database_url, source, force=force)
+    except BackupError as exc:
+        _fail(str(exc), 2)
+    typer.echo(f"restored from {source}: {result.line()}")
+    if not result.audit_ok:
+        _fail("the restored audit trail does not verify", 1)
+
+
 @cli.command("serve")
 def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",

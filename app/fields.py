@@ -6,9 +6,20 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import Path
-from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import Strict as StrictValue
 
 MAX_ID = 2**63 - 1
+
+
+class Strict(BaseModel):
+    """Request bodies: unknown fields are an error, not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+# true or false only: 0, 1 and "yes" are mistakes in a request, not answers.
+Flag = Annotated[bool, StrictValue()]
 
 # Characters XML 1.0 (hence DOCX) and PostgreSQL text cannot hold: NUL, the other C0
 # controls but tab and newline, lone surrogates, and U+FFFE/U+FFFF.
@@ -32,9 +43,19 @@ def _strip(value: str) -> str:
     return value.strip()
 
 
+def _not_longer_than(max_length: int):
+    def check(value: object) -> object:
+        # As sent, too: the schema promises the limit on what the client sends, not on what is left after cleaning.
+        if isinstance(value, str) and len(value) > max_length:
+            raise ValueError(f"at most {max_length} characters")
+        return clean_text(value)
+
+    return check
+
+
 def Text(max_length: int, *, min_length: int = 0, strip: bool = True):  # noqa: N802 - reads as a type
-    """A cleaned string type with length limits (counted after cleaning)."""
-    validators = [BeforeValidator(clean_text)]
+    """A cleaned string type with length limits (on the text as sent and as stored)."""
+    validators = [BeforeValidator(_not_longer_than(max_length))]
     if strip:
         validators.append(AfterValidator(_strip))
     return Annotated[str, *validators, StringConstraints(min_length=min_length, max_length=max_length)]

@@ -2,17 +2,14 @@
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-from app.fields import Key, Line, OptionalLine, Text
+from app.fields import IsoDate, Key, Line, OptionalLine, Strict, Text
 from app.inquiries.schemas import CaseRefIn, PlausibleDate, QuestionText
 from app.letters.schemas import LetterTexts
 from app.library.schemas import FigureValue, ParagraphContent
-from app.fields import IsoDate
 from app.models import Channel, InquiryStatus, LetterKind, PeriodKind, Role
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 class LetterheadDoc(Strict):
     """Letterhead look; validated strictly because it reaches CSS and file paths."""

@@ -3,9 +3,9 @@
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, Field
 
-from app.fields import DbId, IsoDate, Key, Line, OptionalLine, Text
+from app.fields import DbId, IsoDate, Key, Line, OptionalLine, Strict, Text
 from app.models import Channel, InquiryStatus
 
 # Dates outside this range are typing errors, and would overflow the deadline arithmetic.
@@ -21,11 +21,6 @@ def _plausible(value: date) -> date:
 PlausibleDate = Annotated[IsoDate, AfterValidator(_plausible)]
 QuestionText = Text(10_000, min_length=1)
 
-
-class Strict(BaseModel):
-    """Request bodies: unknown fields are an error, not silently dropped."""
-
-    model_config = ConfigDict(extra="forbid")
 
 
 class ParseIn(Strict):

@@ -2,14 +2,11 @@
 
 from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
-from app.fields import DbId, IsoDate, OptionalLine, Text
+from app.fields import DbId, Flag, IsoDate, OptionalLine, Strict, Text
 from app.models import LetterKind, LetterStatus
 
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class LetterIn(Strict):
@@ -59,7 +56,7 @@ class LetterUpdate(LetterTexts):
 
 class SubmitIn(Strict):
     version: int | None = Field(default=None, ge=1)
-    confirm_personal_data: bool = Field(default=False, description="the drafter has checked the flagged text")
+    confirm_personal_data: Flag = Field(default=False, description="the drafter has checked the flagged text")
 
 
 class ReturnIn(Strict):

@@ -3,17 +3,14 @@
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-from app.fields import DbId, IsoDate, Key, Line, LongText, Text
+from app.fields import DbId, IsoDate, Key, Line, LongText, Strict, Text
 from app.models import PeriodKind
 
 Topic = Text(100, min_length=1)
 FigureValue = Annotated[float, Field(allow_inf_nan=False, ge=-1e15, le=1e15)]
 
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class ParagraphContent(Strict):

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from app.audit import service as audit
 from app.bank.old_letters import parsing, reading
 from app.errors import Invalid, TooLarge
-from app.fields import Key, Line, Text
+from app.fields import Flag, Key, Line, Text
 from app.inquiries import service as inquiry_service
 from app.inquiries.schemas import AskerIn, CaseRefIn, InquiryIn, PlausibleDate, QuestionIn
 from app.library import search_index
@@ -52,7 +52,7 @@ class Proposal(BaseModel):
 
 class ConfirmParagraph(BaseModel):
     model_config = {"extra": "forbid"}
-    include: bool = True
+    include: Flag = True
     use_existing: Key | None = Field(default=None, description="link this stored paragraph instead of adding the text")
     title: Line
     text: Text(50_000, min_length=1)
