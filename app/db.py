@@ -35,7 +35,25 @@ def _sqlite_begin(conn) -> None:
     A deferred transaction that has read and then writes fails at once with "database is
     locked" when another process wrote in between; busy_timeout cannot help it then.
     """
-    conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("besvar_read_only") else "BEGIN IMMEDIATE")
+    deferred = bool(conn.get_execution_options().get("besvar_read_only"))
+    conn.info["besvar_deferred_read"] = False
+    conn.info["besvar_deferred"] = deferred
+    conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
+
+
+def _sqlite_guard(conn, _cursor, statement: str, *_args) -> None:
+    """Refuse a write after a read in a deferred transaction: under load it is a 500 waiting to happen."""
+    if not conn.info.get("besvar_deferred") or statement.startswith(("BEGIN", "PRAGMA")):
+        return
+    if statement.lstrip()[:6].upper() in ("INSERT", "UPDATE", "DELETE"):
+        if conn.info.get("besvar_deferred_read"):
+            raise WriteInReadTransaction("a GET request wrote after reading; call app.db.start_writing first")
+    else:
+        conn.info["besvar_deferred_read"] = True
+
+
+class WriteInReadTransaction(RuntimeError):
+    """A programming error: see start_writing."""
 
 
 def make_engine(url: str) -> Engine:
@@ -47,6 +65,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "before_cursor_execute", _sqlite_guard)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
@@ -60,9 +79,14 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-def end_reading(session: Session) -> None:
-    """End a read-only request's transaction, so its write starts a transaction that waits for the lock."""
-    session.commit()
-
-
 SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def start_writing(session: Session) -> None:
+    """In a read-only request, end the read and begin a transaction that waits for the write lock.
+
+    On SQLite a deferred transaction that has read cannot safely start writing (another process
+    may have written since); this one begins IMMEDIATE. Objects the request loaded stay usable.
+    """
+    session.commit()
+    session.connection(execution_options={"besvar_read_only": False})

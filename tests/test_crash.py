@@ -106,3 +106,29 @@ def test_sigkill_during_saves_and_approvals_loses_no_acknowledged_write(api, see
     assert kills_during_work >= KILLS // 2  # the kills fell while writes were under way
     assert len(acked.saves) >= 10 and acked.approved, (len(acked.saves), len(acked.approved))
     print(f"{kills_during_work} of {KILLS} kills during writes; {len(acked.saves)} letters saved, {len(acked.approved)} approved")
+
+
+def test_two_workers_share_the_database_without_errors(api, database_url, tmp_path):
+    """Saves, renders (whose audit entry is a write in a GET) and reads from threads against two processes."""
+    letters = _drafts(api, 8)
+    statuses: list[int] = []
+
+    def hammer(letter_id: int, questions: list[int], url: str) -> None:
+        with httpx.Client(base_url=url, headers=api.headers("drafter"), timeout=60) as client:
+            for n in range(12):
+                version = client.get(f"/api/v1/letters/{letter_id}").json()["version"]
+                answers = [{"question_id": q, "blocks": [{"text": f"Svar {n}"}]} for q in questions]
+                statuses.append(client.put(f"/api/v1/letters/{letter_id}", json={"version": version, "answers": answers}).status_code)
+                if n % 4 == 0:
+                    statuses.append(client.get(f"/api/v1/letters/{letter_id}/document.pdf").status_code)
+                statuses.append(client.get("/api/v1/inquiries", params={"limit": 50}).status_code)
+
+    with server.running(database_url, workers=2, log=tmp_path / "server.log") as srv:
+        threads = [threading.Thread(target=hammer, args=(lid, qs, srv.url)) for lid, qs in letters]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=300)
+    assert len(statuses) == 8 * (12 * 2 + 3)
+    assert set(statuses) == {200}, sorted(set(statuses))
+    assert "database is locked" not in (tmp_path / "server.log").read_text()

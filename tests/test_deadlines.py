@@ -1,8 +1,10 @@
 """Deadlines in Danish working days."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app.inquiries.deadlines import add_working_days, is_working_day, working_days_between
 
@@ -44,3 +46,14 @@ def test_working_days_between_is_signed():
     assert working_days_between(date(2024, 12, 20), date(2025, 1, 10)) == 10
     assert working_days_between(date(2025, 1, 10), date(2024, 12, 20)) == -10
     assert working_days_between(date(2024, 12, 20), date(2024, 12, 20)) == 0
+
+
+@settings(max_examples=300, derandomize=True, database=None)
+@given(start=st.dates(date(2000, 1, 1), date(2040, 12, 31)), span=st.integers(-1200, 1200))
+def test_counting_matches_walking_day_by_day(start, span):
+    end = start + timedelta(days=span)
+    lo, hi = min(start, end), max(start, end)
+    walked = sum(1 for n in range(1, (hi - lo).days + 1) if is_working_day(lo + timedelta(days=n)))
+    assert working_days_between(start, end) == (walked if end >= start else -walked)
+    if span > 0:
+        assert working_days_between(start, add_working_days(start, walked or 1)) == (walked or 1)

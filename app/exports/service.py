@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from app.audit import service as audit
+from app.db import start_writing
 from app.errors import Conflict
 from app.exports import bundle as bundles
 from app.exports import metadata as meta
@@ -55,6 +56,7 @@ def download(session: Session, *, letter_id: int, user: User) -> tuple[bytes, st
     """The bundle as a zip for the user to file by hand; recorded, but it does not count as delivered."""
     prepared = prepare(session, letter_id=letter_id)
     data = prepared.bundle.zip()
+    start_writing(session)  # a GET: its read transaction must not be the one that writes
     _record(session, prepared, target="download", delivered=False, actor=user.username,
             zip_sha=hashlib.sha256(data).hexdigest())
     session.commit()

@@ -7,6 +7,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from sqlmodel import Session
 
 from app.audit import service as audit
+from app.db import start_writing
 from app.errors import Unavailable
 from app.letters import service as letter_service
 from app.models import User
@@ -36,6 +37,7 @@ def document(session: Session, *, user: User, letter_id: int, fmt: str, timeout:
     ctx = context.build(session, letter_id=letter_id)
     session.rollback()  # render outside any database transaction
     content = _render(pdf.render if fmt == "pdf" else docx.render, ctx, timeout)
+    start_writing(session)  # this is a GET: its read transaction must not be the one that writes
     audit.record(session, actor=user.username, action="letter.render", inquiry_id=letter.inquiry_id,
                  letter_id=letter_id, detail={"format": fmt, "version": letter.version})
     session.commit()

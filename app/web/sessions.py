@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from app.audit import service as audit
 from app.auth.service import hash_password, verify_password
 from app.config import Settings
-from app.db import end_reading
+from app.db import start_writing
 from app.errors import BesvarError
 from app.models import LoginFailure, User, WebSession, utcnow
 
@@ -64,7 +64,7 @@ def current(session: Session, *, token: str | None, settings: Settings) -> tuple
         return None
     if now - web.last_seen_at > timedelta(minutes=settings.session_idle_minutes) or \
             now - web.created_at > timedelta(hours=settings.session_max_hours):
-        end_reading(session)
+        start_writing(session)
         web.revoked_at = now
         session.commit()
         return None
@@ -73,7 +73,7 @@ def current(session: Session, *, token: str | None, settings: Settings) -> tuple
         return None
     # Touch at most once a minute: a write per page view would serialise every request.
     if now - web.last_seen_at > timedelta(minutes=1):
-        end_reading(session)
+        start_writing(session)
         web.last_seen_at = now
         session.commit()
     return user, web
