@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test sysdeps bench clean
+.PHONY: run test sysdeps bench scorecard clean
 
 # Re-install only when the dependencies change.
 $(BIN)/.installed: pyproject.toml
@@ -37,6 +37,12 @@ bench: sysdeps $(BIN)/.installed
 	$(BIN)/python bench/render.py
 	$(BIN)/python bench/export.py
 	$(BIN)/python bench/suggest_quality.py
+	$(BIN)/python bench/suggest_speed.py
+	$(BIN)/python bench/load.py
+
+# docs/reliability.md from fresh measurements (about 20 minutes; needs the PostgreSQL of TEST_DATABASE_URL).
+scorecard: sysdeps $(BIN)/.installed
+	$(BIN)/python bench/scorecard.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

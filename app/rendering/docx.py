@@ -246,6 +246,10 @@ def _notat(w: _Writer, ctx: LetterContext) -> None:
             w.block(block, "Besvar Svar")
 
 
+def _property(value: str) -> str:
+    return value if len(value) <= 255 else value[:254] + "…"
+
+
 def render(ctx: LetterContext) -> bytes:
     """The document as DOCX bytes."""
     doc = Document(io.BytesIO(_template(ctx.letterhead.docx_font, ctx.letterhead.colour)))
@@ -258,9 +262,10 @@ def render(ctx: LetterContext) -> bytes:
     if ctx.approval:
         w.para(ctx.approval, "Besvar Godkendelse")
     props = doc.core_properties
-    props.title = ctx.title
-    props.author = ctx.signatory_name or ctx.sender
-    props.subject = f"{ctx.kind.capitalize()} fra {ctx.letterhead.municipality}, {ctx.sender}"
+    # Word's document properties hold at most 255 characters (python-docx refuses more); the full title is in the text.
+    props.title = _property(ctx.title)
+    props.author = _property(ctx.signatory_name or ctx.sender)
+    props.subject = _property(f"{ctx.kind.capitalize()} fra {ctx.letterhead.municipality}, {ctx.sender}")
     props.keywords = ctx.kind
     props.language = "da-DK"
     # The letter's own date, not the render time, so the same letter gives the same file.

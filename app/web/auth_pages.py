@@ -7,6 +7,7 @@ from app.db import SessionDep
 from app.web import sessions
 from app.web.deps import FormUser
 from app.web.render import page, see_other
+from app.web.forms import search_text
 
 router = APIRouter(include_in_schema=False)
 
@@ -26,7 +27,7 @@ def login_form(request: Request, next: str | None = None):
 def login(request: Request, session: SessionDep, username: str = Form(""), password: str = Form(""), next: str = Form("")):
     """Check the password; on success a new session and cookie."""
     address = request.client.host if request.client else "?"
-    result = sessions.login(session, username=username.strip()[:100], password=password[:1000], address=address,
+    result = sessions.login(session, username=search_text(username, 100) or "", password=password[:1000], address=address,
                             settings=request.app.state.settings)
     if result is None:
         return page(request, "auth/login.html", status=401, next=_safe_next(next), username=username,

@@ -1,5 +1,7 @@
 """Reading what a browser form sends: every field is text and may be anything."""
 
+from app.fields import clean_text
+
 
 def whole_number(value: object, *, below: int = 10**17) -> int | None:
     """The field as a non-negative whole number under `below`, or None when it is not one."""
@@ -9,3 +11,8 @@ def whole_number(value: object, *, below: int = 10**17) -> int | None:
         return None
     number = int(text)
     return number if number < below else None
+
+
+def search_text(value: str, limit: int = 200) -> str | None:
+    """A filter typed in a page's search box, cleaned as stored text is (PostgreSQL refuses NUL), or None."""
+    return clean_text(value).strip()[:limit] or None

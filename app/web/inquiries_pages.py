@@ -21,7 +21,7 @@ from app.models import InquiryStatus, LetterKind, Organisation, Role, User
 from app.organisations import service as organisation_service
 from app.web.deps import Drafter, FormUser, PageUser, PostedForm
 from app.web.render import page, see_other
-from app.web.forms import whole_number
+from app.web.forms import search_text, whole_number
 
 router = APIRouter(include_in_schema=False)
 
@@ -44,8 +44,8 @@ def inbox(request: Request, session: SessionDep, auth: PageUser, status: str = "
     status_filter = status if status in InquiryStatus.__members__ else None
     drafter_id = whole_number(drafter)
     items, total = inquiry_service.list_(
-        session, status=status_filter, overdue=True if overdue == "ja" else None, q=q.strip()[:200] or None,
-        drafter_id=drafter_id, organisation=organisation[:100] or None, asker=asker.strip()[:200] or None,
+        session, status=status_filter, overdue=True if overdue == "ja" else None, q=search_text(q),
+        drafter_id=drafter_id, organisation=search_text(organisation, 100), asker=search_text(asker),
         received_from=_date_or_none(fra), received_to=_date_or_none(til), limit=200)
     drafters = {u.id: u for u in session.exec(select(User).where(User.role.in_([Role.drafter, Role.admin])))}
     return page(request, "inquiries/inbox.html", items=items, total=total, drafters=drafters,
@@ -125,7 +125,8 @@ def deadline_preview(request: Request, session: SessionDep, auth: PageUser, rece
             raise ValueError
     except ValueError:
         return HTMLResponse("Skriv modtagelsesdatoen for at se svarfristen.")
-    org = session.exec(select(Organisation).where(Organisation.key == organisation)).first() if organisation else None
+    key = search_text(organisation, 100)
+    org = session.exec(select(Organisation).where(Organisation.key == key)).first() if key else None
     org = org or (organisation_service.list_all(session) or [None])[0]
     days = org.deadline_days if org else 10
     due = deadlines.add_working_days(received, days)

@@ -1,5 +1,7 @@
 """Kladde: the draft editor, its actions and autosave, submit, documents and corrections."""
 
+import re
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import ValidationError
@@ -10,7 +12,7 @@ from app.approval import service as approval_service
 from app.db import SessionDep
 from app.exports import service as export_service
 from app.errors import BesvarError, Conflict, Invalid
-from app.fields import IdPath
+from app.fields import KEY_PATTERN, IdPath
 from app.inquiries import service as inquiry_service
 from app.inquiries.deadlines import today as danish_today
 from app.letters import service as letter_service
@@ -124,7 +126,7 @@ def _apply(action: str, answers: dict[int, list[dict]], form, session) -> None:
         answers[args[0]].append({"paragraph_id": None, "paragraph_version": None, "text": PLACEHOLDER_TEXT})
     elif verb == "stat" and args[0] in answers:
         key = str(form.get(f"stat-{args[0]}", ""))
-        if session.exec(select(Statistic.id).where(Statistic.key == key)).first():
+        if re.fullmatch(KEY_PATTERN, key) and session.exec(select(Statistic.id).where(Statistic.key == key)).first():
             text = f"[[{key}]] ([[{key}.periode]], kilde: [[{key}.kilde]])"
             answers[args[0]].append({"paragraph_id": None, "paragraph_version": None, "text": text})
 

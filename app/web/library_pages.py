@@ -16,7 +16,7 @@ from app.organisations import service as organisation_service
 from app.models import Letter, LetterBlock, Question, QuestionParagraph
 from app.web.deps import Drafter, FormUser, PageUser, PostedForm
 from app.web.render import page, see_other
-from app.web.forms import whole_number
+from app.web.forms import search_text, whole_number
 
 router = APIRouter(include_in_schema=False)
 StatKey = Annotated[str, Path(max_length=100, pattern=KEY_PATTERN)]
@@ -25,8 +25,9 @@ StatKey = Annotated[str, Path(max_length=100, pattern=KEY_PATTERN)]
 @router.get("/bibliotek", response_class=HTMLResponse)
 def library(request: Request, session: SessionDep, auth: PageUser, q: str = "", topic: str = "", organisation: str = ""):
     """Search the paragraphs by words, topic and organisation; the statistics with their latest figures."""
-    paragraphs, total = library_service.list_paragraphs(session, q=q.strip()[:200] or None, limit=200, offset=0,
-                                                        topic=topic[:100] or None, organisation=organisation[:100] or None)
+    paragraphs, total = library_service.list_paragraphs(session, q=search_text(q), limit=200, offset=0,
+                                                        topic=search_text(topic, 100),
+                                                        organisation=search_text(organisation, 100))
     stats, _ = library_service.list_statistics(session, q=None, limit=200, offset=0)
     return page(request, "library/index.html", paragraphs=paragraphs, total=total, stats=stats, q=q, topic=topic,
                 organisation=organisation, topics=library_service.topics(session),
