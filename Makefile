@@ -40,7 +40,7 @@ bench: sysdeps $(BIN)/.installed
 	$(BIN)/python bench/suggest_speed.py
 	$(BIN)/python bench/load.py
 
-# docs/reliability.md from fresh measurements (about 20 minutes; needs the PostgreSQL of TEST_DATABASE_URL).
+# docs/reliability.md from fresh measurements (about 35 minutes; needs the PostgreSQL of TEST_DATABASE_URL).
 scorecard: sysdeps $(BIN)/.installed
 	$(BIN)/python bench/scorecard.py
 

@@ -125,12 +125,21 @@ async def render_loop(base: str, token: str, letter_id: int, until: float, times
             await asyncio.sleep(max(0.0, 2.0 - (time.perf_counter() - start)))
 
 
-async def drive(base: str, tokens: dict, drafts: list, seconds: float, clients: int):
+async def rss_loop(pid: int, until: float, samples: list[float]) -> None:
+    """The server's RSS every tenth of the run, to see whether it levels off."""
+    step = max((until - time.monotonic()) / 10, 1.0)
+    while time.monotonic() < until:
+        await asyncio.sleep(step)
+        samples.append(rss_mb(pid))
+
+
+async def drive(base: str, tokens: dict, drafts: list, seconds: float, clients: int, pid: int, samples: list[float]):
     times: dict[str, list[float]] = defaultdict(list)
     errors: dict[str, int] = defaultdict(int)
     until = time.monotonic() + seconds
     tasks = [client_loop(base, tokens["drafter"], drafts[i], until, i, times, errors) for i in range(clients)]
     tasks.append(render_loop(base, tokens["drafter"], drafts[-1][0], until, times, errors))
+    tasks.append(rss_loop(pid, until, samples))
     await asyncio.gather(*tasks)
     return times, errors
 
@@ -138,10 +147,10 @@ async def drive(base: str, tokens: dict, drafts: list, seconds: float, clients: 
 def run(label: str, url: str, args) -> None:
     tokens, drafts = prepare(url, args.clients + 1)
     with server.running(url, workers=args.workers, log=args.log) as srv:
-        asyncio.run(drive(srv.url, tokens, drafts, 5, args.clients))  # warm-up: caches, connections, imports
-        rss_start = rss_mb(srv.process.pid)
+        asyncio.run(drive(srv.url, tokens, drafts, 5, args.clients, srv.process.pid, []))  # warm-up: caches, connections
+        rss_start, samples = rss_mb(srv.process.pid), []
         started = time.perf_counter()
-        times, errors = asyncio.run(drive(srv.url, tokens, drafts, args.seconds, args.clients))
+        times, errors = asyncio.run(drive(srv.url, tokens, drafts, args.seconds, args.clients, srv.process.pid, samples))
         elapsed = time.perf_counter() - started
         rss_end = rss_mb(srv.process.pid)
     mix = sum(len(v) for k, v in times.items() if not k.startswith("PDF"))
@@ -150,7 +159,8 @@ def run(label: str, url: str, args) -> None:
     for route, ms in sorted(times.items()):
         q = statistics.quantiles(ms, n=100) if len(ms) > 1 else ms * 99
         print(f"  {route:22} n={len(ms):6}   p50 {statistics.median(ms):7.1f} ms   p99 {q[98]:7.1f} ms")
-    print(f"  server RSS (all processes): {rss_start:.0f} MB after warm-up, {rss_end:.0f} MB at the end")
+    print(f"  server RSS (all processes): {rss_start:.0f} MB after warm-up, {rss_end:.0f} MB at the end;"
+          f" every tenth of the run: {' '.join(f'{mb:.0f}' for mb in samples)}")
 
 
 def main() -> None:

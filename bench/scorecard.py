@@ -4,7 +4,7 @@
 
 Runs the full-mode fuzz and property tests, the crash, backup and corpus tests on SQLite and
 PostgreSQL, bench/load.py and bench/suggest_speed.py, and writes what they printed. Takes about
-20 minutes with the defaults; --skip-slow leaves out the two benches.
+35 minutes with the defaults; --skip-slow leaves out the benches.
 """
 
 import argparse
@@ -58,6 +58,8 @@ def measures(load_seconds: float, skip_slow: bool) -> list[Measure]:
                     [PY, "bench/load.py", "--seconds", str(load_seconds), "--postgres", PG], {}),
             Measure("Suggestions on 100,000 questions + 10,000 paragraphs (1,000 queries)", "p95 ≤ 50 ms",
                     [PY, "bench/suggest_speed.py", "--postgres", PG], {}),
+            Measure("Memory under load for 10 minutes (SQLite, 2 workers)", "RSS flat",
+                    [PY, "bench/load.py", "--seconds", "600", "--sqlite-only"], {}),
         ]
     return out
 
