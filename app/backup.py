@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import inspect
 from sqlalchemy.engine import make_url
-from sqlmodel import Session, func, select
+from sqlmodel import Session, create_engine, func, select
 
 from app.audit import service as audit_service
 from app.db import make_engine
@@ -45,7 +45,8 @@ class Summary:
 
 def summary(url: str) -> Summary:
     """Counts of the main records and whether the audit chain verifies."""
-    engine = make_engine(url)
+    # A plain engine: make_engine would switch a SQLite backup file to WAL just by opening it.
+    engine = create_engine(url)
     try:
         with Session(engine) as session:
             count = lambda model: session.exec(select(func.count()).select_from(model)).one()  # noqa: E731

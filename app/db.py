@@ -11,7 +11,8 @@ from sqlmodel import Session, create_engine
 
 
 # Requests that only read (GET, HEAD) begin deferred, so readers never queue behind a writer.
-READ_ONLY = {"besvar_read_only": True}
+_READ_ONLY_KEY = "besvar_read_only"
+READ_ONLY = {_READ_ONLY_KEY: True}
 BUSY_TIMEOUT_MS = 30_000
 
 
@@ -35,7 +36,7 @@ def _sqlite_begin(conn) -> None:
     A deferred transaction that has read and then writes fails at once with "database is
     locked" when another process wrote in between; busy_timeout cannot help it then.
     """
-    deferred = bool(conn.get_execution_options().get("besvar_read_only"))
+    deferred = bool(conn.get_execution_options().get(_READ_ONLY_KEY))
     conn.info["besvar_deferred_read"] = False
     conn.info["besvar_deferred"] = deferred
     conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
@@ -89,4 +90,4 @@ def start_writing(session: Session) -> None:
     may have written since); this one begins IMMEDIATE. Objects the request loaded stay usable.
     """
     session.commit()
-    session.connection(execution_options={"besvar_read_only": False})
+    session.connection(execution_options={_READ_ONLY_KEY: False})

@@ -6,7 +6,6 @@
 import argparse
 import statistics
 import sys
-import tempfile
 import uuid
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from app.config import Settings  # noqa: E402
 from app.db import make_engine  # noqa: E402
 from app.main import create_app  # noqa: E402
 from app.migrate import upgrade  # noqa: E402
-from bench.timing import postgres_schema, timed  # noqa: E402
+from bench.timing import on_each_database, timed  # noqa: E402
 
 
 
@@ -59,11 +58,7 @@ def main() -> None:
     parser.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
     parser.add_argument("--rounds", type=int, default=10)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        bench("SQLite (WAL, file)", f"sqlite:///{tmp}/bench.db", args.rounds)
-    with postgres_schema(args.postgres) as url:
-        if url:
-            bench("PostgreSQL", url, args.rounds)
+    on_each_database(lambda label, url: bench(label, url, args.rounds), args.postgres)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from app.db import make_engine  # noqa: E402
 from app.exports import service as export_service  # noqa: E402
 from app.letters.schemas import SubmitIn  # noqa: E402
 from app.migrate import upgrade  # noqa: E402
-from bench.timing import postgres_schema  # noqa: E402
+from bench.timing import on_each_database  # noqa: E402
 from app.models import Letter, LetterBlock, LetterDocument  # noqa: E402
 
 
@@ -71,11 +71,7 @@ def main() -> None:
     parser.add_argument("--letters", type=int, default=500)
     parser.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        run("SQLite", f"sqlite:///{tmp}/bench.db", args.letters)
-    with postgres_schema(args.postgres) as url:
-        if url:
-            run("PostgreSQL", url, args.letters)
+    on_each_database(lambda label, url: run(label, url, args.letters), args.postgres, sqlite_label="SQLite")
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ import asyncio
 import random
 import statistics
 import sys
-import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -31,7 +30,7 @@ from app.config import Settings  # noqa: E402
 from app.db import make_engine  # noqa: E402
 from app.main import create_app  # noqa: E402
 from app.migrate import upgrade  # noqa: E402
-from bench.timing import postgres_schema  # noqa: E402
+from bench.timing import on_each_database  # noqa: E402
 from tests import server  # noqa: E402
 
 QUERIES = ["ventetid lægekonsulent", "sygedagpenge", "ressourceforløb", "kontanthjælp", "førtidspension ME",
@@ -172,12 +171,7 @@ def main() -> None:
     parser.add_argument("--sqlite-only", action="store_true")
     parser.add_argument("--log", type=Path, help="append the server's output here")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        run("SQLite (WAL, file)", f"sqlite:///{tmp}/load.db", args)
-    if not args.sqlite_only:
-        with postgres_schema(args.postgres) as url:
-            if url:
-                run("PostgreSQL", url, args)
+    on_each_database(lambda label, url: run(label, url, args), None if args.sqlite_only else args.postgres)
 
 
 if __name__ == "__main__":

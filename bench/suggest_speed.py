@@ -13,7 +13,6 @@ import random
 import re
 import statistics
 import sys
-import tempfile
 import time
 from datetime import date
 from pathlib import Path
@@ -31,7 +30,7 @@ from app.library.suggest import suggest  # noqa: E402
 from app.migrate import upgrade  # noqa: E402
 from app.models import (Asker, Inquiry, Organisation, Paragraph, ParagraphVersion, Question,  # noqa: E402
                         QuestionParagraph, utcnow)
-from bench.timing import postgres_schema  # noqa: E402
+from bench.timing import on_each_database  # noqa: E402
 
 MUNICIPAL = """borger borgere sag sager sagsbehandling sagsbehandlingstid ventetid ventetider ventelister forvaltning
 forvaltningen kommune kommunen jobcenter jobcentret ydelse ydelser kontanthjælp sygedagpenge førtidspension
@@ -185,11 +184,7 @@ def main() -> None:
     parser.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
     args = parser.parse_args()
     vocab = vocabulary()
-    with tempfile.TemporaryDirectory() as tmp:
-        bench("SQLite (WAL, file)", f"sqlite:///{tmp}/bench.db", vocab, args)
-    with postgres_schema(args.postgres) as url:
-        if url:
-            bench("PostgreSQL", url, vocab, args)
+    on_each_database(lambda label, url: bench(label, url, vocab, args), args.postgres)
 
 
 if __name__ == "__main__":

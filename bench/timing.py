@@ -1,9 +1,10 @@
 """Timing helpers shared by the bench scripts."""
 
 import statistics
+import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import create_engine, text
@@ -42,3 +43,15 @@ def postgres_schema(base_url: str) -> Iterator[str | None]:
         with admin.begin() as conn:
             conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
         admin.dispose()
+
+
+def on_each_database(run: Callable[[str, str], None], postgres_url: str | None, *,
+                     sqlite_label: str = "SQLite (WAL, file)") -> None:
+    """`run(label, url)` on a throwaway SQLite file, then on a throwaway PostgreSQL schema (None: SQLite only)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        run(sqlite_label, f"sqlite:///{tmp}/bench.db")
+    if postgres_url is None:
+        return
+    with postgres_schema(postgres_url) as url:
+        if url:
+            run("PostgreSQL", url)

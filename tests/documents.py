@@ -1,5 +1,6 @@
 """Helpers for document tests: real clients (LibreOffice, pdftotext, qpdf) and sample contexts."""
 
+import io
 import os
 import re
 import shutil
@@ -8,6 +9,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from docx import Document
 
 from app.rendering.context import Answer, CaseNumber, Letterhead, LetterContext
 
@@ -41,6 +43,13 @@ def docx_to_pdf(docx_files: list[Path], outdir: Path) -> list[Path]:
     missing = [p for p in out if not p.exists()]
     assert not missing, f"LibreOffice did not convert {missing}"
     return out
+
+
+def docx_text(data: bytes) -> str:
+    """The text of a DOCX as python-docx reads it: the paragraphs, then every table cell."""
+    document = Document(io.BytesIO(data))
+    cells = [c.text for t in document.tables for row in t.rows for c in row.cells]
+    return "\n".join([p.text for p in document.paragraphs] + cells)
 
 
 def squash(text: str) -> str:

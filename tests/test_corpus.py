@@ -9,12 +9,10 @@ from urllib.parse import urlencode
 
 import pytest
 import yaml
-from docx import Document
 
 from app.fields import clean_text
-from tests.documents import pdftotext, squash
+from tests.documents import docx_text, pdftotext, squash
 from tests.test_bank_import import _besvar
-from tests.test_documents_safety import canary_server  # noqa: F401 - a fixture used below
 from tests.test_old_letters import DOCX_MIME, seed_docx
 from tests.test_web import csrf_of
 
@@ -83,7 +81,7 @@ def test_api_fields_keep_hostile_text_literally(api):
         assert status in (200, 413, 422), (name, status)
 
 
-def test_documents_show_hostile_text_and_fetch_nothing(api, canary_server, tmp_path):  # noqa: F811
+def test_documents_show_hostile_text_and_fetch_nothing(api, canary_server, tmp_path):
     base, hits = canary_server
     payloads = [t for _, t in strings(base) if len(stored(t)) <= 5000 and stored(t)]
     short = [t for t in payloads if len(stored(t)) <= 300]
@@ -114,7 +112,7 @@ def test_documents_show_hostile_text_and_fetch_nothing(api, canary_server, tmp_p
     with zipfile.ZipFile(io.BytesIO(docx.content)) as z:
         body = z.read("word/document.xml").decode()
     assert "instrText" not in body and "fldSimple" not in body and "INCLUDETEXT" in body  # text, not a field
-    words = "\n".join(p.text for p in Document(io.BytesIO(docx.content)).paragraphs)
+    words = docx_text(docx.content)
     assert "{{ 7*7 }}" in words and "<script>alert(1)</script>" in words
 
 

@@ -1,8 +1,6 @@
 """WeasyPrint fetches only bundled files; hostile and extreme content renders literally or is refused."""
 
-import threading
 from dataclasses import replace
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pikepdf
 import pytest
@@ -12,29 +10,6 @@ from app.rendering import docx, pdf
 from app.rendering.context import Answer, CaseNumber
 from app.rendering.templates import TEMPLATES_DIR, TemplateFetcher
 from tests.documents import docx_to_pdf, pdftotext, sample_context, squash
-
-
-@pytest.fixture
-def canary_server():
-    """A local HTTP server that records every request it gets."""
-    hits: list[str] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 - http.server's name
-            hits.append(self.path)
-            self.send_response(200)
-            self.send_header("Content-Type", "text/css")
-            self.end_headers()
-            self.wfile.write(b"body { color: red }")
-
-        def log_message(self, *args):
-            pass
-
-    server = HTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", hits
-    server.shutdown()
 
 
 def _payloads(base: str) -> list[str]:

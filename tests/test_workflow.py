@@ -6,7 +6,6 @@ import tempfile
 from pathlib import Path
 
 import pikepdf
-from docx import Document
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
@@ -14,7 +13,7 @@ from sqlmodel import Session, select
 
 from app.audit import service as audit_service
 from app.models import User
-from tests.documents import pdftotext, squash
+from tests.documents import docx_text, pdftotext, squash
 from tests.test_api_inquiries import _new
 from tests.test_bank_import import _besvar
 
@@ -95,7 +94,7 @@ def test_new_figures_reach_new_drafts_never_approved_letters(api, draft):
     # A correction is a new draft; it shows the new figure.
     corr = api.post(f"/api/v1/letters/{lid}/correct")
     assert corr.status_code == 201 and corr.json()["supersedes_id"] == lid and corr.json()["status"] == "draft"
-    new_text = "\n".join(p.text for p in Document(io.BytesIO(api.get(f"/api/v1/letters/{corr.json()['id']}/document.docx").content)).paragraphs)
+    new_text = docx_text(api.get(f"/api/v1/letters/{corr.json()['id']}/document.docx").content)
     assert "7.777" in new_text
 
 
