@@ -281,11 +281,10 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, max=64, help="processes serving requests (all share the database)")] = 1,
 ) -> None:
     """Start the web service."""
-    import uvicorn
+    from app.serving import serve as run_server
 
     # Each worker builds its own app from the environment; nothing is shared but the database.
-    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers, proxy_headers=True,
-                timeout_graceful_shutdown=30)
+    run_server(host, port, workers)
 
 
 def main() -> None:

@@ -1,10 +1,17 @@
 """Engine and session: SQLite (WAL) by default, PostgreSQL through DATABASE_URL."""
 
-from collections.abc import Iterator
+import fcntl
+import functools
+import inspect
+import os
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.routing import APIRoute
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
@@ -14,6 +21,10 @@ from sqlmodel import Session, create_engine
 _READ_ONLY_KEY = "besvar_read_only"
 READ_ONLY = {_READ_ONLY_KEY: True}
 BUSY_TIMEOUT_MS = 30_000
+
+
+_WRITER_FD = "besvar_writer_fd"
+_WRITER_TURN = "besvar_writer_turn"
 
 
 def _sqlite_on_connect(dbapi_conn, _record) -> None:
@@ -39,7 +50,53 @@ def _sqlite_begin(conn) -> None:
     deferred = bool(conn.get_execution_options().get(_READ_ONLY_KEY))
     conn.info["besvar_deferred_read"] = False
     conn.info["besvar_deferred"] = deferred
-    conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
+    if not deferred:
+        _take_writer_turn(conn.info)
+    try:
+        conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
+    except BaseException:
+        _end_writer_turn(conn.info)
+        raise
+
+
+# SQLite's own wait for its write lock polls, sleeping up to 100 ms between tries, so under load
+# a writer can lose to newer ones for seconds. Besvar's writers first queue on a file lock next to
+# the database, where the kernel wakes the next one the moment the last lets go; BEGIN IMMEDIATE
+# then finds the lock free. Each connection has its own open file, so threads queue too. Other
+# programs writing the file still meet busy_timeout. The kernel drops the lock of a dead process.
+def _writer_lock_listeners(engine: Engine, database: str) -> None:
+    """Open a writer-queue file per connection; close it with the connection."""
+    lock_path = f"{database}-writers"
+
+    def open_lock(_dbapi_conn, record) -> None:
+        _end_writer_turn(record.info)
+        if _WRITER_FD not in record.info:
+            record.info[_WRITER_FD] = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+
+    def close_lock(_dbapi_conn, record) -> None:
+        _end_writer_turn(record.info)
+        fd = record.info.pop(_WRITER_FD, None)
+        if fd is not None:
+            os.close(fd)
+
+    event.listen(engine, "connect", open_lock)
+    event.listen(engine, "close", close_lock)
+    # The turn ends when the connection goes back to the pool, after its COMMIT or ROLLBACK has
+    # run (the commit and rollback events come before them). A session gives its connection back
+    # at every commit, so a request holds its turn exactly as long as its write transaction.
+    event.listen(engine, "checkin", lambda _dbapi_conn, record: _end_writer_turn(record.info))
+
+
+def _take_writer_turn(info: dict) -> None:
+    fd = info.get(_WRITER_FD)
+    if fd is not None and not info.get(_WRITER_TURN):
+        fcntl.flock(fd, fcntl.LOCK_EX)  # blocks in the kernel, without the GIL
+        info[_WRITER_TURN] = True
+
+
+def _end_writer_turn(info: dict) -> None:
+    if info.pop(_WRITER_TURN, False):
+        fcntl.flock(info[_WRITER_FD], fcntl.LOCK_UN)
 
 
 def _sqlite_guard(conn, _cursor, statement: str, *_args) -> None:
@@ -63,21 +120,107 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        # A connection per worker thread (anyio runs 40): SQLite connections are cheap to keep,
+        # while opening one anew per request costs its PRAGMAs every time.
+        engine = create_engine(url, connect_args={"check_same_thread": False}, pool_size=20, max_overflow=20)
         event.listen(engine, "connect", _sqlite_on_connect)
+        if parsed.database and parsed.database != ":memory:":
+            _writer_lock_listeners(engine, parsed.database)
         event.listen(engine, "begin", _sqlite_begin)
         event.listen(engine, "before_cursor_execute", _sqlite_guard)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One session per request; services own the commit of their workflow step."""
+class RequestSession(Session):
+    """A request's session: once its write transaction commits, what the request does after only reads.
+
+    Workflow steps write in one transaction; the response is then read back. On SQLite that read
+    must not queue for the write lock again.
+    """
+
+    def commit(self) -> None:
+        super().commit()
+        if not self.bind.get_execution_options().get(_READ_ONLY_KEY):
+            self.bind = self.bind.execution_options(**READ_ONLY)
+
+
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """One session per request; services own the commit of their workflow step.
+
+    Async so that opening it costs no trip to a worker thread (a Session connects lazily, in
+    the handler's thread). Closing ends the transaction: instant on SQLite, a round trip on
+    PostgreSQL, which therefore closes in a thread.
+    """
     engine = request.app.state.engine
     if request.method in ("GET", "HEAD"):
         engine = engine.execution_options(**READ_ONLY)
-    with Session(engine, expire_on_commit=False) as session:
+    session = RequestSession(engine, expire_on_commit=False)
+    try:
         yield session
+    finally:
+        if engine.dialect.name == "sqlite" or not session.in_transaction():
+            session.close()
+        else:
+            await run_in_threadpool(session.close)
+
+
+def end_transaction(session: Session, *, discard: bool = False) -> None:
+    """End the session's transaction and give back its connection, keeping loaded objects readable."""
+    if not session.in_transaction():
+        return
+    if discard or session.new or session.dirty or session.deleted:
+        # What a failed (or uncommitted) step changed is thrown away. Detached first, so that the
+        # error page can still read the user it shows, rather than have rollback expire them.
+        session.expunge_all()
+        session.rollback()
+    else:
+        Session.commit(session)  # only reads are open: nothing is written
+
+
+class SessionRoute(APIRoute):
+    """A route whose handler ends its database transaction in its own thread before it returns.
+
+    FastAPI validates a plain handler's response in a further trip to a worker thread. A request
+    waiting for that trip while still holding a pooled connection can, under load, leave every
+    thread waiting for a connection and every connection waiting for a thread: a deadlock. So
+    nothing is held between trips.
+    """
+
+    def __init__(self, path: str, endpoint: Callable, **kwargs) -> None:
+        super().__init__(path, _ending_transaction(endpoint), **kwargs)
+
+
+def _ending_transaction(endpoint: Callable) -> Callable:
+    if inspect.iscoroutinefunction(endpoint):
+        return endpoint
+
+    @functools.wraps(endpoint)  # FastAPI reads the parameters through __wrapped__
+    def run(*args, **kwargs):
+        sessions = [value for value in kwargs.values() if isinstance(value, Session)]
+        failed = True
+        try:
+            result = endpoint(*args, **kwargs)
+            failed = False
+            return result
+        finally:
+            for session in sessions:
+                end_transaction(session, discard=failed)
+
+    return run
+
+
+@contextmanager
+def reading(session: Session) -> Iterator[None]:
+    """Run the block in a transaction of its own that only reads (unless it calls start_writing), and end it.
+
+    For request dependencies such as the login check: the handler's write transaction then begins
+    and ends within the handler's own thread, never held while the request waits for one.
+    """
+    if not session.in_transaction():
+        session.connection(execution_options=READ_ONLY)
+    yield
+    end_transaction(session)  # not RequestSession.commit: the request's own writing is still to come
 
 
 SessionDep = Annotated[Session, Depends(get_session)]

@@ -90,6 +90,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         description="Svar på spørgsmål fra politikere: henvendelser, svarbibliotek, breve og notater.",
         docs_url=None,
         redoc_url=None,
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.database_url)

@@ -4,12 +4,12 @@ from fastapi import APIRouter
 
 from app.approval import service as approval_service
 from app.auth.deps import CurrentUser, Writer
-from app.db import SessionDep
+from app.db import SessionDep, SessionRoute
 from app.errors import ERROR_RESPONSES
 from app.fields import IdPath
 from app.letters.schemas import LetterOut, ReturnIn, SubmitIn
 
-router = APIRouter(prefix="/api/v1/letters", tags=["approval"], responses=ERROR_RESPONSES)
+router = APIRouter(route_class=SessionRoute, prefix="/api/v1/letters", tags=["approval"], responses=ERROR_RESPONSES)
 
 
 @router.post("/{letter_id}/submit", response_model=LetterOut)

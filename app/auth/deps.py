@@ -6,7 +6,7 @@ from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.auth import service as auth_service
-from app.db import SessionDep
+from app.db import SessionDep, reading
 from app.errors import Forbidden, Unauthorized
 from app.models import Role, User
 
@@ -19,7 +19,8 @@ def current_user(
     """The user behind the Bearer token; 401 without a valid one."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("missing Bearer token")
-    user = auth_service.user_for_token(session, credentials.credentials)
+    with reading(session):
+        user = auth_service.user_for_token(session, credentials.credentials)
     if user is None:
         raise Unauthorized("invalid or revoked token")
     return user
@@ -31,7 +32,8 @@ CurrentUser = Annotated[User, Depends(current_user)]
 def require_role(*roles: Role):
     """A dependency that lets only `roles` through (403 for the others)."""
 
-    def check(user: CurrentUser) -> User:
+    # Async: a role check touches no database, so it need not wait for a worker thread.
+    async def check(user: CurrentUser) -> User:
         if user.role not in roles:
             raise Forbidden(f"requires role {' or '.join(roles)}; you are {user.role}")
         return user

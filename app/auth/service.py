@@ -4,6 +4,7 @@ import hashlib
 import secrets
 
 from pwdlib import PasswordHash
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from app.errors import Conflict, Invalid, NotFound
@@ -70,11 +71,14 @@ def create_token(session: Session, *, username: str) -> str:
     return token
 
 
+# Built once: every API request asks it, and building a statement costs more than running it.
+_USER_FOR_TOKEN = (
+    select(User)
+    .join(ApiToken, ApiToken.user_id == User.id)
+    .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None), User.is_active.is_(True))
+)
+
+
 def user_for_token(session: Session, token: str) -> User | None:
     """The active user holding `token`, or None."""
-    row = session.exec(
-        select(User)
-        .join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == _token_hash(token), ApiToken.revoked_at.is_(None), User.is_active.is_(True))
-    ).first()
-    return row
+    return session.exec(_USER_FOR_TOKEN, params={"token_hash": _token_hash(token)}).first()

@@ -6,10 +6,10 @@ from fastapi import APIRouter, File, UploadFile
 
 from app.auth.deps import Writer
 from app.bank.old_letters import service as old_letters
-from app.db import SessionDep
+from app.db import SessionDep, SessionRoute
 from app.errors import ERROR_RESPONSES, TooLarge
 
-router = APIRouter(prefix="/api/v1", tags=["bank"], responses=ERROR_RESPONSES)
+router = APIRouter(route_class=SessionRoute, prefix="/api/v1", tags=["bank"], responses=ERROR_RESPONSES)
 
 
 def read_uploads(files: list[UploadFile]) -> list[tuple[str, bytes]]:

@@ -3,12 +3,12 @@
 from fastapi import APIRouter, Response
 
 from app.auth.deps import CurrentUser
-from app.db import SessionDep
+from app.db import SessionDep, SessionRoute
 from app.errors import ERROR_RESPONSES
 from app.exports import service as export_service
 from app.fields import IdPath
 
-router = APIRouter(prefix="/api/v1/letters", tags=["export"], responses=ERROR_RESPONSES)
+router = APIRouter(route_class=SessionRoute, prefix="/api/v1/letters", tags=["export"], responses=ERROR_RESPONSES)
 
 
 @router.get("/{letter_id}/export", response_class=Response, responses={200: {"content": {"application/zip": {}}}})

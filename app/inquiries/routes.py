@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from app.auth.deps import CurrentUser, Writer
-from app.db import SessionDep
+from app.db import SessionDep, SessionRoute
 from app.errors import ERROR_RESPONSES
 from app.fields import IdPath, IsoDate, Key, Text
 from app.inquiries import service as inquiry_service
@@ -13,7 +13,7 @@ from app.inquiries.parsing import parse_email
 from app.inquiries.schemas import InquiryIn, InquiryList, InquiryOut, ParseIn, ParseOut
 from app.models import InquiryStatus
 
-router = APIRouter(prefix="/api/v1/inquiries", tags=["inquiries"], responses=ERROR_RESPONSES)
+router = APIRouter(route_class=SessionRoute, prefix="/api/v1/inquiries", tags=["inquiries"], responses=ERROR_RESPONSES)
 
 
 @router.post("/parse", response_model=ParseOut)

@@ -3,13 +3,13 @@
 from fastapi import APIRouter
 
 from app.auth.deps import CurrentUser, Writer
-from app.db import SessionDep
+from app.db import SessionDep, SessionRoute
 from app.errors import ERROR_RESPONSES
 from app.fields import IdPath
 from app.letters import service as letter_service
 from app.letters.schemas import LetterIn, LetterOut, LetterUpdate
 
-router = APIRouter(prefix="/api/v1/letters", tags=["letters"], responses=ERROR_RESPONSES)
+router = APIRouter(route_class=SessionRoute, prefix="/api/v1/letters", tags=["letters"], responses=ERROR_RESPONSES)
 
 
 @router.post("", status_code=201, response_model=LetterOut)

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 
 from app.auth.deps import CurrentUser, Writer
-from app.db import SessionDep
+from app.db import SessionDep, SessionRoute
 from app.errors import ERROR_RESPONSES
 from app.fields import KEY_PATTERN, IdPath, IsoDate, Text
 from app.library import service as library_service
@@ -22,7 +22,7 @@ from app.library.schemas import (
     ValueIn,
 )
 
-router = APIRouter(prefix="/api/v1", tags=["library"], responses=ERROR_RESPONSES)
+router = APIRouter(route_class=SessionRoute, prefix="/api/v1", tags=["library"], responses=ERROR_RESPONSES)
 StatKey = Annotated[str, Path(max_length=100, pattern=KEY_PATTERN)]
 SearchText = Annotated[Text(200) | None, Query(description="words in key, title or text")]
 Limit = Annotated[int, Query(ge=1, le=200)]

@@ -4,11 +4,11 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from app.auth.deps import CurrentUser
-from app.db import SessionDep
+from app.db import SessionDep, SessionRoute
 from app.errors import ERROR_RESPONSES
 from app.organisations import service as organisation_service
 
-router = APIRouter(prefix="/api/v1/organisations", tags=["organisations"], responses=ERROR_RESPONSES)
+router = APIRouter(route_class=SessionRoute, prefix="/api/v1/organisations", tags=["organisations"], responses=ERROR_RESPONSES)
 
 
 class OrganisationOut(BaseModel):

@@ -3,12 +3,12 @@
 from fastapi import APIRouter, Request, Response
 
 from app.auth.deps import CurrentUser
-from app.db import SessionDep
+from app.db import SessionDep, SessionRoute
 from app.errors import ERROR_RESPONSES
 from app.fields import IdPath
 from app.rendering.service import DOCX_TYPE, document
 
-router = APIRouter(prefix="/api/v1/letters", tags=["documents"], responses=ERROR_RESPONSES)
+router = APIRouter(route_class=SessionRoute, prefix="/api/v1/letters", tags=["documents"], responses=ERROR_RESPONSES)
 
 
 @router.get("/{letter_id}/document.pdf", response_class=Response, responses={200: {"content": {"application/pdf": {}}}})

@@ -4,7 +4,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from app.approval import service as approval_service
-from app.db import SessionDep
+from app.db import SessionDep, SessionRoute
 from app.errors import BesvarError
 from app.fields import IdPath
 from app.inquiries import service as inquiry_service
@@ -14,7 +14,7 @@ from app.models import LetterStatus
 from app.web.deps import Approver, FormUser, PageUser, PostedForm
 from app.web.render import page, see_other
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=SessionRoute, include_in_schema=False)
 
 
 @router.get("/godkendelse", response_class=HTMLResponse, dependencies=[Approver])

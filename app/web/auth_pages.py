@@ -3,13 +3,13 @@
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from app.db import SessionDep
+from app.db import SessionDep, SessionRoute
 from app.web import sessions
 from app.web.deps import FormUser
 from app.web.render import page, see_other
 from app.web.forms import search_text
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=SessionRoute, include_in_schema=False)
 
 
 def _safe_next(target: str | None) -> str:

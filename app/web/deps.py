@@ -7,7 +7,7 @@ from urllib.parse import quote
 from fastapi import Depends, Request
 from starlette.datastructures import FormData
 
-from app.db import SessionDep
+from app.db import SessionDep, reading
 from app.errors import BesvarError
 from app.models import Role, User, WebSession
 from app.web import sessions
@@ -33,7 +33,8 @@ class Auth:
 
 def page_auth(request: Request, session: SessionDep) -> Auth:
     """The logged-in user, or a redirect to the login page."""
-    found = sessions.current(session, token=request.cookies.get(sessions.COOKIE), settings=request.app.state.settings)
+    with reading(session):
+        found = sessions.current(session, token=request.cookies.get(sessions.COOKIE), settings=request.app.state.settings)
     if found is None:
         raise LoginRequired()
     request.state.auth = Auth(*found)
@@ -46,7 +47,7 @@ PageUser = Annotated[Auth, Depends(page_auth)]
 def page_roles(*roles: Role):
     """Only `roles` may open the page."""
 
-    def check(auth: PageUser) -> Auth:
+    async def check(auth: PageUser) -> Auth:
         if auth.user.role not in roles:
             raise PageForbidden("Din rolle giver ikke adgang til denne side.")
         return auth

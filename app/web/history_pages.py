@@ -6,12 +6,12 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from app.audit import service as audit_service
-from app.db import SessionDep
+from app.db import SessionDep, SessionRoute
 from app.fields import MAX_ID
 from app.web.deps import PageUser
 from app.web.render import page
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=SessionRoute, include_in_schema=False)
 Id = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
 

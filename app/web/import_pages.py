@@ -7,14 +7,14 @@ from starlette.datastructures import UploadFile
 
 from app.bank.old_letters import service as old_letters
 from app.bank.routes import read_uploads
-from app.db import SessionDep
+from app.db import SessionDep, SessionRoute
 from app.errors import BesvarError
 from app.organisations import service as organisation_service
 from app.web.deps import Drafter, FormUser, PageUser, PostedForm
 from app.web.render import page, see_other
 from app.web.forms import whole_number
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=SessionRoute, include_in_schema=False)
 _FIELDS = {"title": "Skriv en titel.", "asker": "Skriv hvem der spurgte.", "received_on": "Skriv datoen for henvendelsen.",
            "questions": "Behold mindst ét spørgsmål med tekst.", "case_refs": "Sagsnummeret er for langt."}
 

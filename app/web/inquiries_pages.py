@@ -8,7 +8,7 @@ from pydantic import ValidationError
 from sqlmodel import select
 
 from app import formatting
-from app.db import SessionDep
+from app.db import SessionDep, SessionRoute
 from app.errors import BesvarError
 from app.fields import IdPath
 from app.inquiries import deadlines
@@ -23,7 +23,7 @@ from app.web.deps import Drafter, FormUser, PageUser, PostedForm
 from app.web.render import page, see_other
 from app.web.forms import search_text, whole_number
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=SessionRoute, include_in_schema=False)
 
 _FIELD_MESSAGES = {
     "title": "Skriv en titel (højst 500 tegn).",

@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from app import formatting
 from app.approval import service as approval_service
-from app.db import SessionDep
+from app.db import SessionDep, SessionRoute
 from app.exports import service as export_service
 from app.errors import BesvarError, Conflict, Invalid
 from app.fields import KEY_PATTERN, IdPath
@@ -25,7 +25,7 @@ from app.web.deps import Drafter, FormUser, PageUser, PostedForm
 from app.web.render import page, see_other
 from app.web.forms import whole_number
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=SessionRoute, include_in_schema=False)
 PLACEHOLDER_TEXT = "Skriv svaret her."
 _TEXT_FIELDS = ("title", "recipient_name", "recipient_title", "recipient_email", "copy_to", "salutation", "intro", "initials")
 _MESSAGES = {

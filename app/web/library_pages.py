@@ -7,7 +7,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 from sqlmodel import select
 
-from app.db import SessionDep
+from app.db import SessionDep, SessionRoute
 from app.errors import BesvarError
 from app.fields import KEY_PATTERN, IdPath
 from app.library import service as library_service
@@ -18,7 +18,7 @@ from app.web.deps import Drafter, FormUser, PageUser, PostedForm
 from app.web.render import page, see_other
 from app.web.forms import search_text, whole_number
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=SessionRoute, include_in_schema=False)
 StatKey = Annotated[str, Path(max_length=100, pattern=KEY_PATTERN)]
 
 
