@@ -2,6 +2,7 @@
 
 from functools import lru_cache
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -18,6 +19,9 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 25 * 1024 * 1024
     # A render past this is abandoned with 503 (the caps keep any valid letter far below it).
     render_timeout_seconds: float = 60.0
+    # Threads per worker process for handlers and database work (bench/load.py: 8 kept p99 under
+    # 150 ms at 300 requests/s on 2 cores; anyio's default of 40 slowed everyone under load).
+    worker_threads: int = Field(default=8, ge=1, le=200)
     # Browser sessions: idle and absolute lifetimes, and login throttling.
     session_idle_minutes: int = 30
     session_max_hours: int = 10

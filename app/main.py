@@ -3,6 +3,7 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 import swagger_ui_bundle
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -74,9 +75,12 @@ def _replay(messages: list[Message], then: Receive | None = None) -> Receive:
 
 
 @asynccontextmanager
-async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Warm the renderer before the first request, so no user waits for font loading."""
     pdf.warm_up()
+    # Few threads per worker: more only queue for the one GIL, each trip costing everyone more;
+    # requests past them wait their turn on the event loop, holding nothing.
+    anyio.to_thread.current_default_thread_limiter().total_tokens = app.state.settings.worker_threads
     yield
 
 
