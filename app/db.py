@@ -120,11 +120,13 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        # A connection per worker thread (anyio runs 40): SQLite connections are cheap to keep,
-        # while opening one anew per request costs its PRAGMAs every time.
-        engine = create_engine(url, connect_args={"check_same_thread": False}, pool_size=20, max_overflow=20)
+        on_disk = bool(parsed.database) and parsed.database != ":memory:"
+        # Keep connections for the worker threads: opening one anew per request costs its PRAGMAs
+        # every time. (An in-memory database has one connection per thread, no pool to size.)
+        pool = {"pool_size": 20, "max_overflow": 20} if on_disk else {}
+        engine = create_engine(url, connect_args={"check_same_thread": False}, **pool)
         event.listen(engine, "connect", _sqlite_on_connect)
-        if parsed.database and parsed.database != ":memory:":
+        if on_disk:
             _writer_lock_listeners(engine, parsed.database)
         event.listen(engine, "begin", _sqlite_begin)
         event.listen(engine, "before_cursor_execute", _sqlite_guard)
