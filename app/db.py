@@ -23,10 +23,6 @@ READ_ONLY = {_READ_ONLY_KEY: True}
 BUSY_TIMEOUT_MS = 30_000
 
 
-_WRITER_FD = "besvar_writer_fd"
-_WRITER_TURN = "besvar_writer_turn"
-
-
 def _sqlite_on_connect(dbapi_conn, _record) -> None:
     """Per-connection SQLite settings: WAL, foreign keys, a wait instead of 'database is locked'."""
     # We issue BEGIN ourselves (_sqlite_begin); pysqlite's own implicit BEGIN is always deferred.
@@ -57,6 +53,10 @@ def _sqlite_begin(conn) -> None:
     except BaseException:
         _end_writer_turn(conn.info)
         raise
+
+
+_WRITER_FD = "besvar_writer_fd"
+_WRITER_TURN = "besvar_writer_turn"
 
 
 # SQLite's own wait for its write lock polls, sleeping up to 100 ms between tries, so under load
@@ -118,9 +118,9 @@ def make_engine(url: str) -> Engine:
     """An engine for `url`; creates the SQLite file's folder when needed."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         on_disk = bool(parsed.database) and parsed.database != ":memory:"
+        if on_disk:
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         # Keep connections for the worker threads: opening one anew per request costs its PRAGMAs
         # every time. (An in-memory database has one connection per thread, no pool to size.)
         pool = {"pool_size": 20, "max_overflow": 20} if on_disk else {}

@@ -23,11 +23,14 @@ class _WorkerSocket(socket.socket):
 
 
 def _listener(family: int, host: str, port: int) -> socket.socket:
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    return _bound(socket.socket(family, socket.SOCK_STREAM), host, port)  # the worker's event loop calls listen()
+
+
+def _bound(sock: socket.socket, host: str, port: int) -> socket.socket:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
-    return sock  # the worker's event loop calls listen()
+    return sock
 
 
 def serve(host: str, port: int, workers: int) -> None:
@@ -40,9 +43,6 @@ def serve(host: str, port: int, workers: int) -> None:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # Bound, never listening: it reserves the port (a clash fails here, at once) without taking
     # any connections itself.
-    hold = _WorkerSocket(family, socket.SOCK_STREAM)
-    hold.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    hold.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    hold.bind((host, port))
+    hold = _bound(_WorkerSocket(family, socket.SOCK_STREAM), host, port)
     uvicorn.config.logger.info("Uvicorn running on http://%s:%d with %d workers (one socket each)", host, port, workers)
     Multiprocess(config, sockets=[hold]).run()
