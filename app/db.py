@@ -181,12 +181,13 @@ def end_transaction(session: Session, *, discard: bool = False) -> None:
 
 
 class SessionRoute(APIRoute):
-    """A route whose handler ends its database transaction in its own thread before it returns.
+    """A route whose plain handler runs in a worker thread and ends its database transaction there.
 
-    FastAPI validates a plain handler's response in a further trip to a worker thread. A request
+    FastAPI would check a plain handler's response in a further trip to a worker thread. A request
     waiting for that trip while still holding a pooled connection can, under load, leave every
     thread waiting for a connection and every connection waiting for a thread: a deadlock. So
-    nothing is held between trips.
+    nothing is held between trips, and the handler is wrapped as a coroutine so that the response
+    (already the right model) is checked on the event loop, one trip fewer for every request.
     """
 
     def __init__(self, path: str, endpoint: Callable, **kwargs) -> None:
@@ -197,8 +198,7 @@ def _ending_transaction(endpoint: Callable) -> Callable:
     if inspect.iscoroutinefunction(endpoint):
         return endpoint
 
-    @functools.wraps(endpoint)  # FastAPI reads the parameters through __wrapped__
-    def run(*args, **kwargs):
+    def run(args: tuple, kwargs: dict):
         sessions = [value for value in kwargs.values() if isinstance(value, Session)]
         failed = True
         try:
@@ -209,7 +209,11 @@ def _ending_transaction(endpoint: Callable) -> Callable:
             for session in sessions:
                 end_transaction(session, discard=failed)
 
-    return run
+    @functools.wraps(endpoint)  # FastAPI reads the parameters through __wrapped__
+    async def in_thread(*args, **kwargs):
+        return await run_in_threadpool(run, args, kwargs)
+
+    return in_thread
 
 
 @contextmanager

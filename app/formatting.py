@@ -1,6 +1,10 @@
-"""Danish dates, periods and numbers through Babel; shared by the library and rendering."""
+"""Danish dates, periods and numbers through Babel; shared by the library and rendering.
+
+Cached: Babel takes tens of microseconds a call, and a page shows the same few dates and figures many times.
+"""
 
 from datetime import date
+from functools import lru_cache
 
 from babel.dates import format_date
 from babel.numbers import format_decimal
@@ -8,6 +12,7 @@ from babel.numbers import format_decimal
 LOCALE = "da_DK"
 
 
+@lru_cache(maxsize=4096)
 def number(value: float | int) -> str:
     """A figure as Danes write it: 5.555, 1,5."""
     if isinstance(value, float) and value.is_integer():
@@ -15,16 +20,19 @@ def number(value: float | int) -> str:
     return format_decimal(value, locale=LOCALE)
 
 
+@lru_cache(maxsize=4096)
 def long_date(value: date) -> str:
     """24. marts 2014."""
     return format_date(value, "d. MMMM y", locale=LOCALE)
 
 
+@lru_cache(maxsize=4096)
 def short_date(value: date) -> str:
     """12-05-2023, as on the Copenhagen letterhead."""
     return format_date(value, "dd-MM-y", locale=LOCALE)
 
 
+@lru_cache(maxsize=4096)
 def period_label(value: date, kind: str) -> str:
     """The period a figure belongs to: 'februar 2014', '2. kvartal 2014', '2014'."""
     if kind == "year":

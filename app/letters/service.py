@@ -1,7 +1,9 @@
 """Drafts: create, read and save letters. Each public function is one workflow step."""
 
 from collections import defaultdict
+from collections.abc import Sequence
 
+from sqlalchemy import bindparam, delete
 from sqlmodel import Session, select
 
 from app.audit import service as audit
@@ -62,7 +64,8 @@ def create(session: Session, *, data: LetterIn, user: User) -> LetterOut:
     return get(session, letter_id=letter.id)
 
 
-def _blocks_summary(blocks: list[LetterBlock], numbers: dict[int, int]) -> list[str]:
+def _blocks_summary(blocks: Sequence, numbers: dict[int, int]) -> list[str]:
+    """Blocks (rows or LetterBlocks) as the audit trail shows them."""
     return [f"{numbers.get(b.question_id)}: " + (f"afsnit {b.paragraph_id} v{b.paragraph_version}" if b.paragraph_id else b.text)
             for b in blocks]
 
@@ -98,9 +101,8 @@ def _plain(value):
 
 def _replace_blocks(session: Session, letter: Letter, data: LetterUpdate) -> tuple[list[str], list[str]]:
     """Replace every answer block; refuse questions of other inquiries and unknown paragraph versions."""
-    numbers = {q.id: q.number for q in session.exec(select(Question).where(Question.inquiry_id == letter.inquiry_id))}
-    stored = list(session.exec(select(LetterBlock).where(LetterBlock.letter_id == letter.id).order_by(LetterBlock.question_id, LetterBlock.position)))
-    before = _blocks_summary(stored, numbers)
+    numbers = dict(session.execute(_QUESTIONS, {"inquiry_id": letter.inquiry_id}).all())
+    before = _blocks_summary(session.execute(_BLOCKS, {"letter_id": letter.id}).all(), numbers)
     new_blocks = []
     for i, answer in enumerate(data.answers):
         if answer.question_id not in numbers:
@@ -119,23 +121,30 @@ def _replace_blocks(session: Session, letter: Letter, data: LetterUpdate) -> tup
                                   field=f"answers.{i}.blocks.{position - 1}.paragraph_version")
             new_blocks.append(LetterBlock(letter_id=letter.id, question_id=answer.question_id, position=position,
                                           paragraph_id=block.paragraph_id, paragraph_version=version, text=block.text))
-    for block in stored:
-        session.delete(block)
-    session.flush()
+    session.execute(delete(LetterBlock).where(LetterBlock.letter_id == letter.id))
     session.add_all(new_blocks)
     session.flush()
     return before, _blocks_summary(sorted(new_blocks, key=lambda b: (b.question_id, b.position)), numbers)
 
 
+# Built once, plain rows: every view and every save reads these.
+_Q, _B, _D = Question.__table__.c, LetterBlock.__table__.c, LetterDocument.__table__.c
+_QUESTIONS = select(_Q.id, _Q.number).where(_Q.inquiry_id == bindparam("inquiry_id")).order_by(_Q.number)
+_BLOCKS = (select(_B.question_id, _B.paragraph_id, _B.paragraph_version, _B.text)
+           .where(_B.letter_id == bindparam("letter_id")).order_by(_B.question_id, _B.position))
+_DOCUMENT_HASHES = select(_D.format, _D.sha256).where(_D.letter_id == bindparam("letter_id"))
+
+
 def get(session: Session, *, letter_id: int) -> LetterOut:
     """One letter with its answers, question by question."""
     letter = load(session, letter_id)
-    questions = session.exec(select(Question).where(Question.inquiry_id == letter.inquiry_id).order_by(Question.number))
     blocks: dict[int, list[BlockOut]] = defaultdict(list)
-    for b in session.exec(select(LetterBlock).where(LetterBlock.letter_id == letter.id).order_by(LetterBlock.position)):
-        blocks[b.question_id].append(BlockOut(paragraph_id=b.paragraph_id, paragraph_version=b.paragraph_version, text=b.text))
-    answers = [AnswerOut(question_id=q.id, number=q.number, blocks=blocks[q.id]) for q in questions]
-    documents = {d.format: d.sha256 for d in session.exec(select(LetterDocument).where(LetterDocument.letter_id == letter.id))}
+    for question_id, paragraph_id, paragraph_version, text in session.execute(_BLOCKS, {"letter_id": letter.id}):
+        blocks[question_id].append(BlockOut(paragraph_id=paragraph_id, paragraph_version=paragraph_version, text=text))
+    answers = [AnswerOut(question_id=qid, number=number, blocks=blocks[qid])
+               for qid, number in session.execute(_QUESTIONS, {"inquiry_id": letter.inquiry_id})]
+    # The hashes only: an approved letter's frozen files are not read to show it.
+    documents = dict(session.execute(_DOCUMENT_HASHES, {"letter_id": letter.id}).all())
     return LetterOut(**letter.model_dump(exclude={"key"}), answers=answers, documents=documents)
 
 

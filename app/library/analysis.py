@@ -7,6 +7,7 @@ bank's own vocabulary (with the linking -s- and -e- Danish puts between parts), 
 
 import re
 import unicodedata
+from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -51,6 +52,16 @@ class Analyzer:
     vocabulary: frozenset[str] = frozenset()
     synonyms: tuple[tuple[tuple[str, ...], ...], ...] = ()  # groups of phrases, each phrase as stems
     _splits: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Each phrase by its first stem, so a text is matched against the phrases that can start at
+    # each of its stems rather than against every phrase of every group.
+    _phrases: dict[str, list[tuple[tuple[str, ...], int]]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._phrases = defaultdict(list)
+        for n, group in enumerate(self.synonyms):
+            for phrase in group:
+                if phrase:
+                    self._phrases[phrase[0]].append((phrase, n))
 
     def split(self, token: str) -> tuple[str, ...]:
         """The known parts of a compound stem ('sygedagpengesag' → 'sygedagpeng', 'sag'), or ()."""
@@ -77,17 +88,10 @@ class Analyzer:
         terms = list(stems)
         for s in stems:
             terms += self.split(s)
-        for n, group in enumerate(self.synonyms):
-            if any(_contains(stems, phrase) for phrase in group):
-                terms.append(f"syn{n}")
+        groups = {n for i, s in enumerate(stems) for phrase, n in self._phrases.get(s, ())
+                  if tuple(stems[i:i + len(phrase)]) == phrase}
+        terms += (f"syn{n}" for n in sorted(groups))
         return terms
-
-
-def _contains(stems: list[str], phrase: tuple[str, ...]) -> bool:
-    if not phrase:
-        return False
-    k = len(phrase)
-    return any(tuple(stems[i:i + k]) == phrase for i in range(len(stems) - k + 1))
 
 
 def phrase_stems(phrase: str) -> tuple[str, ...]:

@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable
 
-from sqlalchemy import delete, func, insert, text
+from sqlalchemy import bindparam, delete, func, insert, text
 from sqlmodel import Session, select
 
 from app.library.analysis import Analyzer, content_stems, phrase_stems
@@ -65,8 +65,15 @@ def _synonyms(session: Session) -> tuple[tuple[tuple[str, ...], ...], ...]:
 
 def analyzer(session: Session) -> Analyzer:
     """The analyzer for the index as it stands: its vocabulary and the synonym groups."""
-    stamps = tuple(session.exec(select(SearchStat.kind, SearchStat.stamp).order_by(SearchStat.kind)).all())
-    key = (str(session.get_bind().url), stamps)
+    return _analyzer_for(session, _stats(session))
+
+
+def _stats(session: Session) -> list[SearchStat]:
+    return list(session.exec(_STATS))
+
+
+def _analyzer_for(session: Session, stats: list[SearchStat]) -> Analyzer:
+    key = (str(session.get_bind().url), tuple((s.kind, s.stamp) for s in stats))
     if key not in _analyzers:
         vocabulary = frozenset(session.exec(select(SearchTerm.term).distinct()))
         _analyzers.clear()  # one index state per process is what a running service needs
@@ -183,16 +190,23 @@ class Found:
     paragraphs: list[Hit]
     questions: list[Hit]
     terms: tuple[str, ...]
+    analyzer: Analyzer  # what the query was analysed with, for telling which of its words matched
+
+
+# Built once: a search runs these on every keystroke's worth of suggestions.
+_STATS = select(SearchStat).order_by(SearchStat.kind)
+_DF = (select(SearchTerm.__table__.c.kind, SearchTerm.__table__.c.term, SearchTerm.__table__.c.df)
+       .where(SearchTerm.__table__.c.term.in_(bindparam("terms", expanding=True))))
 
 
 def search(session: Session, query_text: str, *, exclude_question_id: int | None = None) -> Found:
     """Rank paragraphs and earlier questions against `query_text` with BM25, best first."""
-    an = analyzer(session)
+    stats = _stats(session)
+    an = _analyzer_for(session, stats)
     terms = tuple(dict.fromkeys(an.analyse(query_text)))[:MAX_QUERY_TERMS]
     if not terms:
-        return Found([], [], ())
-    df: dict[tuple[str, str], int] = {(k, t): n for k, t, n in session.exec(
-        select(SearchTerm.kind, SearchTerm.term, SearchTerm.df).where(SearchTerm.term.in_(terms)))}
+        return Found([], [], (), an)
+    df: dict[tuple[str, str], int] = {(k, t): n for k, t, n in session.execute(_DF, {"terms": terms})}
     total = Counter()
     for (_kind, term), n in df.items():
         total[term] += n
@@ -203,13 +217,13 @@ def search(session: Session, query_text: str, *, exclude_question_id: int | None
         chosen.append(term)
         postings += total[term]
     if not chosen:
-        return Found([], [], terms)
+        return Found([], [], terms, an)
     dialect = session.get_bind().dialect.name
     rows = session.execute(text(_MATCH[dialect]), {"q": _match_query(dialect, chosen), "n": CANDIDATE_BUDGET}).all()
     # Per kind: each query term's BM25 idf, and the length normalisation's constants.
     idf: dict[str, dict[str, float]] = {kind: {} for kind in KINDS}
     norm: dict[str, tuple[float, float]] = {}
-    for stat in session.exec(select(SearchStat)):
+    for stat in stats:
         if stat.docs:
             norm[stat.kind] = (K1 * (1 - B), K1 * B * stat.docs / stat.total_length if stat.total_length else 0.0)
             for term in terms:
@@ -237,4 +251,4 @@ def search(session: Session, query_text: str, *, exclude_question_id: int | None
             ranked[kind].append(Hit(ref_id, score, frozenset(matched)))
     for hits in ranked.values():
         hits.sort(key=lambda h: (-h.score, h.ref_id))
-    return Found(ranked[PARAGRAPH], ranked[QUESTION], terms)
+    return Found(ranked[PARAGRAPH], ranked[QUESTION], terms, an)

@@ -4,7 +4,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import func, or_, text
+from sqlalchemy import bindparam, func, or_, text
 from sqlmodel import Session, select
 
 from app import formatting
@@ -36,25 +36,23 @@ _CONTENT_FIELDS = ("title", "text", "topics", "legal_refs", "review_by")
 
 def load_series(session: Session, keys: Iterable[str]) -> dict[str, statfill.Series]:
     """The series named by `keys` (unknown keys are left out), with their points oldest first."""
-    keys = set(keys)
+    keys = sorted(set(keys))
     if not keys:
         return {}
-    stats = list(session.exec(select(Statistic).where(Statistic.key.in_(keys)).order_by(Statistic.key)))
-    points: dict[int, list[statfill.Point]] = defaultdict(list)
-    rows = session.exec(
-        select(StatisticValue)
-        .where(StatisticValue.statistic_id.in_([s.id for s in stats]))
-        .order_by(StatisticValue.period)
-    )
-    for v in rows:
-        points[v.statistic_id].append(statfill.Point(period=v.period, value=v.value, source=v.source, note=v.note))
-    return {
-        s.key: statfill.Series(
-            key=s.key, label=s.label, unit=s.unit, source=s.source, period_kind=s.period_kind,
-            points=tuple(points[s.id]),
-        )
-        for s in stats
-    }
+    heads: dict[str, tuple] = {}
+    points: dict[str, list[statfill.Point]] = defaultdict(list)
+    for key, label, unit, source, period_kind, period, value, value_source, note in session.execute(_SERIES, {"keys": keys}):
+        heads[key] = (label, unit, source, period_kind)
+        if period is not None:
+            points[key].append(statfill.Point(period=period, value=value, source=value_source, note=note))
+    return {key: statfill.Series(key, *head, points=tuple(points[key])) for key, head in heads.items()}
+
+
+# One query, plain rows: every letter view, suggestion and render loads its figures this way.
+_S, _V = Statistic.__table__.c, StatisticValue.__table__.c
+_SERIES = (select(_S.key, _S.label, _S.unit, _S.source, _S.period_kind, _V.period, _V.value, _V.source, _V.note)
+           .select_from(Statistic.__table__).outerjoin(StatisticValue.__table__, _V.statistic_id == _S.id)
+           .where(_S.key.in_(bindparam("keys", expanding=True))).order_by(_S.key, _V.period))
 
 
 def unknown_statistics(session: Session, text: str) -> list[str]:

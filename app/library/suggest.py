@@ -9,6 +9,7 @@ review-by date or with old figures are flagged, never hidden.
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from app import formatting
@@ -35,15 +36,26 @@ class Suggestion:
     flags: tuple[str, ...] = field(default_factory=tuple)
 
 
-def _flags(session: Session, version: ParagraphVersion, today: date) -> tuple[str, ...]:
+def _flags(version: ParagraphVersion, series: dict[str, statfill.Series], today: date) -> tuple[str, ...]:
     flags = []
     if version.review_by and version.review_by < today:
         flags.append(f"Skulle have været revideret {formatting.long_date(version.review_by)}")
-    series = library_service.load_series(session, statfill.keys_in(version.text))
-    for s in series.values():
+    for s in (series[key] for key in sorted(statfill.keys_in(version.text)) if key in series):
         if s.points and today - s.points[-1].period > STALE_FIGURES:
             flags.append(f"Nyeste tal for {s.label.lower()} er fra {formatting.period_label(s.points[-1].period, s.period_kind)}")
     return tuple(flags)
+
+
+# Built once (a statement costs more to build than to run here); plain columns where rows will do.
+_IDS = bindparam("ids", expanding=True)
+_Q, _QP = Question.__table__.c, QuestionParagraph.__table__.c
+_QUESTION_TEXTS = select(_Q.id, _Q.text).where(_Q.id.in_(_IDS))
+_QUESTION_LINKS = (select(_QP.question_id, _QP.paragraph_id).where(_QP.question_id.in_(_IDS))
+                   .order_by(_QP.question_id, _QP.position))
+_CURRENT = (select(Paragraph, ParagraphVersion)
+            .join(ParagraphVersion, (ParagraphVersion.paragraph_id == Paragraph.id)
+                  & (ParagraphVersion.version == Paragraph.current_version))
+            .where(Paragraph.id.in_(_IDS)))
 
 
 def suggest(session: Session, *, text: str, limit: int = 5, exclude_question_id: int | None = None) -> list[Suggestion]:
@@ -57,22 +69,18 @@ def suggest(session: Session, *, text: str, limit: int = 5, exclude_question_id:
     earlier = found.questions[:EARLIER_QUESTIONS]
     if earlier:
         ids = [h.ref_id for h in earlier]
-        texts = dict(session.exec(select(Question.id, Question.text).where(Question.id.in_(ids))).all())
-        links = session.exec(select(QuestionParagraph.question_id, QuestionParagraph.paragraph_id)
-                             .where(QuestionParagraph.question_id.in_(ids))
-                             .order_by(QuestionParagraph.question_id, QuestionParagraph.position)).all()
+        texts = dict(session.execute(_QUESTION_TEXTS, {"ids": ids}).all())
+        links = session.execute(_QUESTION_LINKS, {"ids": ids}).all()
         score_of = {h.ref_id: h.score for h in earlier}
         for question_id, pid in links:
             combined = VIA_QUESTION * score_of[question_id] + (direct[pid].score if pid in direct else 0.0)
             if combined > best.get(pid, (0.0,))[0]:
                 best[pid] = (combined, "question", texts[question_id])
     ranked = sorted(best.items(), key=lambda item: (-item[1][0], item[0]))[:limit]
-    current = {p.id: (p, v) for p, v in session.exec(
-        select(Paragraph, ParagraphVersion).join(ParagraphVersion, (ParagraphVersion.paragraph_id == Paragraph.id)
-                                                 & (ParagraphVersion.version == Paragraph.current_version))
-        .where(Paragraph.id.in_([pid for pid, _ in ranked])))}
-    analyzer = search_index.analyzer(session)
-    word_terms = {w: frozenset(analyzer.analyse(w)) for w in words(text) if len(w) > 2}
+    current = {p.id: (p, v) for p, v in session.execute(_CURRENT, {"ids": [pid for pid, _ in ranked]})}
+    # The figures of all the suggested paragraphs in one go, for their text and their flags.
+    series = library_service.load_series(session, {k for _, v in current.values() for k in statfill.keys_in(v.text)})
+    word_terms = {w: frozenset(found.analyzer.analyse(w)) for w in words(text) if len(w) > 2}
     today = danish_today()
     out = []
     for pid, (score, via, why) in ranked:
@@ -81,6 +89,6 @@ def suggest(session: Session, *, text: str, limit: int = 5, exclude_question_id:
             # The user's own words that the paragraph shares, easier to read than stems.
             why = ", ".join(sorted(w for w, terms in word_terms.items() if terms & direct[pid].matched)) or "emne"
         out.append(Suggestion(paragraph_id=pid, key=p.key, title=v.title,
-                              text=library_service.render(session, v.text, today).text, score=round(score, 3),
-                              via=via, why=why, flags=_flags(session, v, today)))
+                              text=statfill.fill(v.text, series, today).text, score=round(score, 3),
+                              via=via, why=why, flags=_flags(v, series, today)))
     return out
