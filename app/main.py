@@ -5,7 +5,7 @@ from contextlib import asynccontextmanager
 
 import anyio.to_thread
 import swagger_ui_bundle
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
@@ -13,10 +13,10 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app import __version__
+from app import __version__, formatting
 from app.config import Settings, get_settings
 from app.db import make_engine
-from app.errors import install_handlers
+from app.errors import TooLarge, install_handlers
 from app.inquiries.routes import router as inquiries_router
 from app.approval.routes import router as approval_router
 from app.audit.routes import router as audit_router
@@ -28,6 +28,7 @@ from app.organisations.routes import router as organisations_router
 from app.rendering import pdf
 from app.rendering.routes import router as documents_router
 from app.web import setup as web_setup
+from app.web.render import error_page
 
 
 class BodySizeLimit:
@@ -45,7 +46,7 @@ class BodySizeLimit:
         limit = self.uploads if scope["path"] in self.upload_paths else self.default
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            return await self._refuse(send, limit)
+            return await self._refuse(scope, send, limit)
         body, more = bytearray(), True
         while more:
             message = await receive()
@@ -54,13 +55,19 @@ class BodySizeLimit:
             body += message.get("body", b"")
             more = message.get("more_body", False)
             if len(body) > limit:
-                return await self._refuse(send, limit)
+                return await self._refuse(scope, send, limit)
         await self.app(scope, _replay([{"type": "http.request", "body": bytes(body), "more_body": False}], receive), send)
 
-    async def _refuse(self, send: Send, limit: int) -> None:
-        payload = b'{"detail":"request body too large (limit %d bytes)"}' % limit
-        await send({"type": "http.response.start", "status": 413, "headers": [(b"content-type", b"application/json")]})
-        await send({"type": "http.response.body", "body": payload})
+    async def _refuse(self, scope: Scope, send: Send, limit: int) -> None:
+        if scope["path"].startswith("/api/"):
+            payload = b'{"detail":"request body too large (limit %d bytes)"}' % limit
+            await send({"type": "http.response.start", "status": 413, "headers": [(b"content-type", b"application/json")]})
+            await send({"type": "http.response.body", "body": payload})
+            return
+        # Someone in the browser (an import file, a long form) gets the limit in Danish, on a page.
+        megabytes = formatting.number(round(limit / 2**20, 1))
+        too_large = TooLarge(f"Det sendte er for stort: højst {megabytes} MB. Gå tilbage og prøv med en mindre fil.")
+        await error_page(Request(scope), too_large)(scope, _replay([]), send)
 
 
 def _replay(messages: list[Message], then: Receive | None = None) -> Receive:
@@ -129,7 +136,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             conn.execute(text("SELECT 1"))
         return {"status": "ok", "version": __version__}
 
-    web_setup.install(app)
     app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes, uploads=settings.max_upload_bytes,
                        upload_paths=("/api/v1/imports", "/bibliotek/import"))
+    web_setup.install(app)  # its security headers go outside the size limit, so a refusal carries them too
     return app

@@ -12,6 +12,7 @@ import pytest
 from docx import Document
 
 from app.rendering.context import Answer, CaseNumber, Letterhead, LetterContext
+from tests.conftest import SEEDS
 
 
 def need(tool: str, package: str) -> str:
@@ -22,6 +23,16 @@ def need(tool: str, package: str) -> str:
     if os.environ.get("REQUIRE_LIBREOFFICE") == "1":
         pytest.fail(f"REQUIRE_LIBREOFFICE=1 but {tool} is missing (Debian package {package})")
     pytest.skip(f"{tool} not installed (Debian package {package}); these document checks need it")
+
+
+def seed_docx(name: str) -> bytes:
+    """A seed rebuilt as a Word file, a paragraph per line, as a secretariat's old letter would be."""
+    doc = Document()
+    for line in (SEEDS / name).read_text(encoding="utf-8").split("\n"):
+        doc.add_paragraph(line)
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
 
 
 def pdftotext(pdf: Path) -> str:

@@ -2,7 +2,7 @@
 
 import importlib.util
 import os
-import shutil
+import re
 import socket
 import subprocess
 import sys
@@ -19,7 +19,7 @@ from app.db import make_engine
 from app.migrate import upgrade
 from app.models import Person
 from tests.conftest import BANK, ROOT, SEEDS
-from tests.documents import pdftotext, squash
+from tests.documents import pdftotext, seed_docx, squash
 
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = ROOT / "tests" / "output" / "e2e"
@@ -69,31 +69,39 @@ def server(tmp_path):
     proc.wait(timeout=10)
 
 
+def _browser(p):
+    return p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+        "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"])
+
+
+def _login(page, server: str, user: str) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(f"{server}/login")
+    page.get_by_label("Brugernavn").fill(user)
+    page.get_by_label("Adgangskode").fill(PASSWORD)
+    page.get_by_role("button", name="Log ind").click()
+    expect(page.get_by_role("heading", name="Indbakke")).to_be_visible()
+
+
 def test_the_whole_day_in_the_browser(server, tmp_path):
     _need_browser()
     from playwright.sync_api import expect, sync_playwright
 
-    if SHOTS.exists():
-        shutil.rmtree(SHOTS)
-    SHOTS.mkdir(parents=True)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for old in SHOTS.glob("0*.png"):
+        old.unlink()
     seed = (SEEDS / "kk-beskaeftigelse-me-cfs-svar-2023.txt").read_text(encoding="utf-8")
     mail = ("Fra: Klaus Goldschmidt Henriksen <Klaus_Goldschmidt_Henriksen@kk.dk>\nSendt: 11. maj 2023 14:32\n"
             "Emne: Udskydelse af sager i jobcentret samt behandling af ME-patienter\n\n"
             + seed[seed.index("Spørgsmål") : seed.index("Beskæftigelses- og Integrationsforvaltningens svar")]
             + "\nMed venlig hilsen\nKlaus")
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
+        browser = _browser(p)
         page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="da-DK")
         shot = lambda name: page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)  # noqa: E731
-
-        def login(user: str) -> None:
-            page.goto(f"{server}/login")
-            page.get_by_label("Brugernavn").fill(user)
-            page.get_by_label("Adgangskode").fill(PASSWORD)
-            page.get_by_role("button", name="Log ind").click()
-            expect(page.get_by_role("heading", name="Indbakke")).to_be_visible()
+        login = lambda user: _login(page, server, user)  # noqa: E731
 
         def logout() -> None:
             page.get_by_role("button", name="Log ud").click()
@@ -176,3 +184,41 @@ def test_the_whole_day_in_the_browser(server, tmp_path):
     assert "2023-8126" in text and squash("Godkendt af Henrik Lund, Administrerende direktør") in text
     assert squash("Forvaltningen følger udviklingen tæt") in text
     assert "Ad1:" in text and "Ad3:" in text
+
+
+def test_old_letters_are_read_checked_and_stored_in_the_browser(server, tmp_path):
+    _need_browser()
+    from playwright.sync_api import expect, sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    old_letter = tmp_path / "aalborg-notat-2014.docx"
+    old_letter.write_bytes(seed_docx("aalborg-notat-syg-i-aalborg-2014.txt"))
+    with sync_playwright() as p:
+        browser = _browser(p)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="da-DK")
+        _login(page, server, "sara")
+        page.get_by_role("link", name="Bibliotek").click()
+        page.get_by_role("link", name="Indlæs tidligere svar (DOCX eller PDF)").click()
+
+        # Nothing chosen: a Danish message on the same page, nothing stored.
+        page.get_by_role("button", name="Læs filerne").click()
+        expect(page.get_by_role("alert")).to_contain_text("Vælg mindst én fil.")
+
+        # The old notat is read into a proposal a person checks and corrects before anything is stored.
+        page.get_by_label("Filer").set_input_files(str(old_letter))
+        page.get_by_role("button", name="Læs filerne").click()
+        expect(page.get_by_role("heading", name="aalborg-notat-2014.docx")).to_be_visible()
+        expect(page.locator("fieldset")).to_have_count(11)
+        expect(page.get_by_label("Titel", exact=True)).to_have_value(re.compile("^Svar på spørgsmål i forlængelse af mødet"))
+        page.get_by_label("Titel", exact=True).fill("Syg i Aalborg – spørgsmål fra mødet (indlæst)")
+        page.get_by_label("Spurgt af (navn, rolle)").fill("Jens Jensen, byrådsmedlem")
+        page.screenshot(path=str(SHOTS / "10-indlaes-forslag.png"), full_page=True)
+        page.get_by_role("button", name="Gem i biblioteket").click()
+
+        # Stored as an answered inquiry with its questions, which the inbox now lists.
+        expect(page.get_by_role("heading", name="Syg i Aalborg – spørgsmål fra mødet (indlæst)")).to_be_visible()
+        expect(page.get_by_text("Jens Jensen")).to_be_visible()
+        page.screenshot(path=str(SHOTS / "11-indlaest-henvendelse.png"), full_page=True)
+        page.goto(f"{server}/indbakke?q=indlæst")
+        expect(page.locator("table.list tbody tr")).to_have_count(1)
+        browser.close()

@@ -11,19 +11,9 @@ from sqlmodel import Session, func, select
 
 from app.bank.old_letters import reading
 from app.models import Inquiry, Letter, Paragraph
-from tests.conftest import SEEDS
+from tests.documents import seed_docx
 
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-
-
-def seed_docx(name: str) -> bytes:
-    """A seed rebuilt as a Word file, a paragraph per line, as a secretariat's old letter would be."""
-    doc = Document()
-    for line in (SEEDS / name).read_text(encoding="utf-8").split("\n"):
-        doc.add_paragraph(line)
-    out = io.BytesIO()
-    doc.save(out)
-    return out.getvalue()
 
 
 def _zip(entries: dict[str, bytes], compression=zipfile.ZIP_DEFLATED) -> bytes:

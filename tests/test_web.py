@@ -241,6 +241,16 @@ def test_odd_numbers_in_form_fields_are_refused_not_raised(web, seeded, odd):
     assert saved.status_code == 422  # no question included, whatever the count says
 
 
+def test_a_form_too_large_gets_a_danish_page_and_changes_nothing(web_sqlite, seeded):
+    c = web_sqlite("drafter")
+    before = c.get("/indbakke").text
+    r = c.post("/henvendelser/ny", data={"csrf": csrf_of(c), "title": "x" * 3 * 2**20})
+    assert r.status_code == 413 and r.headers["content-type"].startswith("text/html")
+    assert "Det sendte er for stort: højst 2 MB" in r.text and "detail" not in r.text
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert c.get("/indbakke").text.count("<tr") == before.count("<tr")
+
+
 def test_approved_letters_show_the_frozen_state(web, seeded):
     with Session(seeded) as session:
         session.exec(update(Letter).where(Letter.id == 1).values(status="submitted"))

@@ -321,29 +321,27 @@ def topics(session: Session) -> list[str]:
 def list_paragraphs(session: Session, *, q: str | None, limit: int, offset: int, topic: str | None = None,
                     organisation: str | None = None) -> tuple[list[ParagraphSummary], int]:
     """A page of paragraphs (current versions) by key; `q` matches title, text or key."""
-    query = select(Paragraph, ParagraphVersion).join(
-        ParagraphVersion,
-        (ParagraphVersion.paragraph_id == Paragraph.id) & (ParagraphVersion.version == Paragraph.current_version),
-    )
+    where = []
     if topic:
-        query = query.where(_has_topic(session, topic))
+        where.append(_has_topic(session, topic))
     if organisation:
-        query = query.where(Paragraph.organisation_id.in_(select(Organisation.id).where(Organisation.key == organisation)))
+        where.append(_P.organisation_id.in_(select(Organisation.id).where(Organisation.key == organisation)))
     if q:
-        query = query.where(
-            or_(
-                Paragraph.key.icontains(q, autoescape=True),
-                ParagraphVersion.title.icontains(q, autoescape=True),
-                ParagraphVersion.text.icontains(q, autoescape=True),
-            )
-        )
-    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+        where.append(or_(_P.key.icontains(q, autoescape=True), _PV.title.icontains(q, autoescape=True),
+                         _PV.text.icontains(q, autoescape=True)))
+    total = session.execute(select(func.count()).select_from(_CURRENT_VERSIONS).where(*where)).scalar_one()
     today = danish_today()
+    rows = session.execute(_SUMMARY.where(*where).order_by(_P.key).limit(limit).offset(offset))
     items = [
-        ParagraphSummary(
-            id=p.id, key=p.key, version=v.version, title=v.title, topics=v.topics, review_by=v.review_by,
-            review_overdue=v.review_by is not None and v.review_by < today,
-        )
-        for p, v in session.exec(query.order_by(Paragraph.key).limit(limit).offset(offset))
+        ParagraphSummary(id=pid, key=key, version=version, title=title, topics=topics, review_by=review_by,
+                         review_overdue=review_by is not None and review_by < today)
+        for pid, key, version, title, topics, review_by in rows
     ]
     return items, total
+
+
+# The current version of each paragraph; the list shows a few columns of it, not the whole text.
+_P, _PV = Paragraph.__table__.c, ParagraphVersion.__table__.c
+_CURRENT_VERSIONS = Paragraph.__table__.join(
+    ParagraphVersion.__table__, (_PV.paragraph_id == _P.id) & (_PV.version == _P.current_version))
+_SUMMARY = select(_P.id, _P.key, _PV.version, _PV.title, _PV.topics, _PV.review_by).select_from(_CURRENT_VERSIONS)
