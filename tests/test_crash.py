@@ -36,8 +36,12 @@ def _drafts(api, n: int) -> list[tuple[int, list[int]]]:
     return out
 
 
-def _work(url: str, headers: dict, approver: dict, letters: list, acked: Acked, stop: threading.Event, seed: int) -> None:
-    """Saves on every letter in turn and, now and then, submits and approves one, until the server dies."""
+def _work(url: str, headers: dict, approver: dict, letters: list, acked: Acked, stop: threading.Event, seed: int,
+          started: list[int]) -> None:
+    """Saves on every letter in turn and, now and then, submits and approves one, until the server dies.
+
+    `started[0]` counts the writes sent, so the kill can be timed by the work rather than the clock.
+    """
     rng = random.Random(seed)
     with httpx.Client(base_url=url, timeout=30) as client:
         n = 0
@@ -51,12 +55,14 @@ def _work(url: str, headers: dict, approver: dict, letters: list, acked: Acked, 
                     continue
                 body = f"Svar {seed}-{n} æøå"
                 answers = [{"question_id": q, "blocks": [{"text": f"{body} ({i})"}]} for i, q in enumerate(questions)]
+                started[0] += 1
                 r = client.put(f"/api/v1/letters/{letter_id}", headers=headers,
                                json={"version": current["version"], "answers": answers})
                 if r.status_code == 200:
                     acked.saves[letter_id] = (r.json()["version"], f"{body} (0)")
-                if rng.random() < 0.05:
+                if rng.random() < 0.2:
                     if client.post(f"/api/v1/letters/{letter_id}/submit", headers=headers, json={}).status_code == 200:
+                        started[0] += 1
                         r = client.post(f"/api/v1/letters/{letter_id}/approve", headers=approver)
                         if r.status_code == 200:
                             acked.approved[letter_id] = r.json()["documents"]["pdf"]
@@ -92,11 +98,16 @@ def test_sigkill_during_saves_and_approvals_loses_no_acknowledged_write(api, see
     kills_during_work = 0
     for kill in range(KILLS):
         srv = server.start(database_url, log=log)
-        stop = threading.Event()
+        stop, started = threading.Event(), [0]
         worker = threading.Thread(target=_work, args=(srv.url, api.headers("drafter"), api.headers("approver"), letters,
-                                                      acked, stop, kill))
+                                                      acked, stop, kill, started))
         worker.start()
-        time.sleep(rng.uniform(0.05, 0.6))
+        # Killed a little after the n-th write was sent, n at random: timed by the work, not the clock, so
+        # a slow machine (an approval renders two documents) still sees writes finish and writes cut off.
+        wanted, deadline = rng.randint(1, 6), time.monotonic() + 60
+        while started[0] < wanted and worker.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.005)
+        time.sleep(rng.uniform(0, 0.2))
         kills_during_work += worker.is_alive()
         srv.kill()
         stop.set()
