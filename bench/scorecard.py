@@ -21,6 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 PG = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+BEFORE_LOAD_WORK = "230b3f7"  # the commit bench/route_cost.py compares with
 
 
 @dataclass
@@ -57,6 +58,9 @@ def measures(load_seconds: float, skip_slow: bool) -> list[Measure]:
                     "(capacity: 32 clients as fast as answered; then 300 requests/s offered)",
                     "≥ 300 requests/s with p99 ≤ 150 ms, 0 errors, flat RSS",
                     [PY, "bench/load.py", "--seconds", str(load_seconds), "--postgres", PG], {}),
+            Measure(f"Server CPU per request, per route of the load mix: this tree beside {BEFORE_LOAD_WORK} (before the "
+                    "per-request work of 2026-11-24), one worker each, run side by side", "less CPU, not more",
+                    [PY, "bench/route_cost.py", "--against", BEFORE_LOAD_WORK], {}),
             Measure("Suggestions on 100,000 questions + 10,000 paragraphs (1,000 queries)", "p95 ≤ 50 ms",
                     [PY, "bench/suggest_speed.py", "--postgres", PG], {}),
             Measure("Memory under load for 10 minutes (SQLite, 2 workers)", "RSS flat",
@@ -69,7 +73,8 @@ def _summary(stdout: str) -> str:
     """The figures a run printed: pytest's result line and any line of the bench's own."""
     lines = [line.strip() for line in stdout.splitlines()]
     keep = [line for line in lines if re.search(r"\d+ (passed|failed|error)|kills during|requests/s|p50|p99|RSS|CPU:|"
-                                                 r"^SQLite|^PostgreSQL|import:|bank:", line)]
+                                                 r"^SQLite|^PostgreSQL|import:|bank:|^route|^(healthz|inbox|library|"
+                                                 r"suggestions|letter|draft|the load mix) ", line)]
     return "<br>".join(line.replace("|", "/") for line in keep) or "(nothing printed)"
 
 
