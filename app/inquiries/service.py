@@ -141,7 +141,7 @@ def list_(
     if q:
         in_questions = select(Question.inquiry_id).where(Question.text.icontains(q, autoescape=True))
         where.append(or_(_I.title.icontains(q, autoescape=True), _I.id.in_(in_questions)))
-    total = session.execute(select(func.count()).select_from(_TABLES[0]).where(*where)).scalar_one()
+    total = session.execute(select(func.count()).select_from(_INQUIRY).where(*where)).scalar_one()
     page = session.execute(_VIEW.where(*where).order_by(_I.received_on.desc(), _I.id.desc()).limit(limit).offset(offset))
     return _to_out(session, page.all(), today), total
 
@@ -154,12 +154,14 @@ def views(session: Session, ids: Sequence[int], *, today: date | None = None) ->
 
 # Plain columns rather than ORM objects: a page of 50 inquiries meant building some 200 objects
 # only to copy them into the API models, the bulk of the inbox's CPU time. Built once, reused.
-_TABLES = [model.__table__ for model in (Inquiry, Organisation, Asker, CaseRef, Question, QuestionParagraph, Paragraph)]
-_I, _O, _A, _R, _Q, _L, _P = (table.c for table in _TABLES)
+_INQUIRY, _ORGANISATION, _ASKER, _PARAGRAPH, _QUESTION = (
+    model.__table__ for model in (Inquiry, Organisation, Asker, Paragraph, Question))
+_I, _O, _A, _P, _Q = _INQUIRY.c, _ORGANISATION.c, _ASKER.c, _PARAGRAPH.c, _QUESTION.c
+_R, _L = CaseRef.__table__.c, QuestionParagraph.__table__.c
 _VIEW = (
     select(_I.id, _I.key, _I.title, _I.channel, _I.received_on, _I.deadline, _I.status, _I.drafter_id, _I.kle_number,
            _I.kle_action, _I.created_at, _O.id, _O.key, _O.name, _O.municipality, _A.id, _A.name, _A.role, _A.email)
-    .select_from(_TABLES[0]).join(_TABLES[1], _O.id == _I.organisation_id).join(_TABLES[2], _A.id == _I.asker_id)
+    .select_from(_INQUIRY).join(_ORGANISATION, _O.id == _I.organisation_id).join(_ASKER, _A.id == _I.asker_id)
 )
 _IDS = bindparam("ids", expanding=True)
 _VIEW_BY_IDS = _VIEW.where(_I.id.in_(_IDS))
@@ -167,7 +169,7 @@ _REFS = select(_R.inquiry_id, _R.system, _R.kind, _R.number).where(_R.inquiry_id
 _QUESTIONS = (select(_Q.inquiry_id, _Q.id, _Q.number, _Q.text, _Q.remark)
               .where(_Q.inquiry_id.in_(_IDS)).order_by(_Q.inquiry_id, _Q.number))
 _LINKS = (select(_L.question_id, _L.paragraph_id, _P.key, _L.paragraph_version)
-          .join(_TABLES[6], _P.id == _L.paragraph_id).join(_TABLES[4], _Q.id == _L.question_id)
+          .join(_PARAGRAPH, _P.id == _L.paragraph_id).join(_QUESTION, _Q.id == _L.question_id)
           .where(_Q.inquiry_id.in_(_IDS)).order_by(_L.question_id, _L.position))
 
 
