@@ -19,9 +19,12 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 25 * 1024 * 1024
     # A render past this is abandoned with 503 (the caps keep any valid letter far below it).
     render_timeout_seconds: float = 60.0
-    # Threads per worker process for handlers and database work (bench/load.py: 8 kept p99 under
-    # 150 ms at 300 requests/s on 2 cores; anyio's default of 40 slowed everyone under load).
-    worker_threads: int = Field(default=8, ge=1, le=200)
+    # Threads per worker process for quick handlers and their database work. Each runnable thread
+    # competes for the one GIL, and the competing costs CPU: bench/load.py at 300 requests/s on
+    # PostgreSQL, 2 cores, gave p99 86/91/173/722 ms with 2/3/4/8 threads. Three leave one free
+    # while two wait (say, for SQLite's write lock). Long steps have threads of their own
+    # (app.routing.long_running).
+    worker_threads: int = Field(default=3, ge=1, le=200)
     # Browser sessions: idle and absolute lifetimes, and login throttling.
     session_idle_minutes: int = 30
     session_max_hours: int = 10

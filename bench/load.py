@@ -272,9 +272,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
     parser.add_argument("--sqlite-only", action="store_true")
+    parser.add_argument("--postgres-only", action="store_true")
     parser.add_argument("--log", type=Path, help="append the server's output here")
     args = parser.parse_args()
-    on_each_database(lambda label, url: run(label, url, args), None if args.sqlite_only else args.postgres)
+    on_each_database(lambda label, url: run(label, url, args), None if args.sqlite_only else args.postgres,
+                     sqlite=not args.postgres_only)
 
 
 if __name__ == "__main__":

@@ -46,10 +46,11 @@ def postgres_schema(base_url: str) -> Iterator[str | None]:
 
 
 def on_each_database(run: Callable[[str, str], None], postgres_url: str | None, *,
-                     sqlite_label: str = "SQLite (WAL, file)") -> None:
+                     sqlite_label: str = "SQLite (WAL, file)", sqlite: bool = True) -> None:
     """`run(label, url)` on a throwaway SQLite file, then on a throwaway PostgreSQL schema (None: SQLite only)."""
-    with tempfile.TemporaryDirectory() as tmp:
-        run(sqlite_label, f"sqlite:///{tmp}/bench.db")
+    if sqlite:
+        with tempfile.TemporaryDirectory() as tmp:
+            run(sqlite_label, f"sqlite:///{tmp}/bench.db")
     if postgres_url is None:
         return
     with postgres_schema(postgres_url) as url:

@@ -5,6 +5,7 @@ import os
 import threading
 from pathlib import Path
 
+import anyio.to_thread
 import httpx
 import pytest
 from sqlalchemy import text
@@ -12,6 +13,7 @@ from sqlmodel import Session
 
 from app.db import make_engine
 from app.migrate import upgrade
+from app.rendering import pdf
 from tests import server
 from tests.test_crash import _drafts
 
@@ -121,3 +123,39 @@ def test_each_worker_gets_a_share_of_the_connections(tmp_path):
         bursts = [asyncio.run(connect_all()) for _ in range(3)]
     assert len(workers) == 2 and all(sum(counts.values()) == 32 for counts in bursts), bursts
     assert all(min(counts.values()) > 0 for counts in bursts), bursts  # 3 × 2 × 2^-32 that the kernel would not
+
+
+def test_a_long_step_does_not_hold_up_quick_requests(api, monkeypatch):
+    """With one request thread, a render that takes its time leaves the inbox answering.
+
+    Long steps run in threads of their own (app.routing.long_running); in the request threads a
+    render would hold one for its whole length and every quick request would wait behind it.
+    """
+    letter_id, _questions = _drafts(api, 1)[0]
+    headers = api.headers("drafter")
+    started, release = threading.Event(), threading.Event()
+    real_render = pdf.render
+
+    def slow_render(ctx):
+        started.set()
+        release.wait(30)
+        return real_render(ctx)
+
+    monkeypatch.setattr(pdf, "render", slow_render)
+
+    async def both() -> tuple[int, int, bool]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = 1  # this event loop's only
+        transport = httpx.ASGITransport(app=api.client.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver", timeout=60) as client:
+            render = asyncio.create_task(client.get(f"/api/v1/letters/{letter_id}/document.pdf", headers=headers))
+            try:
+                while not started.is_set():
+                    await asyncio.sleep(0.01)
+                inbox = await asyncio.wait_for(client.get("/api/v1/inquiries", headers=headers), 20)
+                still_rendering = not render.done()
+            finally:
+                release.set()
+            return inbox.status_code, (await render).status_code, still_rendering
+
+    inbox_status, render_status, still_rendering = asyncio.run(both())
+    assert (inbox_status, render_status, still_rendering) == (200, 200, True)

@@ -6,10 +6,11 @@ from fastapi import APIRouter, Query
 
 from app.audit import service as audit_service
 from app.auth.deps import CurrentUser
-from app.db import SessionDep, SessionRoute
+from app.db import SessionDep
 from app.errors import ERROR_RESPONSES, Invalid
 from app.fields import MAX_ID
 from app.letters.schemas import AuditList, AuditOut
+from app.routing import SessionRoute
 
 router = APIRouter(route_class=SessionRoute, prefix="/api/v1/audit", tags=["audit"], responses=ERROR_RESPONSES)
 Id = Annotated[int | None, Query(ge=1, le=MAX_ID)]

@@ -6,7 +6,7 @@ from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.auth import service as auth_service
-from app.db import SessionDep, reading
+from app.db import SessionDep, read_connection
 from app.errors import Forbidden, Unauthorized
 from app.models import Role, User
 
@@ -19,8 +19,8 @@ def current_user(
     """The user behind the Bearer token; 401 without a valid one."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("missing Bearer token")
-    with reading(session):
-        user = auth_service.user_for_token(session, credentials.credentials)
+    with read_connection(session) as conn:
+        user = auth_service.user_for_token(conn, credentials.credentials)
     if user is None:
         raise Unauthorized("invalid or revoked token")
     return user

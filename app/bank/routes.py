@@ -6,8 +6,9 @@ from fastapi import APIRouter, File, UploadFile
 
 from app.auth.deps import Writer
 from app.bank.old_letters import service as old_letters
-from app.db import SessionDep, SessionRoute
+from app.db import SessionDep
 from app.errors import ERROR_RESPONSES, TooLarge
+from app.routing import SessionRoute, long_running
 
 router = APIRouter(route_class=SessionRoute, prefix="/api/v1", tags=["bank"], responses=ERROR_RESPONSES)
 
@@ -24,6 +25,7 @@ def read_uploads(files: list[UploadFile]) -> list[tuple[str, bytes]]:
 
 
 @router.post("/imports", response_model=list[old_letters.Proposal])
+@long_running
 def propose(session: SessionDep, _user: Writer,
                   files: Annotated[list[UploadFile], File(description="DOCX or text PDF answer letters")]):
     """Read earlier answer letters and propose inquiries, questions and paragraphs; nothing is stored."""

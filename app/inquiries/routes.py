@@ -5,13 +5,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from app.auth.deps import CurrentUser, Writer
-from app.db import SessionDep, SessionRoute
+from app.db import SessionDep
 from app.errors import ERROR_RESPONSES
 from app.fields import IdPath, IsoDate, Key, Text
 from app.inquiries import service as inquiry_service
 from app.inquiries.parsing import parse_email
 from app.inquiries.schemas import InquiryIn, InquiryList, InquiryOut, ParseIn, ParseOut
 from app.models import InquiryStatus
+from app.routing import SessionRoute
 
 router = APIRouter(route_class=SessionRoute, prefix="/api/v1/inquiries", tags=["inquiries"], responses=ERROR_RESPONSES)
 

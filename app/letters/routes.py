@@ -3,11 +3,12 @@
 from fastapi import APIRouter
 
 from app.auth.deps import CurrentUser, Writer
-from app.db import SessionDep, SessionRoute
+from app.db import SessionDep
 from app.errors import ERROR_RESPONSES
 from app.fields import IdPath
 from app.letters import service as letter_service
 from app.letters.schemas import LetterIn, LetterOut, LetterUpdate
+from app.routing import SessionRoute
 
 router = APIRouter(route_class=SessionRoute, prefix="/api/v1/letters", tags=["letters"], responses=ERROR_RESPONSES)
 

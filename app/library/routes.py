@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 
 from app.auth.deps import CurrentUser, Writer
-from app.db import SessionDep, SessionRoute
+from app.db import SessionDep
 from app.errors import ERROR_RESPONSES
 from app.fields import KEY_PATTERN, IdPath, IsoDate, Text
 from app.library import service as library_service
@@ -21,6 +21,7 @@ from app.library.schemas import (
     StatisticOut,
     ValueIn,
 )
+from app.routing import SessionRoute
 
 router = APIRouter(route_class=SessionRoute, prefix="/api/v1", tags=["library"], responses=ERROR_RESPONSES)
 StatKey = Annotated[str, Path(max_length=100, pattern=KEY_PATTERN)]

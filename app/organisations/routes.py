@@ -4,9 +4,10 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from app.auth.deps import CurrentUser
-from app.db import SessionDep, SessionRoute
+from app.db import SessionDep
 from app.errors import ERROR_RESPONSES
 from app.organisations import service as organisation_service
+from app.routing import SessionRoute
 
 router = APIRouter(route_class=SessionRoute, prefix="/api/v1/organisations", tags=["organisations"], responses=ERROR_RESPONSES)
 

@@ -4,13 +4,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from app.approval import service as approval_service
-from app.db import SessionDep, SessionRoute
+from app.db import SessionDep
 from app.errors import BesvarError
 from app.fields import IdPath
 from app.inquiries import service as inquiry_service
 from app.letters import service as letter_service
 from app.letters.schemas import ReturnIn
 from app.models import LetterStatus
+from app.routing import SessionRoute, long_running
 from app.web.deps import Approver, FormUser, PageUser, PostedForm
 from app.web.render import page, see_other
 
@@ -38,6 +39,7 @@ def review(request: Request, letter_id: IdPath, session: SessionDep, auth: PageU
 
 
 @router.post("/breve/{letter_id}/godkend", response_class=HTMLResponse, dependencies=[Approver])
+@long_running
 def approve(request: Request, letter_id: IdPath, session: SessionDep, auth: FormUser):
     """Approve: the documents are frozen with the approval on them."""
     try:

@@ -3,7 +3,8 @@
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from app.db import SessionDep, SessionRoute
+from app.db import SessionDep
+from app.routing import SessionRoute
 from app.web import sessions
 from app.web.deps import FormUser
 from app.web.render import page, see_other

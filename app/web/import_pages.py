@@ -7,9 +7,10 @@ from starlette.datastructures import UploadFile
 
 from app.bank.old_letters import service as old_letters
 from app.bank.routes import read_uploads
-from app.db import SessionDep, SessionRoute
+from app.db import SessionDep
 from app.errors import BesvarError
 from app.organisations import service as organisation_service
+from app.routing import SessionRoute, long_running
 from app.web.deps import Drafter, FormUser, PageUser, PostedForm
 from app.web.render import page, see_other
 from app.web.forms import whole_number
@@ -31,6 +32,7 @@ def upload_page(request: Request, session: SessionDep, auth: PageUser):
 
 
 @router.post("/bibliotek/import", response_class=HTMLResponse, dependencies=[Drafter])
+@long_running
 def upload(request: Request, session: SessionDep, auth: FormUser, form: PostedForm):
     """Read the files and show what Besvar found, for a person to check; nothing is stored yet."""
     files = [f for f in form.getlist("files") if isinstance(f, UploadFile) and f.filename]

@@ -8,7 +8,7 @@ from pydantic import ValidationError
 from sqlmodel import select
 
 from app import formatting
-from app.db import SessionDep, SessionRoute
+from app.db import SessionDep
 from app.errors import BesvarError
 from app.fields import IdPath
 from app.inquiries import deadlines
@@ -19,6 +19,7 @@ from app.letters import service as letter_service
 from app.letters.schemas import LetterIn
 from app.models import InquiryStatus, LetterKind, Organisation, Role, User
 from app.organisations import service as organisation_service
+from app.routing import SessionRoute
 from app.web.deps import Drafter, FormUser, PageUser, PostedForm
 from app.web.render import page, see_other
 from app.web.forms import search_text, whole_number

@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from app import formatting
 from app.approval import service as approval_service
-from app.db import SessionDep, SessionRoute
+from app.db import SessionDep
 from app.exports import service as export_service
 from app.errors import BesvarError, Conflict, Invalid
 from app.fields import KEY_PATTERN, IdPath
@@ -21,6 +21,7 @@ from app.library import service as library_service
 from app.library.suggest import suggest
 from app.models import ExportRecord, Inquiry, LetterStatus, ParagraphVersion, Person, Statistic
 from app.rendering.service import DOCX_TYPE, document
+from app.routing import SessionRoute, long_running
 from app.web.deps import Drafter, FormUser, PageUser, PostedForm
 from app.web.render import page, see_other
 from app.web.forms import whole_number
@@ -238,6 +239,7 @@ def correct(request: Request, letter_id: IdPath, session: SessionDep, auth: Form
 
 
 @router.get("/breve/{letter_id}/dokument.{fmt}")
+@long_running
 def letter_document(request: Request, letter_id: IdPath, fmt: str, session: SessionDep, auth: PageUser):
     """The PDF (shown in the page) or DOCX (downloaded); frozen bytes once approved."""
     if fmt not in ("pdf", "docx"):
@@ -251,6 +253,7 @@ def letter_document(request: Request, letter_id: IdPath, fmt: str, session: Sess
 
 
 @router.get("/breve/{letter_id}/esdh.zip")
+@long_running
 def esdh_bundle(letter_id: IdPath, session: SessionDep, auth: PageUser):
     """The ESDH bundle of an approved letter, to file by hand."""
     data, name = export_service.download(session, letter_id=letter_id, user=auth.user)
