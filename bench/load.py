@@ -1,7 +1,8 @@
 """Bench: the service under load — `besvar serve --workers 2` on 127.0.0.1, this process as the clients.
 
     .venv/bin/python bench/load.py [--seconds 60] [--rate 300] [--clients 32] [--workers 2]
-                                   [--postgres URL] [--sqlite-only] [--phase capacity|rate|both]
+                                   [--postgres URL] [--sqlite-only | --postgres-only]
+                                   [--phase capacity|rate|both]
 
 A mix of 90 % reads (inbox, library search, suggestions, letter view) and 10 % writes (draft saves,
 each on a letter no other request is saving), plus one PDF render of a draft every two seconds on
