@@ -126,6 +126,7 @@ class Load:
         self.views = [d[0] for d in drafts]
         self.times: dict[str, list[float]] = defaultdict(list)
         self.errors: dict[str, int] = defaultdict(int)
+        self.timeline: list[tuple[float, float]] = []  # (due, ms) of every request of the mix
 
     async def request(self, http: aiohttp.ClientSession, route: str, rng: random.Random, due: float) -> None:
         """One request of `route`; its latency counts from `due` (a perf_counter time)."""
@@ -134,6 +135,7 @@ class Load:
         except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
             status = exc.__class__.__name__
         self.times[route].append((time.perf_counter() - due) * 1000)
+        self.timeline.append((due, self.times[route][-1]))
         if not isinstance(status, int) or status >= 300:
             self.errors[f"{route} {status}"] += 1
 
@@ -244,6 +246,13 @@ def report(title: str, load: Load, elapsed: float, rss: list[float], cpu: tuple[
     for route, ms in sorted(load.times.items()):
         q = statistics.quantiles(ms, n=100) if len(ms) > 1 else ms * 99
         print(f"  {route:22} n={len(ms):6}   p50 {statistics.median(ms):7.1f} ms   p99 {q[98]:7.1f} ms")
+    if len(load.timeline) > 100:  # when in the run the slow requests were: a trend, or a spike
+        start, end = min(d for d, _ in load.timeline), max(d for d, _ in load.timeline)
+        tenths = [[] for _ in range(10)]
+        for due, ms in load.timeline:
+            tenths[min(9, int((due - start) / (end - start) * 10))].append(ms)
+        print("  p99 of the mix in every tenth of the run (ms): "
+              + " ".join(f"{statistics.quantiles(t, n=100)[98]:.0f}" if len(t) > 1 else "-" for t in tenths))
     print(f"  server RSS (all processes): {rss[0]:.0f} MB after warm-up, {rss[-1]:.0f} MB at the end;"
           f" every tenth of the run: {' '.join(f'{mb:.0f}' for mb in rss[1:])}")
 
