@@ -119,11 +119,16 @@ def _end_writer_turn(info: dict) -> None:
         fcntl.flock(info[_WRITER_FD], fcntl.LOCK_UN)
 
 
+def _writes(statement: str) -> bool:
+    """Whether `statement` changes rows."""
+    return statement.lstrip()[:6].upper() in ("INSERT", "UPDATE", "DELETE")
+
+
 def _sqlite_guard(conn, _cursor, statement: str, *_args) -> None:
     """Refuse a write after a read in a deferred transaction: under load it is a 500 waiting to happen."""
     if not conn.info.get("besvar_deferred") or statement.startswith(("BEGIN", "PRAGMA")):
         return
-    if statement.lstrip()[:6].upper() in ("INSERT", "UPDATE", "DELETE"):
+    if _writes(statement):
         if conn.info.get("besvar_deferred_read"):
             raise WriteInReadTransaction("a GET request wrote after reading; call app.db.start_writing first")
     else:
@@ -170,7 +175,7 @@ def _pg_checkout(dbapi_conn, _record, _proxy) -> None:
 
 def _pg_guard(conn, _cursor, statement: str, *_args) -> None:
     """Refuse a write in autocommit reading: each of its statements would commit on its own."""
-    if conn.get_execution_options().get(_READ_ONLY_KEY) and statement.lstrip()[:6].upper() in ("INSERT", "UPDATE", "DELETE"):
+    if conn.get_execution_options().get(_READ_ONLY_KEY) and _writes(statement):
         raise WriteInReadTransaction("a read-only request wrote; call app.db.start_writing first")
 
 

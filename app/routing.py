@@ -61,16 +61,16 @@ def _ending_transaction(endpoint: Callable) -> Callable:
             for session in sessions:
                 end_transaction(session, discard=failed)
 
-    if getattr(endpoint, _LONG, False):
-        @functools.wraps(endpoint)  # FastAPI reads the parameters through __wrapped__
-        async def in_long_thread(*args, **kwargs):
-            call = functools.partial(contextvars.copy_context().run, run, args, kwargs)
-            return await asyncio.get_running_loop().run_in_executor(_long_threads, call)
+    hop = _in_long_thread if getattr(endpoint, _LONG, False) else run_in_threadpool
 
-        return in_long_thread
-
-    @functools.wraps(endpoint)
+    @functools.wraps(endpoint)  # FastAPI reads the parameters through __wrapped__
     async def in_thread(*args, **kwargs):
-        return await run_in_threadpool(run, args, kwargs)
+        return await hop(run, args, kwargs)
 
     return in_thread
+
+
+async def _in_long_thread(fn: Callable, *args):
+    """`fn(*args)` in the long steps' pool, with the caller's context (as run_in_threadpool does)."""
+    call = functools.partial(contextvars.copy_context().run, fn, *args)
+    return await asyncio.get_running_loop().run_in_executor(_long_threads, call)
