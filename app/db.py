@@ -199,9 +199,8 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     the handler's thread). Closing ends the transaction: instant on SQLite, a round trip on
     PostgreSQL, which therefore closes in a thread.
     """
-    engine = request.app.state.engine
-    if request.method in ("GET", "HEAD"):
-        engine = engine.execution_options(**read_only(engine))
+    # The read-only engine is made once (create_app): making one costs more than a short query.
+    engine = request.app.state.read_engine if request.method in ("GET", "HEAD") else request.app.state.engine
     session = RequestSession(engine, expire_on_commit=False)
     try:
         yield session

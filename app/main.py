@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import __version__, formatting
 from app.config import Settings, get_settings
-from app.db import make_engine
+from app.db import make_engine, read_only
 from app.errors import TooLarge, install_handlers
 from app.inquiries.routes import router as inquiries_router
 from app.approval.routes import router as approval_router
@@ -105,6 +105,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.database_url)
+    app.state.read_engine = app.state.engine.execution_options(**read_only(app.state.engine))
     install_handlers(app)
     app.include_router(inquiries_router)
     app.include_router(library_router)

@@ -72,6 +72,11 @@ def test_list_filters(api):
     assert api.get("/api/v1/inquiries", params={"q": "%"}).json()["total"] == 0
     page = api.get("/api/v1/inquiries", params={"limit": 1, "offset": 1}).json()
     assert page["total"] == 4 and len(page["items"]) == 1
+    # Past the last page the count still says how many match (the page query counts only what it finds).
+    beyond = api.get("/api/v1/inquiries", params={"limit": 2, "offset": 10}).json()
+    assert beyond == {**beyond, "total": 4, "items": []}
+    filtered_beyond = api.get("/api/v1/inquiries", params={"status": "answered", "offset": 5}).json()
+    assert filtered_beyond["total"] == 2 and filtered_beyond["items"] == []
 
 
 def test_parse_endpoint(api):

@@ -4,7 +4,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import bindparam, func, or_
+from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from app.audit import service as audit
@@ -34,6 +34,7 @@ from app.models import (
     User,
 )
 from app.organisations import service as organisation_service
+from app.sql import in_list
 
 
 def find_or_add_asker(session: Session, asker: AskerIn) -> Asker:
@@ -163,14 +164,13 @@ _VIEW = (
            _I.kle_action, _I.created_at, _O.id, _O.key, _O.name, _O.municipality, _A.id, _A.name, _A.role, _A.email)
     .select_from(_INQUIRY).join(_ORGANISATION, _O.id == _I.organisation_id).join(_ASKER, _A.id == _I.asker_id)
 )
-_IDS = bindparam("ids", expanding=True)
-_VIEW_BY_IDS = _VIEW.where(_I.id.in_(_IDS))
-_REFS = select(_R.inquiry_id, _R.system, _R.kind, _R.number).where(_R.inquiry_id.in_(_IDS)).order_by(_R.position)
+_VIEW_BY_IDS = _VIEW.where(in_list(_I.id, "ids"))
+_REFS = select(_R.inquiry_id, _R.system, _R.kind, _R.number).where(in_list(_R.inquiry_id, "ids")).order_by(_R.position)
 _QUESTIONS = (select(_Q.inquiry_id, _Q.id, _Q.number, _Q.text, _Q.remark)
-              .where(_Q.inquiry_id.in_(_IDS)).order_by(_Q.inquiry_id, _Q.number))
+              .where(in_list(_Q.inquiry_id, "ids")).order_by(_Q.inquiry_id, _Q.number))
 _LINKS = (select(_L.question_id, _L.paragraph_id, _P.key, _L.paragraph_version)
           .join(_PARAGRAPH, _P.id == _L.paragraph_id).join(_QUESTION, _Q.id == _L.question_id)
-          .where(_Q.inquiry_id.in_(_IDS)).order_by(_L.question_id, _L.position))
+          .where(in_list(_Q.inquiry_id, "ids")).order_by(_L.question_id, _L.position))
 
 
 def _to_out(session: Session, rows: Sequence, today: date) -> list[InquiryOut]:

@@ -15,12 +15,13 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable
 
-from sqlalchemy import bindparam, delete, func, insert, text
+from sqlalchemy import delete, func, insert, text
 from sqlmodel import Session, select
 
 from app.library.analysis import Analyzer, content_stems, phrase_stems
 from app.models import (Paragraph, ParagraphVersion, Question, QuestionParagraph, SearchDoc, SearchStat, SearchTerm,
                         SynonymGroup)
+from app.sql import in_list
 
 PARAGRAPH, QUESTION = "paragraph", "question"
 KINDS = (PARAGRAPH, QUESTION)
@@ -196,7 +197,7 @@ class Found:
 # Built once: a search runs these on every keystroke's worth of suggestions.
 _STATS = select(SearchStat).order_by(SearchStat.kind)
 _DF = (select(SearchTerm.__table__.c.kind, SearchTerm.__table__.c.term, SearchTerm.__table__.c.df)
-       .where(SearchTerm.__table__.c.term.in_(bindparam("terms", expanding=True))))
+       .where(in_list(SearchTerm.__table__.c.term, "terms")))
 
 
 def search(session: Session, query_text: str, *, exclude_question_id: int | None = None) -> Found:

@@ -4,7 +4,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import bindparam, func, or_, text
+from sqlalchemy import func, or_, text
 from sqlmodel import Session, select
 
 from app import formatting
@@ -27,6 +27,7 @@ from app.library.schemas import (
 )
 from app.models import Organisation, Paragraph, ParagraphVersion, Statistic, StatisticValue, User, utcnow
 from app.organisations import service as organisation_service
+from app.sql import in_list
 
 _CONTENT_FIELDS = ("title", "text", "topics", "legal_refs", "review_by")
 
@@ -52,7 +53,7 @@ def load_series(session: Session, keys: Iterable[str]) -> dict[str, statfill.Ser
 _S, _V = Statistic.__table__.c, StatisticValue.__table__.c
 _SERIES = (select(_S.key, _S.label, _S.unit, _S.source, _S.period_kind, _V.period, _V.value, _V.source, _V.note)
            .select_from(Statistic.__table__).outerjoin(StatisticValue.__table__, _V.statistic_id == _S.id)
-           .where(_S.key.in_(bindparam("keys", expanding=True))).order_by(_S.key, _V.period))
+           .where(in_list(_S.key, "keys")).order_by(_S.key, _V.period))
 
 
 def unknown_statistics(session: Session, text: str) -> list[str]:
