@@ -3,7 +3,7 @@
 import json
 from collections.abc import Iterable
 
-from sqlalchemy import ColumnElement, Text, bindparam
+from sqlalchemy import ColumnElement, String, Text, bindparam
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.compiler import compiles
@@ -58,4 +58,7 @@ def in_list(column: ColumnElement, name: str) -> ColumnElement[bool]:
     execution: the statement is rendered again each time (a third of an inbox query's CPU on
     PostgreSQL for 50 ids) and, its text changing with the length, never runs prepared.
     """
-    return _InList(column, bindparam(name, type_=_ValueList(column.type)))
+    item = column.type
+    if isinstance(item.impl_instance if isinstance(item, TypeDecorator) else item, String):
+        item = String()  # a length would make PostgreSQL cut longer values to fit, and match wrongly
+    return _InList(column, bindparam(name, type_=_ValueList(item)))

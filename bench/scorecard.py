@@ -86,6 +86,8 @@ def run(measure: Measure) -> None:
     measure.seconds = time.perf_counter() - start
     measure.figure = _summary(done.stdout) + ("" if done.returncode == 0 else f"<br>**exit {done.returncode}**")
     print(f"{measure.name}: {measure.figure.replace('<br>', ' | ')}", flush=True)
+    if done.returncode != 0:  # what failed, so a failure found by random cases is not lost with the run
+        print("\n".join((done.stdout + done.stderr).splitlines()[-150:]), flush=True)
 
 
 def write(items: list[Measure]) -> Path:

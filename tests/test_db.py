@@ -74,6 +74,7 @@ def test_in_list_matches_like_in_for_any_length_with_one_statement(engine):
     """in_list finds what IN would, for no, one or 40,000 values, numbers or text, always by the same SQL."""
     with Session(engine) as session:
         session.add_all([Organisation(key=f"o{i}", name=f"Org {i}", municipality="By") for i in range(5)])
+        session.add(Organisation(key="k" * 100, name="Lang nøgle", municipality="By"))  # the column's full length
         session.commit()
         ids = {key: oid for oid, key in session.execute(select(Organisation.id, Organisation.key))}
     org = Organisation.__table__.c
@@ -89,5 +90,6 @@ def test_in_list_matches_like_in_for_any_length_with_one_statement(engine):
         assert list(conn.scalars(by_key, {"keys": ["o3", "o1", "ukendt", "o1"]})) == ["o1", "o3"]
         assert list(conn.scalars(by_key, {"keys": many})) == ["o4"]
         assert list(conn.scalars(by_key, {"keys": ["o'1", "Ø\"2", "%"]})) == []  # values, never SQL
+        assert list(conn.scalars(by_key, {"keys": ["k" * 101]})) == []  # not cut to the column's length first
         assert list(conn.scalars(by_id, {"ids": [ids["o2"], ids["o0"], -1]})) == ["o0", "o2"]
     assert len(set(sent)) == 2  # one text per statement, whatever the number of values
