@@ -186,10 +186,13 @@ class RequestSession(Session):
     must not queue for the write lock again.
     """
 
+    def __init__(self, bind: Engine, read_bind: Engine, **kwargs) -> None:
+        super().__init__(bind, **kwargs)
+        self.read_bind = read_bind  # bind with read_only() options, made once per app (create_app)
+
     def commit(self) -> None:
         super().commit()
-        if not self.bind.get_execution_options().get(_READ_ONLY_KEY):
-            self.bind = self.bind.execution_options(**read_only(self.bind))
+        self.bind = self.read_bind
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
@@ -200,8 +203,9 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     PostgreSQL, which therefore closes in a thread.
     """
     # The read-only engine is made once (create_app): making one costs more than a short query.
-    engine = request.app.state.read_engine if request.method in ("GET", "HEAD") else request.app.state.engine
-    session = RequestSession(engine, expire_on_commit=False)
+    read_engine = request.app.state.read_engine
+    engine = read_engine if request.method in ("GET", "HEAD") else request.app.state.engine
+    session = RequestSession(engine, read_engine, expire_on_commit=False)
     try:
         yield session
     finally:
@@ -238,14 +242,13 @@ def reading(session: Session) -> Iterator[None]:
 
 
 @contextmanager
-def read_connection(session: Session) -> Iterator[Connection]:
-    """A connection of the session's engine for a read of its own, without the session's bookkeeping.
+def read_connection(session: RequestSession) -> Iterator[Connection]:
+    """A read-only connection of the session's database for a read of its own, without the session's bookkeeping.
 
     For the login check before every request: a session transaction costs more than the query.
     """
-    bind = session.get_bind()
-    with bind.connect() as conn:
-        yield conn.execution_options(**read_only(bind))
+    with session.read_bind.connect() as conn:
+        yield conn
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
