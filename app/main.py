@@ -1,5 +1,6 @@
 """create_app(): routers, error handlers, the request size limit."""
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -25,7 +26,7 @@ from app.letters.routes import router as letters_router
 from app.library.routes import router as library_router
 from app.bank.routes import router as bank_router
 from app.organisations.routes import router as organisations_router
-from app.rendering import pdf
+from app.rendering import pool
 from app.rendering.routes import router as documents_router
 from app.web import setup as web_setup
 from app.web.render import error_page
@@ -83,12 +84,16 @@ def _replay(messages: list[Message], then: Receive | None = None) -> Receive:
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Warm the renderer before the first request, so no user waits for font loading."""
-    pdf.warm_up()
+    """Warm the renderer before the first request, so no user waits for font loading; end it last."""
+    await anyio.to_thread.run_sync(pool.warm_up)
+    # The long-lived heap (modules, ORM mappings) stays out of the garbage collector's scans.
+    gc.collect()
+    gc.freeze()
     # Few threads per worker: more only queue for the one GIL, each trip costing everyone more;
     # requests past them wait their turn on the event loop, holding nothing.
     anyio.to_thread.current_default_thread_limiter().total_tokens = app.state.settings.worker_threads
     yield
+    await anyio.to_thread.run_sync(pool.shutdown)
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:

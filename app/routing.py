@@ -16,8 +16,8 @@ from app.db import end_transaction
 
 F = TypeVar("F", bound=Callable)
 _LONG = "besvar_long_running"
-# Long steps are CPU-bound (rendering, sealing, reading uploads, bundling): four threads are more
-# than two cores run at once, so a fifth waits for the CPU rather than for a thread.
+# Long steps are CPU-bound (sealing, reading uploads, bundling) or wait for a render process: four
+# threads are more than two cores run at once, so a fifth waits for the CPU rather than for a thread.
 _long_threads = ThreadPoolExecutor(max_workers=4, thread_name_prefix="long-request")
 
 

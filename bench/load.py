@@ -77,7 +77,7 @@ def prepare(url: str, letters: int) -> tuple[dict[str, str], list[tuple[int, int
 
 
 def rss_mb(pid: int) -> float:
-    """Resident memory of a process and its children (the workers), in MB."""
+    """Resident memory of a process and everything under it (workers, render processes), in MB."""
     total = 0
     for path in [Path(f"/proc/{pid}")] + [Path(f"/proc/{c}") for c in _children(pid)]:
         try:
@@ -90,7 +90,7 @@ def rss_mb(pid: int) -> float:
 
 
 def cpu_seconds(pid: int) -> dict[int, float]:
-    """CPU time used so far by a process and by each of its children (the workers)."""
+    """CPU time used so far by a process and by each one under it (workers, render processes)."""
     out = {}
     for p in [pid] + _children(pid):
         try:
@@ -102,11 +102,18 @@ def cpu_seconds(pid: int) -> dict[int, float]:
 
 
 def _children(pid: int) -> list[int]:
+    """Every process under `pid`: the workers and their render processes."""
     try:
-        return [int(c) for t in Path(f"/proc/{pid}/task").iterdir()
-                for c in (t / "children").read_text().split()]
-    except OSError:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:  # the process has ended
         return []
+    direct = []
+    for task in tasks:
+        try:
+            direct += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:  # the thread ended since it was listed
+            pass
+    return [p for c in direct for p in [c] + _children(c)]
 
 
 ROUTES, WEIGHTS = zip(*MIX)

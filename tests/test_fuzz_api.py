@@ -56,7 +56,9 @@ class Tokens:
 
 
 @schema.parametrize()
-@settings(max_examples=CASES, deadline=None, derandomize=not FULL, database=None,
+# print_blob: a full-mode failure (random cases, no example database) prints the
+# @reproduce_failure line that replays it exactly.
+@settings(max_examples=CASES, deadline=None, derandomize=not FULL, database=None, print_blob=True,
           suppress_health_check=list(HealthCheck))
 def test_every_operation_holds_its_schema(case, api):
     Tokens.api = api

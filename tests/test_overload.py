@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from app.db import make_engine
 from app.migrate import upgrade
-from app.rendering import pdf
+from app.rendering import context
 from tests import server
 from tests.test_crash import _drafts
 
@@ -134,14 +134,14 @@ def test_a_long_step_does_not_hold_up_quick_requests(api, monkeypatch):
     letter_id, _questions = _drafts(api, 1)[0]
     headers = api.headers("drafter")
     started, release = threading.Event(), threading.Event()
-    real_render = pdf.render
+    real_build = context.build
 
-    def slow_render(ctx):
+    def slow_build(*args, **kwargs):  # the render's step in the worker; the rendering itself is a process's
         started.set()
         release.wait(30)
-        return real_render(ctx)
+        return real_build(*args, **kwargs)
 
-    monkeypatch.setattr(pdf, "render", slow_render)
+    monkeypatch.setattr(context, "build", slow_build)
 
     async def both() -> tuple[int, int, bool]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = 1  # this event loop's only

@@ -33,7 +33,7 @@ from app.models import (
     User,
     utcnow,
 )
-from app.rendering import context, docx, pdf, seal
+from app.rendering import context, jobs, pool, seal
 
 
 def _transition(session: Session, letter: Letter, *, from_status: str, values: dict) -> None:
@@ -124,7 +124,8 @@ def approve(session: Session, *, letter_id: int, user: User) -> LetterOut:
     ctx = context.build(session, letter_id=letter.id, approval=approval)
     session.rollback()  # render outside any transaction
     # The seal goes on before the bytes are frozen, so the frozen PDF is the sealed one.
-    documents = {"pdf": seal.seal(pdf.render(ctx), org_key), "docx": docx.render(ctx)}
+    rendered_pdf, rendered_docx = pool.run(jobs.pdf_and_docx, ctx, timeout=None)
+    documents = {"pdf": seal.seal(rendered_pdf, org_key), "docx": rendered_docx}
 
     current = letter_service.load(session, letter_id)
     if current.version != seen_version:
