@@ -24,6 +24,20 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def spawned(pid: int) -> list[int]:
+    """The processes multiprocessing's spawn started directly under `pid`: a supervisor's workers, a worker's renderers."""
+    children = [int(c) for t in Path(f"/proc/{pid}/task").iterdir() for c in _read(t / "children").split()]
+    return [c for c in children if "spawn_main" in _read(Path(f"/proc/{c}/cmdline"))]
+
+
+def _read(path: Path) -> str:
+    """The file's text, or nothing when its thread or process ended since it was listed."""
+    try:
+        return path.read_text(errors="replace")
+    except OSError:
+        return ""
+
+
 @dataclass
 class Server:
     process: subprocess.Popen

@@ -107,9 +107,7 @@ def test_each_worker_gets_a_share_of_the_connections(tmp_path):
     upgrade(url)
     with server.running(url, workers=2, log=tmp_path / "server.log") as srv:
         port = int(srv.url.rsplit(":", 1)[1])
-        children = [int(p) for t in Path(f"/proc/{srv.process.pid}/task").iterdir()
-                    for p in (t / "children").read_text().split()]
-        workers = [p for p in children if b"spawn_main" in Path(f"/proc/{p}/cmdline").read_bytes()]
+        workers = server.spawned(srv.process.pid)
 
         async def connect_all() -> dict[int, int]:
             clients = [httpx.AsyncClient(base_url=srv.url) for _ in range(32)]

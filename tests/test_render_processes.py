@@ -10,20 +10,6 @@ from tests import server
 from tests.test_crash import _drafts
 
 
-def _render_processes(pid: int) -> list[int]:
-    """The render processes directly under `pid` (started by multiprocessing's spawn)."""
-    children = [int(c) for t in Path(f"/proc/{pid}/task").iterdir() for c in _read(t / "children").split()]
-    return [c for c in children if "spawn_main" in _read(Path(f"/proc/{c}/cmdline"))]
-
-
-def _read(path: Path) -> str:
-    """The file's text, or nothing when its thread or process ended since it was listed."""
-    try:
-        return path.read_text(errors="replace")
-    except OSError:
-        return ""
-
-
 def _alive(pid: int) -> bool:
     """Running, not merely a zombie waiting for its parent to collect it."""
     try:
@@ -44,7 +30,7 @@ def test_a_killed_render_process_is_replaced_and_the_render_answered(api):
     """The OOM killer takes a render process: the next render starts a new one instead of failing."""
     letter_id, _questions = _drafts(api, 1)[0]
     assert api.get(f"/api/v1/letters/{letter_id}/document.pdf").status_code == 200
-    renderers = _render_processes(os.getpid())
+    renderers = server.spawned(os.getpid())
     assert renderers
     for pid in renderers:
         os.kill(pid, signal.SIGKILL)
@@ -54,7 +40,7 @@ def test_a_killed_render_process_is_replaced_and_the_render_answered(api):
         response = api.get(f"/api/v1/letters/{letter_id}/document.{fmt}")
         assert response.status_code == 200, response.text
     assert response.content.startswith(b"%PDF-")
-    assert set(_render_processes(os.getpid())).isdisjoint(renderers)
+    assert set(server.spawned(os.getpid())).isdisjoint(renderers)
 
 
 def test_render_processes_end_with_their_worker_however_it_ends(tmp_path):
@@ -63,7 +49,7 @@ def test_render_processes_end_with_their_worker_however_it_ends(tmp_path):
     upgrade(url)
 
     srv = server.start(url, workers=1, log=tmp_path / "server.log")
-    renderers = _render_processes(srv.process.pid)  # started and warmed before the server answers
+    renderers = server.spawned(srv.process.pid)  # started and warmed before the server answers
     assert renderers
     os.killpg(srv.process.pid, signal.SIGTERM)  # as systemd or Ctrl-C: the whole group gets it
     # The render processes ignore it and let the worker end them (uvicorn passes the signal on in
@@ -73,7 +59,7 @@ def test_render_processes_end_with_their_worker_however_it_ends(tmp_path):
     assert _wait_gone(renderers) == []
 
     srv = server.start(url, workers=1, log=tmp_path / "server.log")
-    renderers = _render_processes(srv.process.pid)
+    renderers = server.spawned(srv.process.pid)
     assert renderers
     os.kill(srv.process.pid, signal.SIGKILL)  # the worker alone, not its group
     srv.process.wait(timeout=30)
