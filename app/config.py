@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     worker_threads: int = Field(default=3, ge=1, le=200)
     # Browser sessions: idle and absolute lifetimes, and login throttling.
     session_idle_minutes: int = 30
+    # How often a live session's last-seen time is written: a write per page view would serialise requests.
+    session_touch_seconds: int = Field(default=60, ge=1, le=3600)
     session_max_hours: int = 10
     login_max_failures: int = 5
     login_window_minutes: int = 15

@@ -251,6 +251,20 @@ def read_connection(session: RequestSession) -> Iterator[Connection]:
         yield conn
 
 
+@contextmanager
+def writing_apart(session: Session) -> Iterator[Connection]:
+    """A write transaction of its own on the session's database, committed at the end of the block.
+
+    For bookkeeping beside a request, such as a login session's touch: ending the request's own
+    transaction for it would send the request's later writes to the read-only engine.
+    """
+    bind = session.get_bind()
+    with bind.connect() as conn:
+        conn.execution_options(**_writing(bind))
+        with conn.begin():
+            yield conn
+
+
 SessionDep = Annotated[Session, Depends(get_session)]
 
 

@@ -177,6 +177,26 @@ def sqlite_seeded(sqlite_template, tmp_path):
     eng.dispose()
 
 
+def api_routes(app) -> list:
+    """Every APIRoute of `app`, through the routers it includes."""
+    from fastapi.routing import APIRoute
+
+    def walk(routes):
+        for r in routes:
+            if isinstance(r, APIRoute):
+                yield r
+            elif hasattr(r, "routes"):
+                yield from walk(r.routes)
+            elif hasattr(r, "router"):
+                yield from walk(r.router.routes)
+            elif hasattr(r, "original_router"):  # FastAPI 0.13x keeps included routers whole
+                yield from walk(r.original_router.routes)
+
+    routes = list(walk(app.router.routes))
+    assert len(routes) > 20, "the route walk found almost nothing: FastAPI changed how it keeps routes"
+    return routes
+
+
 PASSWORD = "en-god-adgangskode"
 ROLES = ("drafter", "approver", "admin")
 

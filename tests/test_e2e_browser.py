@@ -24,6 +24,12 @@ from tests.documents import pdftotext, seed_docx, squash
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = ROOT / "tests" / "output" / "e2e"
 PASSWORD = "en-god-adgangskode"
+TOUCH_SECONDS = 2
+
+
+def think(page) -> None:
+    """Pause as a person does before sending a form: longer than the server's session touch interval."""
+    page.wait_for_timeout(TOUCH_SECONDS * 1000 + 500)
 
 
 def _need_browser():
@@ -52,7 +58,10 @@ def server(tmp_path):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     exe = Path(sys.executable).with_name("besvar")
-    proc = subprocess.Popen([str(exe), "serve", "--port", str(port)], env={**os.environ, "DATABASE_URL": url},
+    # Sessions are touched every 2 s instead of every minute, so the pauses below (think()) pass the
+    # touch as a person's do, without making the test wait minutes.
+    env = {**os.environ, "DATABASE_URL": url, "SESSION_TOUCH_SECONDS": str(TOUCH_SECONDS)}
+    proc = subprocess.Popen([str(exe), "serve", "--port", str(port)], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=ROOT)
     base = f"http://127.0.0.1:{port}"
     for _ in range(100):
@@ -121,6 +130,7 @@ def test_the_whole_day_in_the_browser(server, tmp_path):
         page.locator("#ck0").fill("sagsnummer")
         page.locator("#cn0").fill("2023 - 8126")
         shot("02-ny-henvendelse")
+        think(page)
         page.get_by_role("button", name="Opret henvendelse").click()
         expect(page.get_by_role("heading", name="Spørgsmål")).to_be_visible()
         page.get_by_role("button", name="Nyt brev").click()
@@ -133,6 +143,7 @@ def test_the_whole_day_in_the_browser(server, tmp_path):
         shot("03-kladde")
         preview = page.request.get(server + page.locator("#preview").get_attribute("src"))
         assert preview.ok and preview.headers["content-type"] == "application/pdf"
+        think(page)
         page.get_by_role("button", name="Send til godkendelse").click()
         expect(page.get_by_text("Brevet er sendt til godkendelse.")).to_be_visible()
         letter_url = page.url.split("?")[0]
@@ -145,6 +156,7 @@ def test_the_whole_day_in_the_browser(server, tmp_path):
         page.locator("table.list a").first.click()
         page.get_by_label("Kommentar til sekretariatet").fill("Tilføj en sætning om, hvad forvaltningen gør nu.")
         shot("05-gennemsyn")
+        think(page)
         page.get_by_role("button", name="Send retur").click()
         expect(page.get_by_text("sendt retur til sekretariatet")).to_be_visible()
         logout()
@@ -155,12 +167,14 @@ def test_the_whole_day_in_the_browser(server, tmp_path):
         expect(page.get_by_text("Tilføj en sætning om, hvad forvaltningen gør nu.")).to_be_visible()
         page.locator("section.card").first.get_by_role("button", name="Tilføj tekst").click()
         box = page.locator("section.card").first.locator("textarea")
+        think(page)
         box.fill("Forvaltningen følger udviklingen tæt og vender tilbage med status i efteråret.")
         expect(page.locator("#saved")).to_contain_text("Gemt kl.", timeout=10_000)
         page.reload()
         expect(page.locator("section.card").first.locator("textarea")).to_have_value(
             "Forvaltningen følger udviklingen tæt og vender tilbage med status i efteråret.")
         shot("06-rettet-kladde")
+        think(page)
         page.get_by_role("button", name="Send til godkendelse").click()
         expect(page.get_by_text("Brevet er sendt til godkendelse.")).to_be_visible()
         logout()
@@ -169,6 +183,7 @@ def test_the_whole_day_in_the_browser(server, tmp_path):
         login("henrik")
         page.get_by_role("link", name="Godkendelse").click()
         page.locator("table.list a").first.click()
+        think(page)
         page.get_by_role("button", name="Godkend brevet").click()
         expect(page.get_by_text("Brevet er godkendt.")).to_be_visible()
         shot("07-godkendt")

@@ -6,13 +6,14 @@ import secrets
 from datetime import timedelta
 from functools import lru_cache
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
 from app.audit import service as audit
 from app.auth.service import hash_password, verify_password
 from app.config import Settings
-from app.db import start_writing
+from app.db import writing_apart
 from app.errors import BesvarError
 from app.models import LoginFailure, User, WebSession, utcnow
 
@@ -64,19 +65,23 @@ def current(session: Session, *, token: str | None, settings: Settings) -> tuple
         return None
     if now - web.last_seen_at > timedelta(minutes=settings.session_idle_minutes) or \
             now - web.created_at > timedelta(hours=settings.session_max_hours):
-        start_writing(session)
-        web.revoked_at = now
-        session.commit()
+        _set(session, web, revoked_at=now)
         return None
     user = session.get(User, web.user_id)
     if user is None or not user.is_active:
         return None
     # Touch at most once a minute: a write per page view would serialise every request.
-    if now - web.last_seen_at > timedelta(minutes=1):
-        start_writing(session)
-        web.last_seen_at = now
-        session.commit()
+    if now - web.last_seen_at > timedelta(seconds=settings.session_touch_seconds):
+        _set(session, web, last_seen_at=now)
     return user, web
+
+
+def _set(session: Session, web: WebSession, **values) -> None:
+    """Write a login session's bookkeeping in a transaction of its own, leaving the request's untouched."""
+    with writing_apart(session) as conn:
+        conn.execute(update(WebSession).where(WebSession.id == web.id).values(**values))
+    for key, value in values.items():
+        set_committed_value(web, key, value)
 
 
 def logout(session: Session, *, token: str | None) -> None:

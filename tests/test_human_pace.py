@@ -1,0 +1,299 @@
+"""Every write at a person's pace: the clock moves past the session's touch interval, its idle and absolute timeouts first.
+
+People read, think and fetch coffee between clicks. The first wave's tests clicked at machine speed,
+so a form sent more than a minute after the page was opened (the session's touch) ended in a 500.
+"""
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import time_machine
+from fastapi.testclient import TestClient
+from sqlalchemy import func
+from sqlmodel import Session, SQLModel, select
+
+from app.models import Letter, LetterStatus, Question
+from tests.conftest import PASSWORD, api_routes
+from tests.documents import seed_docx
+
+IDLE = timedelta(minutes=31)  # past Settings.session_idle_minutes (30)
+TOUCH = timedelta(seconds=61)  # past the once-a-minute touch
+
+
+@dataclass
+class Day:
+    """Two people at work on one database, under one moved clock."""
+
+    web: Callable[[str | None], TestClient]
+    engine: object
+    clock: "time_machine.Traveller | None"
+    clients: dict[str, TestClient] = field(default_factory=dict)
+    ids: dict[str, int] = field(default_factory=dict)
+
+    def login(self, role: str) -> TestClient:
+        c = self.clients.get(role) or self.web(None)
+        r = c.post("/login", data={"username": f"web-{role}", "password": PASSWORD}, follow_redirects=False)
+        assert r.status_code == 303, r.text
+        self.clients[role] = c
+        return c
+
+    def csrf(self, role: str, path: str = "/indbakke") -> str:
+        return re.search(r'name="csrf" value="([^"]+)"', self.clients[role].get(path).text)[1]
+
+    def pause(self, delta: timedelta) -> None:
+        self.clock.shift(delta)
+
+
+def _editor(day: Day) -> tuple[str, str, list[str]]:
+    """The draft editor's version, first insert action and block keys."""
+    page = day.clients["drafter"].get(f"/breve/{day.ids['letter']}").text
+    version = re.search(r'name="version" value="(\d+)" id="version"', page)[1]
+    inserts = re.findall(r'name="action" value="(insert:\d+:\d+)"', page)
+    blocks = re.findall(r'name="blk" value="([^"]+)"', page)
+    return version, inserts[0] if inserts else "", blocks
+
+
+def _answered_form(day: Day, csrf: str) -> dict:
+    """A save of the draft that answers every question with free text."""
+    version, _insert, _blocks = _editor(day)
+    with Session(day.engine) as session:
+        qids = list(session.exec(select(Question.id).where(Question.inquiry_id == day.ids["inquiry"])
+                                 .order_by(Question.number)))
+    form: dict = {"csrf": csrf, "version": version, "title": "Svar om ventetider", "kind": "brev", "action": "save",
+                  "blk": []}
+    for n, qid in enumerate(qids, start=1):
+        form["blk"].append(f"{qid}:t:0:0:{n}")
+        form[f"txt-{n}"] = f"Forvaltningen svarer på spørgsmål {n} her."
+    return form
+
+
+def _docx() -> bytes:
+    return seed_docx("kk-beskaeftigelse-me-cfs-svar-2023.txt")
+
+
+# Each page write, in the order of a working day: (role, method, path, form, what it changed).
+def _new_inquiry(day: Day, csrf: str):
+    return "drafter", "/henvendelser/ny", {
+        "csrf": csrf, "action": "opret", "title": "Ventetider i jobcentret", "asker_name": "Anne Testesen",
+        "received_on": "2024-12-02", "organisation": "kk-bif", "question": ["Hvor lang er ventetiden?", "Hvad gøres?"]}
+
+
+def _interpret(day: Day, csrf: str):
+    return "drafter", "/henvendelser/ny", {"csrf": csrf, "action": "fortolk",
+                                           "mail": "Spørgsmål:\n1. Hvor lang er ventetiden?\n2. Hvad gøres ved den?"}
+
+
+def _start_letter(day: Day, csrf: str):
+    return "drafter", f"/henvendelser/{day.ids['inquiry']}/breve", {"csrf": csrf, "kind": "brev"}
+
+
+def _insert(day: Day, csrf: str):
+    version, insert, blocks = _editor(day)
+    return "drafter", f"/breve/{day.ids['letter']}", {"csrf": csrf, "version": version, "title": "Svar", "kind": "brev",
+                                                      "blk": blocks, "action": insert or "save"}
+
+
+def _autosave(day: Day, csrf: str):
+    return "drafter", f"/breve/{day.ids['letter']}/autosave", _answered_form(day, csrf)
+
+
+def _save(day: Day, csrf: str):
+    return "drafter", f"/breve/{day.ids['letter']}", _answered_form(day, csrf)
+
+
+def _submit(day: Day, csrf: str):
+    version, _insert, _blocks = _editor(day)
+    return "drafter", f"/breve/{day.ids['letter']}/indsend", {"csrf": csrf, "version": version, "confirm": "ja"}
+
+
+def _return(day: Day, csrf: str):
+    return "approver", f"/breve/{day.ids['letter']}/returner", {"csrf": csrf, "comment": "Tilføj tallene fra i år."}
+
+
+def _approve(day: Day, csrf: str):
+    with Session(day.engine) as session:
+        version = session.get(Letter, day.ids["letter"]).version
+    return "approver", f"/breve/{day.ids['letter']}/godkend", {"csrf": csrf, "version": str(version)}
+
+
+def _correct(day: Day, csrf: str):
+    return "drafter", f"/breve/{day.ids['letter']}/ret", {"csrf": csrf}
+
+
+def _paragraph(day: Day, csrf: str):
+    page = day.clients["drafter"].get("/bibliotek/afsnit/1").text
+    version = re.search(r'name="version" value="(\d+)"', page)[1]
+    return "drafter", "/bibliotek/afsnit/1", {"csrf": csrf, "version": version, "title": "Ventetider",
+                                              "text": "Ventetiden er faldet i år.", "topics": "ventetid", "legal_refs": ""}
+
+
+def _statistic(day: Day, csrf: str):
+    return "drafter", "/bibliotek/statistik/aalborg-kontanthjaelpssager", {"csrf": csrf, "period": "2031-01", "value": "1.234"}
+
+
+def _import_read(day: Day, csrf: str):
+    return "drafter", "/bibliotek/import", {"csrf": csrf}
+
+
+def _import_save(day: Day, csrf: str):
+    return "drafter", "/bibliotek/import/gem", {
+        "csrf": csrf, "title": "Ventetider", "asker": "Anne Testesen", "received_on": "2023-03-01", "organisation": "kk-bif",
+        "case_number": "2023-0001", "questions": "1", "q0_text": "Hvor lang er ventetiden?", "q0_include": "1",
+        "q0_paragraphs": "1", "q0_p0_include": "1", "q0_p0_title": "Ventetid", "q0_p0_text": "Fire uger i gennemsnit."}
+
+
+def _logout(day: Day, csrf: str):
+    return "drafter", "/logout", {"csrf": csrf}
+
+
+# (name, route, step): the route names which page form the step sends, for the completeness check.
+STEPS: list[tuple[str, str, Callable]] = [
+    ("fortolk", "/henvendelser/ny", _interpret), ("opret", "/henvendelser/ny", _new_inquiry),
+    ("nyt brev", "/henvendelser/X/breve", _start_letter), ("indsæt", "/breve/X", _insert),
+    ("autosave", "/breve/X/autosave", _autosave), ("gem", "/breve/X", _save), ("indsend", "/breve/X/indsend", _submit),
+    ("returner", "/breve/X/returner", _return), ("gem igen", "/breve/X", _save),
+    ("indsend igen", "/breve/X/indsend", _submit), ("godkend", "/breve/X/godkend", _approve),
+    ("ret", "/breve/X/ret", _correct), ("afsnit", "/bibliotek/afsnit/X", _paragraph),
+    ("statistik", "/bibliotek/statistik/X", _statistic), ("import læs", "/bibliotek/import", _import_read),
+    ("import gem", "/bibliotek/import/gem", _import_save), ("log ud", "/logout", _logout),
+]
+
+
+def _post(day: Day, step: Callable, think: timedelta = timedelta(0)):
+    """Open the page, think for `think`, then send the step's form; returns (role, path, response)."""
+    role = step(day, "")[0]
+    csrf = day.csrf(role)
+    role, path, form = step(day, csrf)
+    day.pause(think)
+    return role, path, day.clients[role].post(path, data=form, files=_files(path), follow_redirects=False)
+
+
+def _files(path: str) -> dict | None:
+    """The upload the import form sends."""
+    if path != "/bibliotek/import":
+        return None
+    return {"files": ("svar.docx", _docx(), "application/vnd.openxmlformats-officedocument.wordprocessingml.document")}
+
+
+def _after(day: Day, name: str, r) -> None:
+    """Check the step did what the person asked, and remember the ids it made."""
+    assert r.status_code < 400, (name, r.status_code, r.text[:500])
+    location = r.headers.get("location", "")
+    if name == "log ud":
+        assert day.clients["drafter"].get("/indbakke", follow_redirects=False).headers["location"].startswith("/login")
+        return
+    assert not location.startswith("/login"), (name, location)
+    if name == "opret":
+        day.ids["inquiry"] = int(location.rsplit("/", 1)[1])
+    elif name == "nyt brev":
+        day.ids["letter"] = int(location.rsplit("/", 1)[1])
+    elif name == "ret":
+        day.ids["letter"] = int(location.rsplit("/", 1)[1])
+    if name in ("indsend", "indsend igen", "godkend", "returner"):
+        expected = {"indsend": LetterStatus.submitted, "indsend igen": LetterStatus.submitted,
+                    "godkend": LetterStatus.approved, "returner": LetterStatus.draft}[name]
+        with Session(day.engine) as session:
+            assert session.get(Letter, day.ids["letter"]).status == expected, name
+    if name == "autosave":
+        assert r.json()["version"] >= 2
+
+
+def _counts(engine) -> dict[str, int]:
+    """Rows per table, but for the login bookkeeping that a refused request may write."""
+    skip = {"web_session", "login_failure"}
+    with Session(engine) as session:
+        return {t.name: session.exec(select(func.count()).select_from(t)).one()
+                for t in SQLModel.metadata.sorted_tables if t.name not in skip}
+
+
+def _day(web, engine):
+    with time_machine.travel(datetime(2024, 12, 2, 8, 30, tzinfo=timezone.utc), tick=True) as clock:
+        d = Day(web=web, engine=engine, clock=clock)
+        d.login("drafter")
+        d.login("approver")
+        yield d
+
+
+@pytest.fixture
+def day(web, seeded):
+    """A day on each database: where a write goes after the touch differs between them."""
+    yield from _day(web, seeded)
+
+
+@pytest.fixture
+def day_sqlite(web_sqlite, sqlite_seeded):
+    """A day on SQLite: the session rules do not depend on the database."""
+    yield from _day(web_sqlite, sqlite_seeded)
+
+
+def test_a_working_day_with_a_pause_before_every_form(day):
+    """Every page form, each sent a little over a minute after the page before it was opened."""
+    for name, _route, step in STEPS:
+        _role, _path, r = _post(day, step, think=TOUCH)
+        _after(day, name, r)
+
+
+def test_the_working_day_sends_every_page_form(web):
+    """A new page form must join STEPS, or this fails."""
+    posts = {re.sub(r"\{[a-z_]+\}", "X", r.path) for r in api_routes(web().app)
+             if "POST" in r.methods and not r.path.startswith("/api/") and r.path != "/login"}
+    assert posts == {route for _name, route, _step in STEPS}
+
+
+@pytest.mark.parametrize("timeout", ["idle", "absolute"])
+def test_every_form_after_a_timeout_asks_for_login_and_keeps_everything(day_sqlite, timeout):
+    """Each form sent after the session ended: the login page, nothing stored changed; logged in again, it goes through."""
+    day = day_sqlite
+    for name, _route, step in STEPS:
+        day.login("drafter")  # both sessions ran out in the last step's pause
+        day.login("approver")
+        role = step(day, "")[0]
+        role, path, form = step(day, day.csrf(role))
+        if timeout == "idle":
+            day.pause(IDLE)
+        else:
+            # Busy all day, a page every twenty minutes, until the tenth hour has passed.
+            for _ in range(31):
+                day.pause(timedelta(minutes=20))
+                assert day.clients[role].get("/frist", follow_redirects=False).status_code in (200, 303)
+        before = _counts(day.engine)
+        r = day.clients[role].post(path, data=form, files=_files(path), follow_redirects=False)
+        assert r.status_code in (303, 401), (name, r.status_code, r.text[:300])
+        if r.status_code == 303:
+            assert r.headers["location"].startswith("/login"), (name, r.headers["location"])
+        assert _counts(day.engine) == before, name
+        day.login(role)
+        _after(day, name, _post(day, step)[2])
+
+
+def test_the_api_at_a_persons_pace(api):
+    """Tokens outlive sessions: every API write works after pauses of a minute, half an hour and a night."""
+    with time_machine.travel(datetime(2024, 12, 2, 8, 30, tzinfo=timezone.utc), tick=True) as clock:
+        def later():
+            clock.shift(TOUCH)
+
+        later()
+        body = {"title": "Ventetider", "asker": {"name": "Anne Testesen"}, "received_on": "2024-12-02",
+                "organisation": "kk-bif", "questions": [{"text": "Hvor lang er ventetiden?"}]}
+        inquiry = api.post("/api/v1/inquiries", json=body)
+        assert inquiry.status_code == 201, inquiry.text
+        clock.shift(IDLE)
+        letter = api.post("/api/v1/letters", json={"inquiry_id": inquiry.json()["id"], "kind": "brev"})
+        assert letter.status_code == 201, letter.text
+        lid, qid = letter.json()["id"], inquiry.json()["questions"][0]["id"]
+        clock.shift(timedelta(hours=11))
+        saved = api.put(f"/api/v1/letters/{lid}", json={"version": 1, "answers": [
+            {"question_id": qid, "blocks": [{"text": "Fire uger i gennemsnit."}]}]})
+        assert saved.status_code == 200, saved.text
+        later()
+        assert api.post(f"/api/v1/letters/{lid}/submit", json={"version": 2}).status_code == 200
+        later()
+        approved = api.post(f"/api/v1/letters/{lid}/approve", role="approver", json={"version": 2})
+        assert approved.status_code == 200, approved.text
+        later()
+        assert api.post(f"/api/v1/letters/{lid}/correct").status_code == 201
+        later()
+        assert api.post("/api/v1/inquiries/parse", json={"text": "1. Hvad koster det?"}).status_code == 200
