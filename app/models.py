@@ -304,6 +304,9 @@ class Letter(SQLModel, table=True):
     personal_data_flags: list = _json(list)
     # The statistic values the approved documents show: [{key, period, value, source}].
     frozen_statistics: list = _json(list)
+    # The series a submitted letter shows, fixed at submit (statfill.pin), so that the approver approves
+    # the figures they reviewed even if a new value arrives meanwhile; None while a draft.
+    pinned_series: dict | None = Field(default=None, sa_column=Column(JsonType, nullable=True))
     created_at: datetime = _created()
 
 

@@ -19,7 +19,7 @@ from app.auth import service as auth_service  # noqa: E402
 from app.bank.service import import_path  # noqa: E402
 from app.db import make_engine  # noqa: E402
 from app.exports import service as export_service  # noqa: E402
-from app.letters.schemas import SubmitIn  # noqa: E402
+from app.letters.schemas import ApproveIn, SubmitIn  # noqa: E402
 from app.migrate import upgrade  # noqa: E402
 from bench.timing import on_each_database  # noqa: E402
 from app.models import Letter, LetterBlock, LetterDocument  # noqa: E402
@@ -34,8 +34,8 @@ def prepare(url: str, letters: int) -> None:
         drafter = auth_service.add_user(session, username="bench-d", role="drafter", name="D")
         approver = auth_service.add_user(session, username="bench-a", role="approver", name="A", title="Direktør")
         letter = session.exec(select(Letter).where(Letter.kind == "notat")).first()
-        approval_service.submit(session, letter_id=letter.id, data=SubmitIn(), user=drafter)
-        approval_service.approve(session, letter_id=letter.id, user=approver)
+        submitted = approval_service.submit(session, letter_id=letter.id, data=SubmitIn(), user=drafter)
+        approval_service.approve(session, letter_id=letter.id, data=ApproveIn(version=submitted.version), user=approver)
         original = session.get(Letter, letter.id)
         blocks = session.exec(select(LetterBlock).where(LetterBlock.letter_id == letter.id)).all()
         docs = session.exec(select(LetterDocument).where(LetterDocument.letter_id == letter.id)).all()

@@ -181,7 +181,7 @@ def test_exported_file_names_carry_no_path_or_cpr(api):
     answers = [{"question_id": inquiry["questions"][0]["id"], "blocks": [{"text": "Svar."}]}]
     assert api.put(f"/api/v1/letters/{letter['id']}", json={"version": 1, "answers": answers, "title": "../x 010190-1234"}).status_code == 200
     assert api.post(f"/api/v1/letters/{letter['id']}/submit", json={"confirm_personal_data": True}).status_code == 200
-    assert api.post(f"/api/v1/letters/{letter['id']}/approve", role="approver").status_code == 200
+    assert api.approve(letter['id'], role="approver").status_code == 200
     r = api.get(f"/api/v1/letters/{letter['id']}/export")
     assert r.status_code == 200
     assert "/" not in r.headers["content-disposition"].split("filename", 1)[1]

@@ -61,9 +61,11 @@ def _work(url: str, headers: dict, approver: dict, letters: list, acked: Acked, 
                 if r.status_code == 200:
                     acked.saves[letter_id] = (r.json()["version"], f"{body} (0)")
                 if rng.random() < 0.2:
-                    if client.post(f"/api/v1/letters/{letter_id}/submit", headers=headers, json={}).status_code == 200:
+                    submitted = client.post(f"/api/v1/letters/{letter_id}/submit", headers=headers, json={})
+                    if submitted.status_code == 200:
                         started[0] += 1
-                        r = client.post(f"/api/v1/letters/{letter_id}/approve", headers=approver)
+                        r = client.post(f"/api/v1/letters/{letter_id}/approve", headers=approver,
+                                        json={"version": submitted.json()["version"]})
                         if r.status_code == 200:
                             acked.approved[letter_id] = r.json()["documents"]["pdf"]
             except (httpx.TransportError, ValueError):

@@ -44,7 +44,7 @@ def approve_seed(api, key: str = "kk-2023-8126-me-cfs-brev") -> int:
     items = [api.get(f"/api/v1/letters/{n}").json() for n in (1, 2)]
     lid = next(i["id"] for i in items if (i["kind"] == "brev") == key.endswith("brev"))
     assert api.post(f"/api/v1/letters/{lid}/submit", json={}).status_code == 200
-    assert api.post(f"/api/v1/letters/{lid}/approve", role="approver").status_code == 200
+    assert api.approve(lid, role="approver").status_code == 200
     return lid
 
 
@@ -88,7 +88,7 @@ def test_kle_and_document_number_when_set(api):
     api.put(f"/api/v1/letters/{letter['id']}", json={"version": 1, "answers": [
         {"question_id": q1, "blocks": [{"text": "Svar et."}]}, {"question_id": q2, "blocks": [{"text": "Svar to."}]}]})
     api.post(f"/api/v1/letters/{letter['id']}/submit", json={})
-    api.post(f"/api/v1/letters/{letter['id']}/approve", role="approver")
+    api.approve(letter['id'], role="approver")
     files = _members(api.get(f"/api/v1/letters/{letter['id']}/export").content)
     meta = json.loads(files["metadata.json"])
     assert meta["kle"] == {"subject_number": "15.00.00", "action_facet": "G01"} and meta["document_number"] == "555"
@@ -235,7 +235,7 @@ def test_an_export_killed_half_way_finishes_exactly_once(api, seeded, database_u
         api.put(f"/api/v1/letters/{letter['id']}", json={"version": 1, "title": f"Notat nummer {n}",
                                                            "answers": [{"question_id": qid, "blocks": [{"text": f"Svar {n}."}]}]})
         api.post(f"/api/v1/letters/{letter['id']}/submit", json={})
-        assert api.post(f"/api/v1/letters/{letter['id']}/approve", role="approver").status_code == 200
+        assert api.approve(letter['id'], role="approver").status_code == 200
         ids.append(letter["id"])
     exe = Path(sys.executable).with_name("besvar")
     for delay in (0.6, 1.2):

@@ -134,7 +134,7 @@ class Workflow(RuleBasedStateMachine):
     @precondition(lambda self: self._status() == "submitted")
     @rule()
     def approve(self):
-        r = self.api.post(f"/api/v1/letters/{self.letter}/approve", role="approver")
+        r = self.api.approve(self.letter)
         assert r.status_code == 200, r.text
         body = r.json()
         self.approved[self.letter] = (body, body["documents"]["pdf"])

@@ -87,7 +87,7 @@ def test_an_approved_answer_leads_the_next_similar_question_to_its_paragraph(api
     before = api.get("/api/v1/suggestions", params={"q": "rottespærrer i kloakkerne"}).json()["items"]
     assert before == []  # no paragraph speaks of rats yet
     assert api.post(f"/api/v1/letters/{letter['id']}/submit", json={}).status_code == 200
-    assert api.post(f"/api/v1/letters/{letter['id']}/approve", role="approver").status_code == 200
+    assert api.approve(letter['id'], role="approver").status_code == 200
     after = api.get("/api/v1/suggestions", params={"q": "rottespærrer i kloakkerne"}).json()["items"]
     assert after[0]["paragraph_id"] == pid and after[0]["via"] == "question" and after[0]["why"] == question
     _consistent(seeded)

@@ -247,9 +247,11 @@ def test_approved_letters_show_the_frozen_state(web, seeded):
     director = web("approver")
     queue = director.get("/godkendelse").text
     assert "/godkendelse/1" in queue
-    r = director.post("/breve/1/godkend", data={"csrf": csrf_of(director)}, follow_redirects=False)
+    reviewed = re.search(r'name="version" value="(\d+)"', director.get("/godkendelse/1").text)[1]
+    form = {"csrf": csrf_of(director), "version": reviewed}
+    r = director.post("/breve/1/godkend", data=form, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/breve/1?ok=godkendt"
     page = director.get("/breve/1?ok=godkendt").text
     assert "Brevet er godkendt." in page and "låst" in page
-    again = director.post("/breve/1/godkend", data={"csrf": csrf_of(director)}, follow_redirects=False)
+    again = director.post("/breve/1/godkend", data=form, follow_redirects=False)
     assert again.headers["location"] == "/breve/1?ok=godkendt"

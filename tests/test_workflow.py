@@ -40,8 +40,9 @@ def draft(api):
 def test_the_whole_day_over_the_api(api, draft):
     lid = draft["id"]
     assert draft["version"] == 2 and draft["answers"][0]["blocks"][0]["paragraph_version"] == 1
-    # Submit, and a double click: one transition.
-    assert api.post(f"/api/v1/letters/{lid}/submit", json={"version": 2}).status_code == 200
+    # Submit, and a double click: one transition. Submitting moves the version on (the figures are pinned).
+    submitted = api.post(f"/api/v1/letters/{lid}/submit", json={"version": 2})
+    assert submitted.status_code == 200 and submitted.json()["version"] == 3
     again = api.post(f"/api/v1/letters/{lid}/submit", json={"version": 2})
     assert again.status_code == 409
     # The approver returns it with a comment; the drafter sees it on the draft.
@@ -49,19 +50,19 @@ def test_the_whole_day_over_the_api(api, draft):
     returned = api.post(f"/api/v1/letters/{lid}/return", role="approver", json={"comment": "Tilføj tallene fra 2014."})
     assert returned.json()["status"] == "draft" and returned.json()["return_comment"] == "Tilføj tallene fra 2014."
     # Edits need the current version: a stale save is refused and changes nothing.
-    stale = api.put(f"/api/v1/letters/{lid}", json={"version": 1, "title": "Gammel"})
+    stale = api.put(f"/api/v1/letters/{lid}", json={"version": 2, "title": "Gammel"})
     assert stale.status_code == 409
-    assert api.put(f"/api/v1/letters/{lid}", json={"version": 2, "title": "Svar om ventetider"}).json()["version"] == 3
+    assert api.put(f"/api/v1/letters/{lid}", json={"version": 3, "title": "Svar om ventetider"}).json()["version"] == 4
     assert api.post(f"/api/v1/letters/{lid}/submit", json={}).json()["status"] == "submitted"
     # Only approvers approve.
-    assert api.post(f"/api/v1/letters/{lid}/approve", role="drafter").status_code == 403
-    assert api.post(f"/api/v1/letters/{lid}/approve", role="admin").status_code == 403
-    approved = api.post(f"/api/v1/letters/{lid}/approve", role="approver")
+    assert api.approve(lid, role="drafter").status_code == 403
+    assert api.approve(lid, role="admin").status_code == 403
+    approved = api.approve(lid, role="approver")
     assert approved.status_code == 200, approved.text
     body = approved.json()
     assert body["status"] == "approved" and set(body["documents"]) == {"pdf", "docx"}
     assert {"key": "aalborg-kontanthjaelpssager", "period": "2013-11-01", "value": 5555.0, "source": "jobindsats.dk"} in body["frozen_statistics"]
-    assert api.post(f"/api/v1/letters/{lid}/approve", role="approver").status_code == 409
+    assert api.approve(lid, role="approver").status_code == 409
     # The approved PDF carries the approval and is served from its frozen bytes.
     pdf = api.get(f"/api/v1/letters/{lid}/document.pdf").content
     assert hashlib.sha256(pdf).hexdigest() == body["documents"]["pdf"]
@@ -85,7 +86,7 @@ def test_the_whole_day_over_the_api(api, draft):
 def test_new_figures_reach_new_drafts_never_approved_letters(api, draft):
     lid = draft["id"]
     api.post(f"/api/v1/letters/{lid}/submit", json={})
-    before = api.post(f"/api/v1/letters/{lid}/approve", role="approver").json()
+    before = api.approve(lid, role="approver").json()
     assert api.post("/api/v1/statistics/aalborg-kontanthjaelpssager/values", json={"period": "2024-11", "value": 7777}).status_code == 201
     after = api.get(f"/api/v1/letters/{lid}").json()
     assert after["frozen_statistics"] == before["frozen_statistics"]
@@ -142,7 +143,7 @@ def test_nobody_approves_their_own_draft(api, draft, seeded):
         drafter = session.exec(select(User).where(User.username == "test-drafter")).one()
         drafter.role = "approver"  # promoted after drafting and submitting
         session.commit()
-    r = api.post(f"/api/v1/letters/{draft['id']}/approve", role="drafter")
+    r = api.approve(draft['id'], role="drafter")
     assert r.status_code == 403 and "nobody approves a letter they drafted" in r.json()["detail"]
     assert api.get(f"/api/v1/letters/{draft['id']}").json()["status"] == "submitted"
 
@@ -165,7 +166,7 @@ def test_nobody_approves_their_own_draft(api, draft, seeded):
 )
 def test_the_database_refuses_to_change_what_is_frozen(api, draft, seeded, statement):
     api.post(f"/api/v1/letters/{draft['id']}/submit", json={})
-    assert api.post(f"/api/v1/letters/{draft['id']}/approve", role="approver").status_code == 200
+    assert api.approve(draft['id'], role="approver").status_code == 200
     with seeded.connect() as conn:
         with pytest.raises(DBAPIError):
             with conn.begin():

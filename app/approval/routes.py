@@ -7,7 +7,7 @@ from app.auth.deps import CurrentUser, Writer
 from app.db import SessionDep
 from app.errors import ERROR_RESPONSES
 from app.fields import IdPath
-from app.letters.schemas import LetterOut, ReturnIn, SubmitIn
+from app.letters.schemas import ApproveIn, LetterOut, ReturnIn, SubmitIn
 from app.routing import SessionRoute, long_running
 
 router = APIRouter(route_class=SessionRoute, prefix="/api/v1/letters", tags=["approval"], responses=ERROR_RESPONSES)
@@ -21,9 +21,9 @@ def submit(letter_id: IdPath, session: SessionDep, user: Writer, body: SubmitIn 
 
 @router.post("/{letter_id}/approve", response_model=LetterOut)
 @long_running
-def approve(letter_id: IdPath, session: SessionDep, user: CurrentUser):
-    """Approver only, not the drafter: → approved; freezes content, figures and documents."""
-    return approval_service.approve(session, letter_id=letter_id, user=user)
+def approve(letter_id: IdPath, body: ApproveIn, session: SessionDep, user: CurrentUser):
+    """Approver only, not the drafter: the version reviewed → approved; freezes content, figures and documents."""
+    return approval_service.approve(session, letter_id=letter_id, data=body, user=user)
 
 
 @router.post("/{letter_id}/return", response_model=LetterOut)

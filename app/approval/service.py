@@ -14,10 +14,10 @@ from app.audit import service as audit
 from app.errors import Conflict, Forbidden, Invalid
 from app.inquiries.deadlines import today as danish_today
 from app.letters import personal_data
-from app.library import search_index
+from app.library import search_index, statfill
 from app.library import service as library_service
 from app.letters import service as letter_service
-from app.letters.schemas import LetterOut, ReturnIn, SubmitIn
+from app.letters.schemas import ApproveIn, LetterOut, ReturnIn, SubmitIn
 from app.models import (
     Inquiry,
     InquiryStatus,
@@ -37,9 +37,10 @@ from app.rendering import context, jobs, pool, seal
 
 
 def _transition(session: Session, letter: Letter, *, from_status: str, values: dict) -> None:
-    """Move the letter on only if it is still in `from_status`; else 409."""
+    """Move the letter on only if it is still in `from_status` at the version loaded; else 409."""
     result = session.exec(
-        update(Letter).where(Letter.id == letter.id, Letter.status == from_status).values(**values)
+        update(Letter).where(Letter.id == letter.id, Letter.status == from_status, Letter.version == letter.version)
+        .values(**values)
     )
     if result.rowcount != 1:
         session.rollback()
@@ -80,12 +81,16 @@ def submit(session: Session, *, letter_id: int, data: SubmitIn, user: User) -> L
     if flags and not data.confirm_personal_data:
         raise Invalid("the answers contain what may be personal data (" + "; ".join(f.label() for f in flags)
                       + "): check it and confirm", field="confirm_personal_data")
+    # The figures are pinned and the version moves on: an approver's review names this exact state,
+    # and a review of an earlier submission no longer approves it.
+    keys = context.used_keys([texts])
     _transition(session, letter, from_status=LetterStatus.draft, values={
-        "status": LetterStatus.submitted, "submitted_by_id": user.id,
+        "status": LetterStatus.submitted, "submitted_by_id": user.id, "version": letter.version + 1,
         "personal_data_flags": personal_data.as_json(flags), "return_comment": None,
+        "pinned_series": statfill.pin(library_service.load_series(session, keys)),
     })
     audit.record(session, actor=user.username, action="letter.submit", inquiry_id=letter.inquiry_id, letter_id=letter.id,
-                 detail={"version": letter.version, "personal_data": [f.label() for f in flags]})
+                 detail={"version": letter.version + 1, "personal_data": [f.label() for f in flags]})
     session.commit()
     return letter_service.get(session, letter_id=letter_id)
 
@@ -100,19 +105,22 @@ def return_(session: Session, *, letter_id: int, data: ReturnIn, user: User) -> 
     _approver(user)
     letter = letter_service.load(session, letter_id)
     _transition(session, letter, from_status=LetterStatus.submitted,
-                values={"status": LetterStatus.draft, "return_comment": data.comment})
+                values={"status": LetterStatus.draft, "return_comment": data.comment, "pinned_series": None})
     audit.record(session, actor=user.username, action="letter.return", inquiry_id=letter.inquiry_id, letter_id=letter.id,
                  detail={"comment": data.comment})
     session.commit()
     return letter_service.get(session, letter_id=letter_id)
 
 
-def approve(session: Session, *, letter_id: int, user: User) -> LetterOut:
-    """Approve and freeze: the exact paragraph versions, the figures as of now, and the rendered bytes."""
+def approve(session: Session, *, letter_id: int, data: ApproveIn, user: User) -> LetterOut:
+    """Approve and freeze what the approver reviewed: paragraph versions, pinned figures, the rendered bytes."""
     _approver(user)
     letter = letter_service.load(session, letter_id)
     if letter.status != LetterStatus.submitted:
         raise Conflict(f"the letter is {letter.status}; only a submitted letter can be approved")
+    if data.version != letter.version:
+        raise Conflict(f"the letter has changed since version {data.version} was reviewed (now version "
+                       f"{letter.version}); review it again")
     if user.id in (letter.created_by_id, letter.submitted_by_id):
         raise Forbidden("nobody approves a letter they drafted or submitted")
     today = danish_today()

@@ -59,6 +59,10 @@ class SubmitIn(Strict):
     confirm_personal_data: Flag = Field(default=False, description="the drafter has checked the flagged text")
 
 
+class ApproveIn(Strict):
+    version: int = Field(ge=1, le=10**9, description="the version the approver reviewed; 409 if the letter changed since")
+
+
 class ReturnIn(Strict):
     comment: Text(5_000, min_length=1)
 

@@ -47,6 +47,20 @@ class Series:
     points: tuple[Point, ...]  # oldest first
 
 
+def pin(series: Mapping[str, "Series"]) -> dict:
+    """The series as plain JSON data, to keep with a submitted letter."""
+    return {key: {"label": s.label, "unit": s.unit, "source": s.source, "period_kind": s.period_kind,
+                  "points": [[p.period.isoformat(), p.value, p.source, p.note] for p in s.points]}
+            for key, s in series.items()}
+
+
+def unpin(data: Mapping[str, dict]) -> dict[str, "Series"]:
+    """The series kept by pin()."""
+    return {key: Series(key, d["label"], d["unit"], d["source"], d["period_kind"],
+                        tuple(Point(date.fromisoformat(p[0]), p[1], p[2], p[3]) for p in d["points"]))
+            for key, d in data.items()}
+
+
 @dataclass(frozen=True)
 class UsedFigure:
     key: str

@@ -1,6 +1,7 @@
 """LetterContext: everything a document shows, as plain data built once from the database."""
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -104,6 +105,11 @@ def _paragraphs(text: str) -> tuple[str, ...]:
     return tuple(p.strip() for p in text.split("\n\n") if p.strip())
 
 
+def used_keys(texts: Iterable[list[str]]) -> set[str]:
+    """The statistic keys the answer texts refer to."""
+    return set().union(*(statfill.keys_in(t) for group in texts for t in group))
+
+
 def build(session: Session, *, letter_id: int, approval: str | None = None) -> LetterContext:
     """The context of one letter; its statistics filled in as of the letter's date."""
     letter = session.get(Letter, letter_id)
@@ -136,8 +142,9 @@ def build(session: Session, *, letter_id: int, approval: str | None = None) -> L
             field="answers",
         )
     as_of = letter.letter_date or danish_today()
-    keys = set().union(*(statfill.keys_in(t) for texts in raw.values() for t in texts))
-    series = library_service.load_series(session, keys)
+    # A submitted letter shows the figures pinned at submit: what the approver reviews is what is approved.
+    series = (statfill.unpin(letter.pinned_series) if letter.pinned_series is not None
+              else library_service.load_series(session, used_keys(raw.values())))
     answers, warnings, figures = [], [], []
     for q in questions:
         paragraphs: list[str | Table] = []

@@ -5,14 +5,15 @@ from fastapi.responses import HTMLResponse
 
 from app.approval import service as approval_service
 from app.db import SessionDep
-from app.errors import BesvarError
+from app.errors import BesvarError, Conflict
 from app.fields import IdPath
 from app.inquiries import service as inquiry_service
 from app.letters import service as letter_service
-from app.letters.schemas import ReturnIn
+from app.letters.schemas import ApproveIn, ReturnIn
 from app.models import LetterStatus
 from app.routing import SessionRoute, long_running
 from app.web.deps import Approver, FormUser, PageUser, PostedForm
+from app.web.forms import whole_number
 from app.web.render import page, see_other
 
 router = APIRouter(route_class=SessionRoute, include_in_schema=False)
@@ -26,10 +27,10 @@ def queue(request: Request, session: SessionDep, auth: PageUser):
     return page(request, "approval/queue.html", mine=mine, others=others, inquiries=inquiries)
 
 
-def _review(request: Request, session, letter_id: int, **extra):
+def _review(request: Request, session, letter_id: int, status: int = 200, **extra):
     letter = letter_service.get(session, letter_id=letter_id)
     inquiry = inquiry_service.get(session, inquiry_id=letter.inquiry_id)
-    return page(request, "approval/review.html", letter=letter, inquiry=inquiry, **extra)
+    return page(request, "approval/review.html", status=status, letter=letter, inquiry=inquiry, **extra)
 
 
 @router.get("/godkendelse/{letter_id}", response_class=HTMLResponse, dependencies=[Approver])
@@ -40,17 +41,26 @@ def review(request: Request, letter_id: IdPath, session: SessionDep, auth: PageU
 
 @router.post("/breve/{letter_id}/godkend", response_class=HTMLResponse, dependencies=[Approver])
 @long_running
-def approve(request: Request, letter_id: IdPath, session: SessionDep, auth: FormUser):
-    """Approve: the documents are frozen with the approval on them."""
+def approve(request: Request, letter_id: IdPath, session: SessionDep, auth: FormUser, form: PostedForm):
+    """Approve the version the approver reviewed: the documents are frozen with the approval on them."""
+    reviewed = whole_number(str(form.get("version", "")), below=10**9)
     try:
-        approval_service.approve(session, letter_id=letter_id, user=auth.user)
+        if not reviewed:
+            raise Conflict("the form names no reviewed version")
+        approval_service.approve(session, letter_id=letter_id, data=ApproveIn(version=reviewed), user=auth.user)
     except BesvarError as exc:
         session.rollback()
-        if letter_service.load(session, letter_id).status == LetterStatus.approved:
+        current = letter_service.load(session, letter_id)
+        if current.status == LetterStatus.approved:
             return see_other(f"/breve/{letter_id}?ok=godkendt")
-        message = ("Du kan ikke godkende et brev, du selv har skrevet eller sendt." if exc.status == 403
-                   else "Brevet kan ikke godkendes nu; det er ændret eller sendt retur. Genindlæs siden.")
-        return _review(request, session, letter_id, error=message)
+        if exc.status == 403:
+            message = "Du kan ikke godkende et brev, du selv har skrevet eller sendt."
+        elif current.status == LetterStatus.submitted:
+            message = ("Brevet er ændret, siden du åbnede det. Her er den nye udgave: læs den igennem, "
+                       "og godkend den, hvis den er i orden.")
+        else:
+            message = "Brevet kan ikke godkendes nu; det er sendt retur til sekretariatet."
+        return _review(request, session, letter_id, error=message, status=exc.status)
     return see_other(f"/breve/{letter_id}?ok=godkendt")
 
 

@@ -1,0 +1,77 @@
+"""The approver approves exactly what they were shown: the version reviewed, with its figures as they were."""
+
+import re
+
+from tests.documents import docx_text
+from tests.test_web import csrf_of
+from tests.test_workflow import draft  # noqa: F401 - the fixture
+
+
+def test_a_review_page_approves_only_the_version_it_showed(api, draft, web):  # noqa: F811
+    lid = draft["id"]
+    assert api.post(f"/api/v1/letters/{lid}/submit", json={}).status_code == 200
+    director = web("approver")
+    review = director.get(f"/godkendelse/{lid}").text
+    seen = re.search(r'name="version" value="(\d+)"', review)[1]
+    assert f"dokument.pdf?version={seen}" in review
+    # Meanwhile another approver returns it, the drafter changes it, and it comes back.
+    assert api.post(f"/api/v1/letters/{lid}/return", role="approver", json={"comment": "Ret tallet."}).status_code == 200
+    current = api.get(f"/api/v1/letters/{lid}").json()
+    changed = api.put(f"/api/v1/letters/{lid}", json={"version": current["version"], "title": "Et andet brev"})
+    assert changed.status_code == 200
+    assert api.post(f"/api/v1/letters/{lid}/submit", json={}).status_code == 200
+    # The old page's approval is refused with a fresh review of the new text; nothing is approved.
+    stale = director.post(f"/breve/{lid}/godkend", data={"csrf": csrf_of(director), "version": seen}, follow_redirects=False)
+    assert stale.status_code == 409 and "Brevet er ændret, siden du åbnede det" in stale.text
+    assert "Et andet brev" in stale.text
+    assert api.get(f"/api/v1/letters/{lid}").json()["status"] == "submitted"
+    fresh = re.search(r'name="version" value="(\d+)"', stale.text)[1]
+    assert fresh != seen
+    ok = director.post(f"/breve/{lid}/godkend", data={"csrf": csrf_of(director), "version": fresh}, follow_redirects=False)
+    assert ok.status_code == 303 and ok.headers["location"] == f"/breve/{lid}?ok=godkendt"
+    approved = api.get(f"/api/v1/letters/{lid}").json()
+    assert approved["status"] == "approved" and approved["title"] == "Et andet brev"
+
+
+def test_a_resubmission_without_changes_still_needs_a_fresh_review(api, draft, web):  # noqa: F811
+    """Between two submissions the figures may have moved on: a review belongs to one submission."""
+    lid = draft["id"]
+    first = api.post(f"/api/v1/letters/{lid}/submit", json={}).json()["version"]
+    assert api.post(f"/api/v1/letters/{lid}/return", role="approver", json={"comment": "Vent."}).status_code == 200
+    assert api.post(f"/api/v1/letters/{lid}/submit", json={}).status_code == 200
+    r = api.post(f"/api/v1/letters/{lid}/approve", role="approver", json={"version": first})
+    assert r.status_code == 409 and "review it again" in r.json()["detail"]
+
+
+def test_a_figure_changed_after_the_preview_is_not_what_gets_approved(api, draft):  # noqa: F811
+    lid = draft["id"]
+    submitted = api.post(f"/api/v1/letters/{lid}/submit", json={}).json()
+    shown = docx_text(api.get(f"/api/v1/letters/{lid}/document.docx").content)
+    assert "5.555" in shown
+    # A new figure for the letter's period arrives while the director reads.
+    added = api.post("/api/v1/statistics/aalborg-kontanthjaelpssager/values", json={"period": "2024-11", "value": 7777})
+    assert added.status_code == 201
+    again = docx_text(api.get(f"/api/v1/letters/{lid}/document.docx").content)
+    assert "5.555" in again and "7.777" not in again  # the review still shows what was submitted
+    approved = api.post(f"/api/v1/letters/{lid}/approve", role="approver", json={"version": submitted["version"]})
+    assert approved.status_code == 200, approved.text
+    frozen = approved.json()["frozen_statistics"]
+    values = {f["value"] for f in frozen if f["key"] == "aalborg-kontanthjaelpssager"}
+    assert 5555.0 in values and 7777.0 not in values
+    assert "7.777" not in docx_text(api.get(f"/api/v1/letters/{lid}/document.docx").content)
+
+
+def test_a_returned_letter_shows_the_live_figures_again(api, draft):  # noqa: F811
+    lid = draft["id"]
+    api.post(f"/api/v1/letters/{lid}/submit", json={})
+    api.post("/api/v1/statistics/aalborg-kontanthjaelpssager/values", json={"period": "2024-11", "value": 7777})
+    assert api.post(f"/api/v1/letters/{lid}/return", role="approver", json={"comment": "Nye tal."}).status_code == 200
+    assert "7.777" in docx_text(api.get(f"/api/v1/letters/{lid}/document.docx").content)
+
+
+def test_approval_must_name_a_version(api, draft):  # noqa: F811
+    lid = draft["id"]
+    api.post(f"/api/v1/letters/{lid}/submit", json={})
+    assert api.post(f"/api/v1/letters/{lid}/approve", role="approver").status_code == 422
+    assert api.post(f"/api/v1/letters/{lid}/approve", role="approver", json={"version": 1}).status_code == 409
+    assert api.get(f"/api/v1/letters/{lid}").json()["status"] == "submitted"
