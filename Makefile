@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test sysdeps bench scorecard clean
+.PHONY: run test lint sysdeps bench scorecard clean
 
 # Re-install only when the dependencies change.
 $(BIN)/.installed: pyproject.toml
@@ -29,8 +29,12 @@ run: sysdeps $(BIN)/.installed
 	set -a && . var/seal.env && set +a && $(BIN)/besvar serve --port $(PORT)
 
 # `make test FULL=1`: 200 schemathesis cases per API operation and ten times the property examples.
-test: sysdeps $(BIN)/.installed
+test: sysdeps $(BIN)/.installed lint
 	$(if $(FULL),BESVAR_FUZZ=full) $(BIN)/python -m pytest
+
+# Style and common mistakes (pyproject.toml [tool.ruff]); part of make test.
+lint: $(BIN)/.installed
+	$(BIN)/ruff check app
 
 bench: sysdeps $(BIN)/.installed
 	$(BIN)/python bench/bank_import.py

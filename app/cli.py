@@ -44,9 +44,8 @@ def _fail(message: str, code: int = 1) -> None:
 @db_cli.command("upgrade")
 def db_upgrade() -> None:
     """Apply migrations to DATABASE_URL."""
-    from app.migrate import upgrade
-
     from app.bank.service import index_missing, reindex
+    from app.migrate import upgrade
 
     upgrade(get_settings().database_url)
     engine = _engine()
@@ -158,7 +157,7 @@ def user_demo(logins_file: Annotated[Path, typer.Option(help="where the demo log
     logins_file.parent.mkdir(parents=True, exist_ok=True)
     logins_file.write_text("\n".join(lines) + "\n")
     os.chmod(logins_file, 0o600)
-    typer.echo("Demo logins (shown once; also kept in %s):" % logins_file)
+    typer.echo(f"Demo logins (shown once; also kept in {logins_file}):")
     for line in lines:
         typer.echo("  " + line)
 

@@ -15,7 +15,6 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlmodel import Session, create_engine
 
-
 # Requests that only read (GET, HEAD) begin deferred on SQLite, so readers never queue behind a
 # writer, and run without a transaction on PostgreSQL (see read_only).
 _READ_ONLY_KEY = "besvar_read_only"

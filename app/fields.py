@@ -6,7 +6,14 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import Path
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
 from pydantic import Strict as StrictValue
 
 MAX_ID = 2**63 - 1
@@ -53,7 +60,7 @@ def _not_longer_than(max_length: int):
     return check
 
 
-def Text(max_length: int, *, min_length: int = 0, strip: bool = True):  # noqa: N802 - reads as a type
+def Text(max_length: int, *, min_length: int = 0, strip: bool = True):
     """A cleaned string type with length limits (on the text as sent and as stored)."""
     validators = [BeforeValidator(_not_longer_than(max_length))]
     if strip:
@@ -78,3 +85,17 @@ def _iso_date(value: object) -> object:
 
 
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+
+# Dates outside this range are typing errors (9999-12-31, 0001-01-01): they would overflow the
+# deadline arithmetic and the zip timestamps of an export.
+EARLIEST, LATEST = date(1990, 1, 1), date(2099, 12, 31)
+
+
+def plausible(value: date) -> date:
+    """`value`, if it lies between EARLIEST and LATEST."""
+    if not EARLIEST <= value <= LATEST:
+        raise ValueError(f"must be between {EARLIEST} and {LATEST}")
+    return value
+
+
+PlausibleDate = Annotated[IsoDate, AfterValidator(plausible)]

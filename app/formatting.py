@@ -13,7 +13,7 @@ LOCALE = "da_DK"
 
 
 @lru_cache(maxsize=4096)
-def number(value: float | int) -> str:
+def number(value: float) -> str:
     """A figure as Danes write it: 5.555, 1,5."""
     if isinstance(value, float) and value.is_integer():
         value = int(value)

@@ -15,16 +15,16 @@ from sqlalchemy.engine import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import __version__, formatting
+from app.approval.routes import router as approval_router
+from app.audit.routes import router as audit_router
+from app.bank.routes import router as bank_router
 from app.config import Settings, get_settings
 from app.db import make_engine, read_only
 from app.errors import TooLarge, install_handlers
-from app.inquiries.routes import router as inquiries_router
-from app.approval.routes import router as approval_router
-from app.audit.routes import router as audit_router
 from app.exports.routes import router as export_router
+from app.inquiries.routes import router as inquiries_router
 from app.letters.routes import router as letters_router
 from app.library.routes import router as library_router
-from app.bank.routes import router as bank_router
 from app.organisations.routes import router as organisations_router
 from app.rendering import pool
 from app.rendering.routes import router as documents_router

@@ -35,7 +35,7 @@ def _bound(sock: socket.socket, host: str, port: int) -> socket.socket:
 
 def serve(host: str, port: int, workers: int) -> None:
     """Serve until stopped; each worker builds its own app from the environment."""
-    options = dict(factory=True, host=host, port=port, workers=workers, proxy_headers=True, timeout_graceful_shutdown=30)
+    options = {"factory": True, "host": host, "port": port, "workers": workers, "proxy_headers": True, "timeout_graceful_shutdown": 30}
     if workers == 1 or not hasattr(socket, "SO_REUSEPORT"):
         uvicorn.run(APP, **options)
         return

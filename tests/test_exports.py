@@ -5,6 +5,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -16,12 +17,13 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
+from sqlalchemy import text
 from sqlmodel import Session, select
 
 from app.exports import service as export_service
 from app.exports.filenames import safe_name
 from app.exports.targets import DropFolder, ExportFailed
-from app.models import ExportRecord, Organisation
+from app.models import ExportRecord, LetterDocument, Organisation
 from app.rendering import seal
 from tests.conftest import ROOT
 from tests.test_api_inquiries import _new
@@ -296,3 +298,56 @@ def test_getorganized_adapter_sends_the_document_as_getorganized_expects(api, se
     with Session(seeded) as session:
         record = session.exec(select(ExportRecord).where(ExportRecord.letter_id == lid)).one()
     assert record.delivered and "document 4711" in record.target
+
+
+@pytest.mark.parametrize("bad", ["9999-12-31", "0001-01-01", "1989-12-31", "2100-01-01"])
+def test_an_implausible_letter_date_is_refused_and_changes_nothing(api, seeded, bad):
+    letter = api.get("/api/v1/letters/1").json()
+    r = api.put("/api/v1/letters/1", json={"version": letter["version"], "letter_date": bad})
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"][-1] == "letter_date", r.text
+    assert api.get("/api/v1/letters/1").json() == letter
+    web = _web(seeded)("drafter")
+    page = web.get("/breve/1").text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page)[1]
+    form = {"csrf": csrf, "version": str(letter["version"]), "title": "Svar", "kind": letter["kind"],
+            "letter_date": bad, "action": "save"}
+    r = web.post("/breve/1", data=form)
+    assert r.status_code == 422 and "gyldig dato mellem 1990 og 2099" in r.text
+    assert api.get("/api/v1/letters/1").json() == letter
+
+
+def _stored_as_approved(seeded, letter_id: int, *, like: int, letter_date: str, pdf: bytes, docx: bytes) -> None:
+    """A letter approved before dates (or documents) were checked, by the approver of `like`: written as it was then."""
+    with Session(seeded) as session:
+        session.exec(text("UPDATE letter SET status = 'approved', letter_date = :d, approved_by_id = (SELECT approved_by_id "
+                          "FROM letter WHERE id = :like), approved_at = (SELECT approved_at FROM letter WHERE id = :like) "
+                          "WHERE id = :id"), params={"d": letter_date, "id": letter_id, "like": like})
+        for fmt, content in (("pdf", pdf), ("docx", docx)):
+            session.add(LetterDocument(letter_id=letter_id, format=fmt, content=content,
+                                       sha256=hashlib.sha256(content).hexdigest()))
+        session.commit()
+
+
+def test_a_stored_bad_date_is_refused_at_submit_and_never_breaks_the_export(api, seeded, database_url, drop):
+    """9999-12-31 from before the check: submit says so; an approved one exports, and the letters after it do too."""
+    bad = next(n for n in (1, 2) if api.get(f"/api/v1/letters/{n}").json()["kind"] == "notat")
+    with Session(seeded) as session:
+        session.exec(text("UPDATE letter SET letter_date = '9999-12-31' WHERE id = :id"), params={"id": bad})
+        session.commit()
+    r = api.post(f"/api/v1/letters/{bad}/submit", json={})
+    assert r.status_code == 422 and "letter_date 9999-12-31" in r.text
+    good = approve_seed(api)
+    frozen = {d: api.get(f"/api/v1/letters/{good}/document.{d}").content for d in ("pdf", "docx")}
+    # A third letter, approved long ago with an impossible date and a damaged PDF, comes first in the queue.
+    third = api.post("/api/v1/letters", json={"inquiry_id": api.get(f"/api/v1/letters/{good}").json()["inquiry_id"],
+                                              "kind": "notat"}).json()["id"]
+    _stored_as_approved(seeded, bad, like=good, letter_date="9999-12-31", pdf=frozen["pdf"], docx=frozen["docx"])
+    _stored_as_approved(seeded, third, like=good, letter_date="2024-01-02", pdf=b"%PDF-1.7 beskadiget", docx=b"PK ikke en docx")
+    assert api.get(f"/api/v1/letters/{bad}/export").status_code == 200
+    result = _besvar(["export", "--approved", "--to", str(drop)], database_url)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "exported 2 of 3 letters; 1 failed and stay pending" in result.stdout
+    assert f"letter {third}:" in result.stderr and "Traceback" not in result.stderr
+    with Session(seeded) as session:
+        delivered = set(session.exec(select(ExportRecord.letter_id).where(ExportRecord.delivered.is_(True))))
+    assert delivered == {bad, good}

@@ -2,6 +2,8 @@
 
 import re
 
+import pytest
+
 from tests.documents import docx_text
 from tests.test_web import csrf_of
 from tests.test_workflow import draft  # noqa: F401 - the fixture
@@ -75,3 +77,38 @@ def test_approval_must_name_a_version(api, draft):  # noqa: F811
     assert api.post(f"/api/v1/letters/{lid}/approve", role="approver").status_code == 422
     assert api.post(f"/api/v1/letters/{lid}/approve", role="approver", json={"version": 1}).status_code == 409
     assert api.get(f"/api/v1/letters/{lid}").json()["status"] == "submitted"
+
+
+def _answer(api, draft, text: str):  # noqa: F811
+    """The draft with question 2's answer replaced by `text`."""
+    q2 = draft["answers"][1]["question_id"]
+    first = draft["answers"][0]
+    answers = [{"question_id": first["question_id"], "blocks": [{"paragraph_id": b["paragraph_id"]} for b in first["blocks"]]},
+               {"question_id": q2, "blocks": [{"text": "Forvaltningen følger ventetiden."}, {"text": text}]}]
+    saved = api.put(f"/api/v1/letters/{draft['id']}", json={"version": draft["version"], "answers": answers})
+    assert saved.status_code == 200, saved.text
+    return saved.json()
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ("Skriv svaret her.", "question 2: the placeholder 'Skriv svaret her.' is still in the answer"),
+    ("\u200b \u200b", "question 2: a text block is empty"),
+    ("- ...", "question 2: a text block is empty"),
+    ("Der var [[aalborg-kontanthjaelpssager@1999-01]] sager.", "question 2: no figure for aalborg-kontanthjaelpssager@1999-01"),
+    ("[[tabel: findes-ikke]]", "question 2: no figure for findes-ikke"),
+])
+def test_unfinished_text_never_reaches_the_approver(api, draft, text, said):  # noqa: F811
+    letter = _answer(api, draft, text)
+    r = api.post(f"/api/v1/letters/{letter['id']}/submit", json={"version": letter["version"]})
+    assert r.status_code == 422 and said in r.json()["detail"][0]["msg"], r.text
+    assert api.get(f"/api/v1/letters/{letter['id']}").json()["status"] == "draft"
+
+
+def test_the_editor_says_beside_the_block_what_is_unfinished(api, draft, web):  # noqa: F811
+    letter = _answer(api, draft, "Skriv svaret her.")
+    c = web("drafter")
+    r = c.post(f"/breve/{letter['id']}/indsend", data={"csrf": csrf_of(c), "version": letter["version"]})
+    assert r.status_code == 422 and "se beskederne ved spørgsmål 2" in r.text
+    q2 = draft["answers"][1]["question_id"]
+    assert f'aria-describedby="gap-{q2}-1"' in r.text
+    assert re.search(rf'id="gap-{q2}-1">Spørgsmål 2: Erstat “Skriv svaret her.” med svaret.<', r.text)

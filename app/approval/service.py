@@ -10,14 +10,15 @@ from sqlalchemy import delete, update
 from sqlmodel import Session, select
 
 from app import formatting
+from app.approval import checks
 from app.audit import service as audit
 from app.errors import Conflict, Forbidden, Invalid
 from app.inquiries.deadlines import today as danish_today
 from app.letters import personal_data
-from app.library import search_index, statfill
-from app.library import service as library_service
 from app.letters import service as letter_service
 from app.letters.schemas import ApproveIn, LetterOut, ReturnIn, SubmitIn
+from app.library import search_index, statfill
+from app.library import service as library_service
 from app.models import (
     Inquiry,
     InquiryStatus,
@@ -27,7 +28,6 @@ from app.models import (
     LetterStatus,
     Organisation,
     ParagraphVersion,
-    Question,
     QuestionParagraph,
     Role,
     User,
@@ -67,16 +67,16 @@ def flags_for(session: Session, letter: Letter) -> list[personal_data.Flag]:
 
 
 def submit(session: Session, *, letter_id: int, data: SubmitIn, user: User) -> LetterOut:
-    """Hand a draft to the approver; every question needs an answer, flagged personal data a confirmation."""
+    """Hand a draft to the approver: every question answered and finished, flagged personal data confirmed."""
     letter = letter_service.load(session, letter_id)
     if letter.status != LetterStatus.draft:
         raise Conflict(f"the letter is {letter.status}; only a draft can be submitted")
     if data.version is not None and data.version != letter.version:
         raise Conflict(f"the letter was saved meanwhile (version {letter.version}, yours {data.version})")
-    texts, answered = _answer_texts(session, letter)
-    questions = session.exec(select(Question).where(Question.inquiry_id == letter.inquiry_id).order_by(Question.number))
-    if missing := [q.number for q in questions if q.id not in answered]:
-        raise Invalid(f"question {', '.join(map(str, missing))} has no answer yet", field="answers")
+    checks.plausible_date(letter)
+    texts, _answered = _answer_texts(session, letter)
+    if unfinished := checks.gaps(session, letter, letter.letter_date or danish_today()):
+        raise checks.Unfinished(unfinished)
     flags = flags_for(session, letter)
     if flags and not data.confirm_personal_data:
         raise Invalid("the answers contain what may be personal data (" + "; ".join(f.label() for f in flags)
@@ -123,6 +123,7 @@ def approve(session: Session, *, letter_id: int, data: ApproveIn, user: User) ->
                        f"{letter.version}); review it again")
     if user.id in (letter.created_by_id, letter.submitted_by_id):
         raise Forbidden("nobody approves a letter they drafted or submitted")
+    checks.plausible_date(letter)
     today = danish_today()
     approval = f"Godkendt af {user.name}" + (f", {user.title}" if user.title else "") + f", {formatting.long_date(today)}"
     seen_version = letter.version

@@ -2,10 +2,10 @@
 
 from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from app.fields import IsoDate, Key, Line, OptionalLine, Strict, Text
-from app.inquiries.schemas import CaseRefIn, PlausibleDate, QuestionText
+from app.fields import IsoDate, Key, Line, OptionalLine, PlausibleDate, Strict, Text
+from app.inquiries.schemas import CaseRefIn, QuestionText
 from app.letters.schemas import LetterTexts
 from app.library.schemas import FigureValue, ParagraphContent
 from app.models import Channel, InquiryStatus, LetterKind, PeriodKind, Role

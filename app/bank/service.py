@@ -8,13 +8,20 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, select
 
-from app.bank.loader import BankFileError, Locator, load
-from app.bank.schema import SECTIONS, BankFile, InquiryDoc, LetterDoc, ParagraphDoc, StatisticDoc
 from app.audit import service as audit
+from app.bank.loader import BankFileError, Locator, load
+from app.bank.schema import (
+    SECTIONS,
+    BankFile,
+    InquiryDoc,
+    LetterDoc,
+    ParagraphDoc,
+    StatisticDoc,
+)
 from app.errors import BesvarError
 from app.inquiries import deadlines
-from app.library import service as library_service
 from app.library import search_index, statfill
+from app.library import service as library_service
 from app.models import (
     Asker,
     CaseRef,

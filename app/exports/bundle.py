@@ -25,7 +25,8 @@ class Bundle:
     def zip(self) -> bytes:
         """A zip with fixed timestamps, permissions and order, so the same bundle gives the same bytes."""
         out = io.BytesIO()
-        stamp = (max(self.date.year, 1980), self.date.month, self.date.day, 12, 0, 0)
+        # A zip holds years 1980-2107 only; a date outside them (an old letter read in) gets the nearest.
+        stamp = (min(max(self.date.year, 1980), 2107), self.date.month, self.date.day, 12, 0, 0)
         with zipfile.ZipFile(out, "w") as archive:
             for name in sorted(self.files):
                 info = zipfile.ZipInfo(name, date_time=stamp)

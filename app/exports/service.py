@@ -1,6 +1,7 @@
 """Export approved letters: build the bundle from frozen bytes, deliver it, record it. One transaction per letter."""
 
 import hashlib
+import logging
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ from sqlmodel import Session, select
 
 from app.audit import service as audit
 from app.db import start_writing
-from app.errors import Conflict
+from app.errors import BesvarError, Conflict
 from app.exports import bundle as bundles
 from app.exports import metadata as meta
 from app.exports.filenames import safe_name
@@ -19,6 +20,8 @@ from app.exports.targets import DropFolder, ExportFailed, GetOrganized, Target
 from app.letters import service as letter_service
 from app.models import ExportRecord, Inquiry, Letter, LetterStatus, Organisation, User
 from app.rendering import seal
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -113,7 +116,11 @@ def export_pending(engine: Engine, *, folder: Path | None, actor: str, progress:
             try:
                 record = deliver(session, letter_id=letter_id, target=target_for(org, folder), actor=actor)
                 yield Outcome(letter_id, True, record.target)
-            except ExportFailed as exc:
+            except BesvarError as exc:
                 session.rollback()
                 yield Outcome(letter_id, False, exc.detail)
+            except Exception as exc:  # one letter that cannot be bundled must never stop the letters after it
+                session.rollback()
+                log.warning("export of letter %s failed: %r", letter_id, exc, exc_info=log.isEnabledFor(logging.DEBUG))
+                yield Outcome(letter_id, False, f"could not be bundled ({type(exc).__name__}: {exc})")
         progress()

@@ -82,12 +82,10 @@ def parse_date(value: str) -> date | None:
         candidates.append((int(m[1]), int(m[2]), int(m[3])))
     if m := re.search(r"(\d{1,2})[-./](\d{1,2})[-./](\d{4})", value):
         candidates.append((int(m[3]), int(m[2]), int(m[1])))
-    if m := re.search(r"(\d{1,2})\.?\s+([a-zæøå]+)\.?\s+(\d{4})", value):
-        if m[2] in _MONTHS:
-            candidates.append((int(m[3]), _MONTHS[m[2]], int(m[1])))
-    if m := re.search(r"([a-z]+)\.?\s+(\d{1,2}),?\s+(\d{4})", value):
-        if m[1] in _MONTHS:
-            candidates.append((int(m[3]), _MONTHS[m[1]], int(m[2])))
+    if (m := re.search(r"(\d{1,2})\.?\s+([a-zæøå]+)\.?\s+(\d{4})", value)) and m[2] in _MONTHS:
+        candidates.append((int(m[3]), _MONTHS[m[2]], int(m[1])))
+    if (m := re.search(r"([a-z]+)\.?\s+(\d{1,2}),?\s+(\d{4})", value)) and m[1] in _MONTHS:
+        candidates.append((int(m[3]), _MONTHS[m[1]], int(m[2])))
     for year, month, day in candidates:
         try:
             return date(year, month, day)

@@ -1,24 +1,20 @@
 """API shapes of intake."""
 
 from datetime import date, datetime
-from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import BaseModel, Field
 
-from app.fields import DbId, IsoDate, Key, Line, OptionalLine, Strict, Text
+from app.fields import (
+    DbId,
+    Key,
+    Line,
+    OptionalLine,
+    PlausibleDate,
+    Strict,
+    Text,
+)
 from app.models import Channel, InquiryStatus
 
-# Dates outside this range are typing errors, and would overflow the deadline arithmetic.
-EARLIEST, LATEST = date(1990, 1, 1), date(2099, 12, 31)
-
-
-def _plausible(value: date) -> date:
-    if not EARLIEST <= value <= LATEST:
-        raise ValueError(f"must be between {EARLIEST} and {LATEST}")
-    return value
-
-
-PlausibleDate = Annotated[IsoDate, AfterValidator(_plausible)]
 QuestionText = Text(10_000, min_length=1)
 
 

@@ -4,9 +4,8 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, Field, model_validator
 
-from app.fields import DbId, Flag, IsoDate, OptionalLine, Strict, Text
+from app.fields import DbId, Flag, OptionalLine, PlausibleDate, Strict, Text
 from app.models import LetterKind, LetterStatus
-
 
 
 class LetterIn(Strict):
@@ -49,7 +48,7 @@ class LetterUpdate(LetterTexts):
     version: int = Field(ge=1, description="the version the edit started from; 409 if another save came first")
     kind: LetterKind | None = None
     title: Text(500, min_length=1) | None = None
-    letter_date: IsoDate | None = None
+    letter_date: PlausibleDate | None = None
     signatory_id: DbId | None = None
     answers: list[AnswerIn] | None = Field(default=None, max_length=200)
 

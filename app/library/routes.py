@@ -9,9 +9,7 @@ from app.db import SessionDep
 from app.errors import ERROR_RESPONSES
 from app.fields import KEY_PATTERN, IdPath, IsoDate, Text
 from app.library import service as library_service
-from app.library.suggest import suggest
 from app.library.schemas import (
-    SuggestionList,
     ParagraphIn,
     ParagraphList,
     ParagraphOut,
@@ -19,8 +17,10 @@ from app.library.schemas import (
     StatisticIn,
     StatisticList,
     StatisticOut,
+    SuggestionList,
     ValueIn,
 )
+from app.library.suggest import suggest
 from app.routing import SessionRoute
 
 router = APIRouter(route_class=SessionRoute, prefix="/api/v1", tags=["library"], responses=ERROR_RESPONSES)

@@ -12,15 +12,23 @@ edit or an approved letter updates its own documents; `besvar search reindex` re
 import math
 import uuid
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from sqlalchemy import delete, func, insert, text
 from sqlmodel import Session, select
 
 from app.library.analysis import Analyzer, content_stems, phrase_stems
-from app.models import (Paragraph, ParagraphVersion, Question, QuestionParagraph, SearchDoc, SearchStat, SearchTerm,
-                        SynonymGroup)
+from app.models import (
+    Paragraph,
+    ParagraphVersion,
+    Question,
+    QuestionParagraph,
+    SearchDoc,
+    SearchStat,
+    SearchTerm,
+    SynonymGroup,
+)
 from app.sql import in_list
 
 PARAGRAPH, QUESTION = "paragraph", "question"

@@ -25,7 +25,15 @@ from app.library.schemas import (
     ValueOut,
     VersionOut,
 )
-from app.models import Organisation, Paragraph, ParagraphVersion, Statistic, StatisticValue, User, utcnow
+from app.models import (
+    Organisation,
+    Paragraph,
+    ParagraphVersion,
+    Statistic,
+    StatisticValue,
+    User,
+    utcnow,
+)
 from app.organisations import service as organisation_service
 from app.sql import in_list
 

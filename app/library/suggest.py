@@ -13,8 +13,8 @@ from sqlmodel import Session, select
 
 from app import formatting
 from app.inquiries.deadlines import today as danish_today
-from app.library import service as library_service
 from app.library import search_index, statfill
+from app.library import service as library_service
 from app.library.analysis import content_stems, words
 from app.models import Paragraph, ParagraphVersion, Question, QuestionParagraph
 from app.sql import in_list
@@ -79,8 +79,9 @@ def suggest(session: Session, *, text: str, limit: int = 5, exclude_question_id:
     word_terms = {w: frozenset(found.analyzer.analyse(w)) for w in words(text) if len(w) > 2}
     today = danish_today()
     out = []
-    for pid, (score, via, why) in ranked:
+    for pid, (score, via, reason) in ranked:
         p, v = current[pid]
+        why = reason
         if via == "paragraph":
             # The user's own words that the paragraph shares, easier to read than stems.
             why = ", ".join(sorted(w for w, terms in word_terms.items() if terms & direct[pid].matched)) or "emne"

@@ -4,10 +4,10 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import app.models  # noqa: F401 - registers every table on SQLModel.metadata
-from app.models import UTCDateTime
 from app.config import get_settings
 from app.db import make_engine
 from app.migrate import include_object
+from app.models import UTCDateTime
 
 config = context.config
 url = config.attributes.get("url") or get_settings().database_url

@@ -12,7 +12,17 @@ from app.errors import Invalid, NotFound
 from app.inquiries.deadlines import today as danish_today
 from app.library import service as library_service
 from app.library import statfill
-from app.models import Asker, CaseRef, Inquiry, Letter, LetterBlock, Organisation, ParagraphVersion, Person, Question
+from app.models import (
+    Asker,
+    CaseRef,
+    Inquiry,
+    Letter,
+    LetterBlock,
+    Organisation,
+    ParagraphVersion,
+    Person,
+    Question,
+)
 
 
 @dataclass(frozen=True)

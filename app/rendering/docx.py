@@ -1,7 +1,7 @@
 """LetterContext → DOCX for people to keep editing in Word: real styles, lists, fields."""
 
 import io
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 
 from docx import Document
@@ -31,7 +31,7 @@ class _Writer:
         table = self.doc.add_table(rows=1 + len(t.rows), cols=len(t.header))
         table.style = self.doc.styles["Table Grid"]
         for r, values in enumerate((t.header, *t.rows)):
-            for cell, value in zip(table.rows[r].cells, values):
+            for cell, value in zip(table.rows[r].cells, values, strict=False):
                 cell.paragraphs[0].text = value
                 cell.paragraphs[0]._p.style = self.ids["Besvar Kolonneoverskrift" if r == 0 else "Besvar Kolonne"]
         self.para(t.source, "Besvar Kolonne")
@@ -172,7 +172,7 @@ def _column(w: _Writer, cell, ctx: LetterContext) -> None:
 
 def _widths(table, widths) -> None:
     """Column widths in both places Word and LibreOffice read them (grid and cells)."""
-    for column, width in zip(table.columns, widths):
+    for column, width in zip(table.columns, widths, strict=False):
         column.width = width
         for cell in column.cells:
             cell.width = width
@@ -233,8 +233,8 @@ def _notat(w: _Writer, ctx: LetterContext) -> None:
     table = doc.add_table(rows=len(rows), cols=3)
     table.autofit = False
     _widths(table, (Mm(25), Mm(78), Mm(60)))
-    for row, values in zip(table.rows, rows):
-        for n, (cell, value) in enumerate(zip(row.cells, values)):
+    for row, values in zip(table.rows, rows, strict=False):
+        for n, (cell, value) in enumerate(zip(row.cells, values, strict=False)):
             cell.paragraphs[0].text = value
             cell.paragraphs[0]._p.style = w.ids["Besvar Kolonneoverskrift" if n == 0 else "Besvar Kolonne"]
     w.para()
@@ -269,7 +269,7 @@ def render(ctx: LetterContext) -> bytes:
     props.keywords = ctx.kind
     props.language = "da-DK"
     # The letter's own date, not the render time, so the same letter gives the same file.
-    stamp = datetime(ctx.date.year, ctx.date.month, ctx.date.day, tzinfo=timezone.utc)
+    stamp = datetime(ctx.date.year, ctx.date.month, ctx.date.day, tzinfo=UTC)
     props.created = props.modified = stamp
     props.last_modified_by = "Besvar"
     props.revision = 1

@@ -8,7 +8,7 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 
 from app import formatting
-from app.rendering.context import Answer, Letterhead, LetterContext
+from app.rendering.context import Answer, LetterContext, Letterhead
 from app.rendering.templates import TEMPLATES_DIR, TemplateFetcher, environment
 
 PDF_VARIANT = "pdf/a-3a"  # archival and tagged (screen readers) at once

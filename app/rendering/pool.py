@@ -39,7 +39,9 @@ def _process_start() -> None:
     parent = multiprocessing.parent_process()
     if parent is not None:  # a worker killed outright (OOM, SIGKILL) leaves no render process behind
         threading.Thread(target=_exit_with, args=(parent.sentinel,), daemon=True, name="parent-watch").start()
-    from app.rendering import pdf  # imported here: the parent imports this module without rendering
+    from app.rendering import (
+        pdf,  # imported here: the parent imports this module without rendering
+    )
 
     pdf.warm_up()
 
@@ -56,7 +58,7 @@ def _started() -> ProcessPoolExecutor:
 
 
 def _current() -> ProcessPoolExecutor:
-    global _pool
+    global _pool  # noqa: PLW0603 - one pool per process, replaced only under _lock
     with _lock:
         if _pool is None:
             _pool = _started()
@@ -65,7 +67,7 @@ def _current() -> ProcessPoolExecutor:
 
 def _replace(broken: ProcessPoolExecutor) -> None:
     """A new pool in place of one whose process died (once, however many requests saw it die)."""
-    global _pool
+    global _pool  # noqa: PLW0603 - one pool per process, replaced only under _lock
     with _lock:
         if _pool is broken:
             _pool = _started()

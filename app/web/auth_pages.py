@@ -7,8 +7,8 @@ from app.db import SessionDep
 from app.routing import SessionRoute
 from app.web import sessions
 from app.web.deps import FormUser
-from app.web.render import page, see_other
 from app.web.forms import search_text
+from app.web.render import page, see_other
 
 router = APIRouter(route_class=SessionRoute, include_in_schema=False)
 

@@ -12,8 +12,8 @@ from app.errors import BesvarError
 from app.organisations import service as organisation_service
 from app.routing import SessionRoute, long_running
 from app.web.deps import Drafter, FormUser, PageUser, PostedForm
-from app.web.render import page, see_other
 from app.web.forms import whole_number
+from app.web.render import page, see_other
 
 router = APIRouter(route_class=SessionRoute, include_in_schema=False)
 _FIELDS = {"title": "Skriv en titel.", "asker": "Skriv hvem der spurgte.", "received_on": "Skriv datoen for henvendelsen.",

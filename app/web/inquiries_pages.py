@@ -21,8 +21,8 @@ from app.models import InquiryStatus, LetterKind, Organisation, Role, User
 from app.organisations import service as organisation_service
 from app.routing import SessionRoute
 from app.web.deps import Drafter, FormUser, PageUser, PostedForm
-from app.web.render import page, see_other
 from app.web.forms import search_text, whole_number
+from app.web.render import page, see_other
 
 router = APIRouter(route_class=SessionRoute, include_in_schema=False)
 
@@ -83,7 +83,7 @@ def new_inquiry_post(request: Request, session: SessionDep, auth: FormUser, form
     values["questions"] = [str(q) for q in form.getlist("question")]
     values["case_refs"] = [
         {"system": str(s), "kind": str(k), "number": str(n)}
-        for s, k, n in zip(form.getlist("case_system"), form.getlist("case_kind"), form.getlist("case_number"))
+        for s, k, n in zip(form.getlist("case_system"), form.getlist("case_kind"), form.getlist("case_number"), strict=False)
     ]
     if form.get("action") == "fortolk":
         parsed = parse_email(values["mail"][:200_000])

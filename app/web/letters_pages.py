@@ -9,9 +9,10 @@ from sqlmodel import select
 
 from app import formatting
 from app.approval import service as approval_service
+from app.approval.checks import PLACEHOLDER_TEXT, Unfinished
 from app.db import SessionDep
-from app.exports import service as export_service
 from app.errors import BesvarError, Conflict, Invalid
+from app.exports import service as export_service
 from app.fields import KEY_PATTERN, IdPath
 from app.inquiries import service as inquiry_service
 from app.inquiries.deadlines import today as danish_today
@@ -19,19 +20,25 @@ from app.letters import service as letter_service
 from app.letters.schemas import LetterUpdate, SubmitIn
 from app.library import service as library_service
 from app.library.suggest import suggest
-from app.models import ExportRecord, Inquiry, LetterStatus, ParagraphVersion, Person, Statistic
+from app.models import (
+    ExportRecord,
+    Inquiry,
+    LetterStatus,
+    ParagraphVersion,
+    Person,
+    Statistic,
+)
 from app.rendering.service import DOCX_TYPE, document
 from app.routing import SessionRoute, long_running
 from app.web.deps import Drafter, FormUser, PageUser, PostedForm
-from app.web.render import page, see_other
 from app.web.forms import whole_number
+from app.web.render import page, see_other
 
 router = APIRouter(route_class=SessionRoute, include_in_schema=False)
-PLACEHOLDER_TEXT = "Skriv svaret her."
 _TEXT_FIELDS = ("title", "recipient_name", "recipient_title", "recipient_email", "copy_to", "salutation", "intro", "initials")
 _MESSAGES = {
     "title": "Brevet skal have en titel (højst 500 tegn).",
-    "letter_date": "Skriv datoen som en gyldig dato.",
+    "letter_date": "Skriv datoen som en gyldig dato mellem 1990 og 2099.",
     "answers": "Et svar er for langt eller ufuldstændigt (højst 50.000 tegn pr. tekst).",
     "recipient_email": "E-mailadressen er for lang.",
     "signatory_id": "Vælg en underskriver fra listen.",
@@ -152,8 +159,12 @@ def _danish(exc: Exception) -> tuple[str, str | None]:
     if isinstance(exc, Invalid):
         if exc.field == "confirm_personal_data":
             return "Teksten kan indeholde personoplysninger (se listen). Kontrollér dem, og bekræft før du sender.", exc.field
-        if exc.field == "answers" and "no answer" in exc.detail:
-            return "Alle spørgsmål skal have et svar, før brevet kan sendes til godkendelse.", exc.field
+        if isinstance(exc, Unfinished):
+            if all(g.problem == "no_answer" for g in exc.gaps):
+                return "Alle spørgsmål skal have et svar, før brevet kan sendes til godkendelse.", exc.field
+            numbers = sorted({g.number for g in exc.gaps})
+            listed = ", ".join(map(str, numbers[:-1])) + (" og " if len(numbers) > 1 else "") + str(numbers[-1])
+            return (f"Brevet kan ikke sendes til godkendelse endnu: se beskederne ved spørgsmål {listed}.", exc.field)
         return (exc.detail if any(c in exc.detail for c in "æøå") else "Et felt har en ugyldig værdi."), exc.field
     return "Der skete en fejl.", None
 
@@ -189,7 +200,7 @@ def editor(request: Request, letter_id: IdPath, session: SessionDep, auth: PageU
 @router.post("/breve/{letter_id}", response_class=HTMLResponse, dependencies=[Drafter])
 def editor_post(request: Request, letter_id: IdPath, session: SessionDep, auth: FormUser, form: PostedForm):
     """Save the form and do what the pressed button says; a conflict keeps the user's text on screen."""
-    result, fields, answers, version = _save(form, session, letter_id, auth)
+    result, fields, answers, _version = _save(form, session, letter_id, auth)
     if isinstance(result, Exception):
         message, field = _danish(result)
         view = _view(session, letter_id, posted={"fields": fields, "answers": answers} if fields else None)
@@ -227,7 +238,9 @@ def submit(request: Request, letter_id: IdPath, session: SessionDep, auth: FormU
             return see_other(f"/breve/{letter_id}?ok=indsendt")
         message, field = _danish(exc)
         template = "letters/draft.html" if current.status == LetterStatus.draft else "letters/view.html"
-        return page(request, template, status=exc.status, error=message, error_field=field, **_view(session, letter_id))
+        gaps = {(g.question_id, g.index): g.danish() for g in exc.gaps} if isinstance(exc, Unfinished) else {}
+        return page(request, template, status=exc.status, error=message, error_field=field, gaps=gaps,
+                    **_view(session, letter_id))
     return see_other(f"/breve/{letter_id}?ok=indsendt")
 
 

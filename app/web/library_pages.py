@@ -12,12 +12,12 @@ from app.errors import BesvarError
 from app.fields import KEY_PATTERN, IdPath
 from app.library import service as library_service
 from app.library.schemas import ParagraphUpdate, ValueIn
-from app.organisations import service as organisation_service
 from app.models import Letter, LetterBlock, Question, QuestionParagraph
+from app.organisations import service as organisation_service
 from app.routing import SessionRoute
 from app.web.deps import Drafter, FormUser, PageUser, PostedForm
-from app.web.render import page, see_other
 from app.web.forms import search_text, whole_number
+from app.web.render import page, see_other
 
 router = APIRouter(route_class=SessionRoute, include_in_schema=False)
 StatKey = Annotated[str, Path(max_length=100, pattern=KEY_PATTERN)]

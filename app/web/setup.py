@@ -7,8 +7,15 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.web import (approval_pages, auth_pages, history_pages, import_pages, inquiries_pages, letters_pages,
-                     library_pages)
+from app.web import (
+    approval_pages,
+    auth_pages,
+    history_pages,
+    import_pages,
+    inquiries_pages,
+    letters_pages,
+    library_pages,
+)
 from app.web.deps import LoginRequired, login_redirect_url
 from app.web.render import error_page
 

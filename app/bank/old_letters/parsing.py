@@ -93,7 +93,7 @@ def find(lines: list[Line]) -> Found:
         text = line.text.strip()
         if not text:
             continue
-        if asker_next or re.match(r"^til\b\s*\S", text, re.IGNORECASE) and not found.asker and not questions:
+        if asker_next or (re.match(r"^til\b\s*\S", text, re.IGNORECASE) and not found.asker and not questions):
             found.asker = text if asker_next else re.split(r"\t| {2,}", text[3:].strip())[0]
             asker_next = False
             continue

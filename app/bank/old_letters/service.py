@@ -10,13 +10,19 @@ from sqlmodel import Session, select
 from app.audit import service as audit
 from app.bank.old_letters import parsing, reading
 from app.errors import Invalid, TooLarge
-from app.fields import Flag, Key, Line, Text
+from app.fields import Flag, Key, Line, PlausibleDate, Text
 from app.inquiries import service as inquiry_service
-from app.inquiries.schemas import AskerIn, CaseRefIn, InquiryIn, PlausibleDate, QuestionIn
+from app.inquiries.schemas import AskerIn, CaseRefIn, InquiryIn, QuestionIn
 from app.library import search_index
 from app.library import service as library_service
 from app.library.schemas import ParagraphContent
-from app.models import InquiryStatus, Paragraph, ParagraphVersion, QuestionParagraph, User
+from app.models import (
+    InquiryStatus,
+    Paragraph,
+    ParagraphVersion,
+    QuestionParagraph,
+    User,
+)
 
 MAX_FILES = 20
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -129,7 +135,7 @@ def propose(session: Session, files: list[tuple[str, bytes]]) -> list[Proposal]:
         if not found.questions:
             raise reading.UnreadableFile(name, "ingen spørgsmål fundet (se efter 'Spørgsmål', 'Ad 1:', punkttegn eller 'Svar:')")
         questions = []
-        for question, answer in zip(found.questions, found.answers):
+        for question, answer in zip(found.questions, found.answers, strict=False):
             paragraphs = []
             for text in answer:
                 dup = _duplicate(session, text)
@@ -161,7 +167,7 @@ def confirm(session: Session, *, data: ConfirmIn, user: User) -> ConfirmOut:
     inquiry.status = InquiryStatus.answered
     questions = inquiry_service.questions_of(session, inquiry.id)
     added, reused, touched = [], [], []
-    for question, confirmed in zip(questions, data.questions):
+    for question, confirmed in zip(questions, data.questions, strict=False):
         position, linked = 0, set()
         for item in confirmed.paragraphs:
             if not item.include:
