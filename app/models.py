@@ -308,7 +308,8 @@ class Letter(SQLModel, table=True):
     approved_by_id: int | None = Field(default=None, foreign_key="user.id", sa_type=IdType)
     approved_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     return_comment: str | None = None
-    supersedes_id: int | None = Field(default=None, foreign_key="letter.id", sa_type=IdType)
+    # One correction per letter: the next one corrects the correction (the database holds to it under races).
+    supersedes_id: int | None = Field(default=None, foreign_key="letter.id", sa_type=IdType, index=True, unique=True)
     # What the personal-data check found at submit, for the approver to see.
     personal_data_flags: list = _json(list)
     # The statistic values the approved documents show: [{key, period, value, source}].

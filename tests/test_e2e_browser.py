@@ -237,3 +237,20 @@ def test_old_letters_are_read_checked_and_stored_in_the_browser(server, tmp_path
         page.goto(f"{server}/indbakke?q=indlæst")
         expect(page.locator("table.list tbody tr")).to_have_count(1)
         browser.close()
+
+
+def test_the_api_documentation_draws_under_the_csp(server):
+    """/docs in Chromium: Swagger UI starts from a script file, and the page's CSP blocks nothing it needs."""
+    _need_browser()
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser = _browser(p)
+        page = browser.new_page()
+        blocked: list[str] = []
+        page.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)
+        page.goto(f"{server}/docs")
+        expect(page.locator(".swagger-ui .info .title")).to_contain_text("Besvar")
+        expect(page.locator(".opblock-summary-path").first).to_be_visible()
+        browser.close()
+    assert blocked == []

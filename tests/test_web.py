@@ -66,11 +66,42 @@ def test_wrong_password_and_throttling(web):
     assert r.status_code == 429 and "For mange mislykkede loginforsøg" in r.text
 
 
+def _from(web, address: str) -> TestClient:
+    """A browser at another address."""
+    return TestClient(web().app, base_url="https://testserver", client=(address, 40000))
+
+
 def test_throttling_by_address_across_user_names(web):
-    c = web()
-    for n in range(5):
+    """Password spraying from one address stops it; a town hall's shared address is not stopped by a few typos."""
+    c = _from(web, "10.0.0.66")
+    for n in range(29):
+        c.post("/login", data={"username": f"findes-ikke-{n}", "password": "x"})
+    assert c.post("/login", data={"username": "web-approver", "password": PASSWORD},
+                  follow_redirects=False).status_code == 303
+    for n in range(30):
         c.post("/login", data={"username": f"findes-ikke-{n}", "password": "x"})
     assert c.post("/login", data={"username": "web-approver", "password": PASSWORD}).status_code == 429
+
+
+def test_a_stranger_cannot_lock_the_director_out(web):
+    attacker = _from(web, "203.0.113.9")
+    for _ in range(10):
+        attacker.post("/login", data={"username": "web-approver", "password": "gæt"})
+    assert attacker.post("/login", data={"username": "web-approver", "password": PASSWORD}).status_code == 429
+    director = _from(web, "10.1.2.3")
+    assert director.post("/login", data={"username": "web-approver", "password": PASSWORD},
+                         follow_redirects=False).status_code == 303
+
+
+@pytest.mark.parametrize("headers", [{"Origin": "https://evil.example"}, {"Origin": "null"},
+                                     {"Sec-Fetch-Site": "cross-site"}, {"Origin": "http://testserver"}])
+def test_login_from_a_foreign_page_is_refused(web, headers):
+    c = web()
+    r = c.post("/login", data={"username": "web-drafter", "password": PASSWORD}, headers=headers, follow_redirects=False)
+    assert r.status_code == 403 and "Log ind fra Besvars egen side" in r.text and "set-cookie" not in r.headers
+    own = c.post("/login", data={"username": "web-drafter", "password": PASSWORD}, follow_redirects=False,
+                 headers={"Origin": "https://testserver", "Sec-Fetch-Site": "same-origin"})
+    assert own.status_code == 303
 
 
 @pytest.mark.parametrize("token", [None, "forkert"])

@@ -208,3 +208,30 @@ def test_audit_verify_finds_tampering(api, draft, seeded, database_url, case):
     assert not result.ok and result.problem
     broken = _besvar(["audit", "verify"], database_url)
     assert broken.returncode == 1 and "audit trail broken" in broken.stderr
+
+
+def test_ten_clicks_on_correct_make_one_correction(api, draft, seeded):
+    """Ten parallel corrections of one approved letter: one draft, nine 409s; the next correction is of the correction."""
+    import asyncio
+
+    import httpx
+
+    from app.models import Letter
+
+    lid = draft["id"]
+    api.post(f"/api/v1/letters/{lid}/submit", json={})
+    assert api.approve(lid).status_code == 200
+
+    async def clicks() -> list[int]:
+        transport = httpx.ASGITransport(app=api.client.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver", timeout=60) as client:
+            calls = [client.post(f"/api/v1/letters/{lid}/correct", headers=api.headers()) for _ in range(10)]
+            return [r.status_code for r in await asyncio.gather(*calls)]
+
+    statuses = asyncio.run(clicks())
+    assert sorted(statuses) == [201] + [409] * 9, statuses
+    with Session(seeded) as session:
+        corrections = session.exec(select(Letter.id).where(Letter.supersedes_id == lid)).all()
+    assert len(corrections) == 1
+    again = api.post(f"/api/v1/letters/{lid}/correct")
+    assert again.status_code == 409 and f"corrected by letter {corrections[0]}" in again.json()["detail"]

@@ -176,6 +176,8 @@ def correct(session: Session, *, letter_id: int, user: User) -> LetterOut:
     old = letter_service.load(session, letter_id)
     if old.status != LetterStatus.approved:
         raise Conflict("only an approved letter is corrected this way; a draft is simply edited")
+    if (successor := correction_of(session, letter_id)) is not None:
+        raise Conflict(f"letter {letter_id} is corrected by letter {successor} already; correct that one")
     fields = old.model_dump(include={"inquiry_id", "kind", "title", "recipient_name", "recipient_title", "recipient_email",
                                      "copy_to", "salutation", "intro", "signatory_id", "initials"})
     new = Letter(**fields, supersedes_id=old.id, created_by_id=user.id)
@@ -188,6 +190,11 @@ def correct(session: Session, *, letter_id: int, user: User) -> LetterOut:
                  detail={"supersedes": old.id})
     session.commit()
     return letter_service.get(session, letter_id=new.id)
+
+
+def correction_of(session: Session, letter_id: int) -> int | None:
+    """The letter that corrects this one, if any."""
+    return session.exec(select(Letter.id).where(Letter.supersedes_id == letter_id)).first()
 
 
 def queue(session: Session, *, user: User) -> tuple[list[Letter], list[Letter]]:

@@ -6,7 +6,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from app.db import SessionDep
 from app.routing import SessionRoute
 from app.web import sessions
-from app.web.deps import FormUser
+from app.web.deps import FormUser, same_origin
 from app.web.forms import search_text
 from app.web.render import page, see_other
 
@@ -27,6 +27,9 @@ def login_form(request: Request, next: str | None = None):
 @router.post("/login")
 def login(request: Request, session: SessionDep, username: str = Form(""), password: str = Form(""), next: str = Form("")):
     """Check the password; on success a new session and cookie."""
+    if not same_origin(request):
+        return page(request, "auth/login.html", status=403, next=_safe_next(next), username="",
+                    error="Log ind fra Besvars egen side: åbn loginsiden igen, og log ind der.")
     address = request.client.host if request.client else "?"
     result = sessions.login(session, username=search_text(username, 100) or "", password=password[:1000], address=address,
                             settings=request.app.state.settings)

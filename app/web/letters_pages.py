@@ -5,6 +5,7 @@ import re
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from app import formatting
@@ -246,9 +247,14 @@ def submit(request: Request, letter_id: IdPath, session: SessionDep, auth: FormU
 
 @router.post("/breve/{letter_id}/ret", dependencies=[Drafter])
 def correct(request: Request, letter_id: IdPath, session: SessionDep, auth: FormUser):
-    """Start a correction of an approved letter."""
-    new = approval_service.correct(session, letter_id=letter_id, user=auth.user)
-    return see_other(f"/breve/{new.id}")
+    """Start a correction of an approved letter; a second click opens the correction already started."""
+    try:
+        new_id = approval_service.correct(session, letter_id=letter_id, user=auth.user).id
+    except (Conflict, IntegrityError):
+        session.rollback()
+        if (new_id := approval_service.correction_of(session, letter_id)) is None:
+            raise
+    return see_other(f"/breve/{new_id}")
 
 
 @router.get("/breve/{letter_id}/dokument.{fmt}")
