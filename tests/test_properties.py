@@ -178,5 +178,5 @@ class Workflow(RuleBasedStateMachine):
 
 def test_the_workflow_never_changes_an_approved_letter(api):
     Workflow.api, Workflow.approvals = api, 0
-    run_state_machine_as_test(Workflow, settings=settings(max_examples=4 * SCALE, stateful_step_count=15, **RELAXED))
+    run_state_machine_as_test(Workflow, settings=settings(max_examples=6 * SCALE, stateful_step_count=15, **RELAXED))
     assert Workflow.approvals >= 1  # the runs reached approved letters to guard
