@@ -35,7 +35,8 @@ def prepare(url: str, letters: int) -> None:
         approver = auth_service.add_user(session, username="bench-a", role="approver", name="A", title="Direktør")
         letter = session.exec(select(Letter).where(Letter.kind == "notat")).first()
         submitted = approval_service.submit(session, letter_id=letter.id, data=SubmitIn(), user=drafter)
-        approval_service.approve(session, letter_id=letter.id, data=ApproveIn(version=submitted.version), user=approver)
+        approval_service.approve(session, letter_id=letter.id, data=ApproveIn(version=submitted.version), user=approver,
+                                 timeout=60)
         original = session.get(Letter, letter.id)
         blocks = session.exec(select(LetterBlock).where(LetterBlock.letter_id == letter.id)).all()
         docs = session.exec(select(LetterDocument).where(LetterDocument.letter_id == letter.id)).all()

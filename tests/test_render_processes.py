@@ -1,10 +1,15 @@
 """Renders run in processes of their own: they come back when killed and never outlive their worker."""
 
+import json
 import os
 import signal
 import time
 from pathlib import Path
 
+import pytest
+
+from app.errors import Unavailable
+from app.rendering import pool
 from app.migrate import upgrade
 from tests import server
 from tests.test_crash import _drafts
@@ -67,3 +72,43 @@ def test_render_processes_end_with_their_worker_however_it_ends(tmp_path):
         assert _wait_gone(renderers) == []
     finally:
         srv.kill()
+
+
+def test_a_render_past_its_time_limit_is_ended_not_only_abandoned(api):
+    """The 503 comes at the limit, and the process doing the work is gone instead of burning a core for minutes."""
+    pool.warm_up()
+    before = server.spawned(os.getpid())
+    with pytest.raises(Unavailable, match="in time"):
+        pool.run(time.sleep, 120, timeout=0.5)
+    assert _wait_gone(before, seconds=10) == []
+    assert pool.run(abs, -3, timeout=30) == 3  # a new process takes the next render
+
+
+def _corpus_letter(api, entry: dict) -> int:
+    """A draft holding the corpus entry's blocks (tests/corpus/letters.json), its statistic made first."""
+    stat = entry["statistic"]
+    label = (stat["label_repeat"] * (stat["label_length"] // len(stat["label_repeat"]) + 1))[:stat["label_length"]]
+    made = api.post("/api/v1/statistics", json={"key": stat["key"], "label": label, "source": "Test",
+                                                  "values": [{"period": "2024-01", "value": 1}]})
+    assert made.status_code in (201, 409), made.text
+    letter_id, questions = _drafts(api, 1)[0]
+    blocks = [{"text": b["repeat"] * b["times"]} for b in entry["blocks"]]
+    saved = api.put(f"/api/v1/letters/{letter_id}", json={"version": 1, "answers": [
+        {"question_id": q, "blocks": blocks if n == 0 else [{"text": "Svar."}]} for n, q in enumerate(questions)]})
+    assert saved.status_code == 200, saved.text
+    return letter_id
+
+
+LETTERS = json.loads((Path(__file__).parent / "corpus" / "letters.json").read_text())["letters"]
+
+
+@pytest.mark.parametrize("entry", LETTERS, ids=[e["name"] for e in LETTERS])
+def test_costly_letters_are_refused_at_preview_and_submit(api, entry):
+    """Placeholders are counted as they will be drawn: a 4xx at once, instead of minutes of rendering."""
+    letter_id = _corpus_letter(api, entry)
+    for fmt in ("pdf", "docx"):
+        r = api.get(f"/api/v1/letters/{letter_id}/document.{fmt}")
+        assert r.status_code == entry["status"] and "with its figures filled in the letter holds" in r.text, r.text[:300]
+    submit = api.post(f"/api/v1/letters/{letter_id}/submit", json={})
+    assert submit.status_code == entry["status"] and "characters" in submit.text
+    assert api.get(f"/api/v1/letters/{letter_id}").json()["status"] == "draft"

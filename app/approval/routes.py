@@ -1,6 +1,6 @@
 """POST /api/v1/letters/{id}/submit, /approve, /return, /correct."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from app.approval import service as approval_service
 from app.auth.deps import CurrentUser, Writer
@@ -21,9 +21,10 @@ def submit(letter_id: IdPath, session: SessionDep, user: Writer, body: SubmitIn 
 
 @router.post("/{letter_id}/approve", response_model=LetterOut)
 @long_running
-def approve(letter_id: IdPath, body: ApproveIn, session: SessionDep, user: CurrentUser):
+def approve(request: Request, letter_id: IdPath, body: ApproveIn, session: SessionDep, user: CurrentUser):
     """Approver only, not the drafter: the version reviewed → approved; freezes content, figures and documents."""
-    return approval_service.approve(session, letter_id=letter_id, data=body, user=user)
+    return approval_service.approve(session, letter_id=letter_id, data=body, user=user,
+                                    timeout=request.app.state.settings.render_timeout_seconds)
 
 
 @router.post("/{letter_id}/return", response_model=LetterOut)

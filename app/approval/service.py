@@ -77,6 +77,7 @@ def submit(session: Session, *, letter_id: int, data: SubmitIn, user: User) -> L
     texts, _answered = _answer_texts(session, letter)
     if unfinished := checks.gaps(session, letter, letter.letter_date or danish_today()):
         raise checks.Unfinished(unfinished)
+    context.build(session, letter_id=letter.id)  # what cannot be rendered (too long, no recipient) is refused now
     flags = flags_for(session, letter)
     if flags and not data.confirm_personal_data:
         raise Invalid("the answers contain what may be personal data (" + "; ".join(f.label() for f in flags)
@@ -112,7 +113,7 @@ def return_(session: Session, *, letter_id: int, data: ReturnIn, user: User) -> 
     return letter_service.get(session, letter_id=letter_id)
 
 
-def approve(session: Session, *, letter_id: int, data: ApproveIn, user: User) -> LetterOut:
+def approve(session: Session, *, letter_id: int, data: ApproveIn, user: User, timeout: float) -> LetterOut:
     """Approve and freeze what the approver reviewed: paragraph versions, pinned figures, the rendered bytes."""
     _approver(user)
     letter = letter_service.load(session, letter_id)
@@ -133,7 +134,7 @@ def approve(session: Session, *, letter_id: int, data: ApproveIn, user: User) ->
     ctx = context.build(session, letter_id=letter.id, approval=approval)
     session.rollback()  # render outside any transaction
     # The seal goes on before the bytes are frozen, so the frozen PDF is the sealed one.
-    rendered_pdf, rendered_docx = pool.run(jobs.pdf_and_docx, ctx, timeout=None)
+    rendered_pdf, rendered_docx = pool.run(jobs.pdf_and_docx, ctx, timeout=timeout)
     documents = {"pdf": seal.seal(rendered_pdf, org_key), "docx": rendered_docx}
 
     current = letter_service.load(session, letter_id)

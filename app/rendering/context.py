@@ -172,6 +172,17 @@ def build(session: Session, *, letter_id: int, approval: str | None = None) -> L
                 warnings += filled.warnings + [f"Spørgsmål {q.number}: mangler tal for {m}" for m in filled.missing]
                 paragraphs.append(filled.text)
         answers.append(Answer(number=q.number, question=q.text, paragraphs=tuple(paragraphs)))
+    # Placeholders expand ([[x.navn]] x 4,500 became 1.37 M characters): the cap is on the text as it will be
+    # drawn, so the renderer never sees more than it can lay out within its time limit.
+    filled = sum(len(q.text) for q in questions) + sum(
+        len(p) if isinstance(p, str) else sum(len(c) for row in (p.header, *p.rows) for c in row)
+        for a in answers for p in a.paragraphs)
+    if filled > MAX_LETTER_CHARS:
+        raise Invalid(
+            f"with its figures filled in the letter holds {filled:,} characters; at most {MAX_LETTER_CHARS:,} can be "
+            "rendered as one document: split it into several letters",
+            field="answers",
+        )
     lh = org.letterhead or {}
     letterhead = Letterhead(
         municipality=org.municipality, name=org.name, unit=org.unit, street=org.street, postcode=org.postcode,

@@ -74,6 +74,22 @@ def _replace(broken: ProcessPoolExecutor) -> None:
     broken.shutdown(wait=False, cancel_futures=True)
 
 
+def _kill(pool: ProcessPoolExecutor) -> None:
+    """End the pool's processes at once and put a new pool in its place.
+
+    The executor does not say which process runs which render, so a render of another request in
+    the same pool ends too; it sees the pool broken and is rendered once more in the new one.
+    """
+    global _pool  # noqa: PLW0603 - one pool per process, replaced only under _lock
+    with _lock:
+        if _pool is pool:
+            _pool = _started()
+    for process in list(getattr(pool, "_processes", {}).values()):
+        process.kill()
+    pool.shutdown(wait=False, cancel_futures=True)
+    log.warning("a render passed its time limit; its render processes were ended")
+
+
 def warm_up() -> None:
     """Start one render process and wait until it has loaded fonts and stylesheets."""
     _current().submit(int).result()
@@ -109,7 +125,10 @@ def _once(fn: Callable[..., T], args: tuple, deadline: float | None) -> T:
         future = pool.submit(fn, *args)
         return future.result(timeout=None if deadline is None else max(0.0, deadline - time.monotonic()))
     except FutureTimeout as exc:
-        future.cancel()  # only a render still waiting for a process can be cancelled; a running one finishes
+        # A render still waiting for a process is cancelled; a running one can only be stopped by ending
+        # its process, or it would burn a core for minutes after the user was told it failed.
+        if not future.cancel():
+            _kill(pool)
         raise Unavailable("the document could not be rendered in time; try again") from exc
     except BrokenProcessPool:
         _replace(pool)

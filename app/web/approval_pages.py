@@ -47,7 +47,8 @@ def approve(request: Request, letter_id: IdPath, session: SessionDep, auth: Form
     try:
         if not reviewed:
             raise Conflict("the form names no reviewed version")
-        approval_service.approve(session, letter_id=letter_id, data=ApproveIn(version=reviewed), user=auth.user)
+        approval_service.approve(session, letter_id=letter_id, data=ApproveIn(version=reviewed), user=auth.user,
+                                 timeout=request.app.state.settings.render_timeout_seconds)
     except BesvarError as exc:
         session.rollback()
         current = letter_service.load(session, letter_id)

@@ -160,6 +160,11 @@ def _danish(exc: Exception) -> tuple[str, str | None]:
     if isinstance(exc, Invalid):
         if exc.field == "confirm_personal_data":
             return "Teksten kan indeholde personoplysninger (se listen). Kontrollér dem, og bekræft før du sender.", exc.field
+        if exc.field == "answers" and "characters" in exc.detail:
+            return ("Brevet er for langt til ét dokument: højst 300.000 tegn med tallene udfyldt. "
+                    "Del svarene i flere breve."), exc.field
+        if exc.field == "recipient_name":
+            return "Brevet mangler en modtager. Skriv modtagerens navn under Brevets felter.", exc.field
         if isinstance(exc, Unfinished):
             if all(g.problem == "no_answer" for g in exc.gaps):
                 return "Alle spørgsmål skal have et svar, før brevet kan sendes til godkendelse.", exc.field
