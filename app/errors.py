@@ -3,10 +3,12 @@
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 
 class ErrorOut(BaseModel):
@@ -64,6 +66,14 @@ class Unavailable(BesvarError):
     status = 503
 
 
+class HttpError(BesvarError):
+    """An HTTP error raised outside Besvar's own code (the router's 404 and 405, an unexpected 500)."""
+
+    def __init__(self, status: int, detail: str):
+        super().__init__(detail)
+        self.status = status
+
+
 class Invalid(BesvarError):
     """Input that is well-formed but not acceptable; `field` names where."""
 
@@ -107,6 +117,22 @@ def install_handlers(app: FastAPI) -> None:
         return JSONResponse({"detail": _validation_detail(exc)}, status_code=422)
 
     @app.exception_handler(IntegrityError)
-    async def _integrity_error(_req: Request, _exc: IntegrityError) -> JSONResponse:
+    async def _integrity_error(request: Request, _exc: IntegrityError):
         # Services check uniqueness first; this catches the race between two writers.
+        if page_request(request):
+            return request.app.state.html_error(request, Conflict("conflicts with data stored meanwhile"))
         return JSONResponse({"detail": "conflicts with data stored meanwhile; reload and try again"}, status_code=409)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException):
+        # Unknown paths (404), wrong methods (405) and the like, raised by the router before any handler.
+        if page_request(request):
+            return request.app.state.html_error(request, HttpError(exc.status_code, str(exc.detail)))
+        return await http_exception_handler(request, exc)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, _exc: Exception):
+        # Starlette logs the exception and its traceback after this answer; the user gets no internals.
+        if page_request(request):
+            return request.app.state.html_error(request, HttpError(500, "internal error"))
+        return JSONResponse({"detail": "internal error; it has been logged for the administrators"}, status_code=500)

@@ -286,3 +286,40 @@ def test_approved_letters_show_the_frozen_state(web, seeded):
     assert "Brevet er godkendt." in page and "låst" in page
     again = director.post("/breve/1/godkend", data=form, follow_redirects=False)
     assert again.headers["location"] == "/breve/1?ok=godkendt"
+
+
+@pytest.mark.parametrize(("method", "path", "status", "title"), [
+    ("GET", "/findes-ikke", 404, "Siden findes ikke"), ("GET", "/breve/999999", 404, "Siden findes ikke"),
+    ("POST", "/indbakke", 405, "Siden kan ikke bruges sådan"), ("DELETE", "/breve/1", 405, "Siden kan ikke bruges sådan"),
+    ("GET", "/breve/abc", 422, "Ret oplysningerne"),
+])
+def test_a_browser_gets_danish_error_pages(web, method, path, status, title):
+    r = web("drafter").request(method, path, follow_redirects=False)
+    assert r.status_code == status and r.headers["content-type"].startswith("text/html"), (r.status_code, r.text[:200])
+    assert '<html lang="da">' in r.text and f"<title>{title} · Besvar</title>" in r.text and 'href="/indbakke"' in r.text
+    assert "detail" not in r.text and "Not Found" not in r.text and "Method Not Allowed" not in r.text
+    assert "content-security-policy" in r.headers
+
+
+def test_the_api_keeps_json_errors(api):
+    assert api.get("/api/v1/findes-ikke").json() == {"detail": "Not Found"}
+    r = api.client.delete("/api/v1/inquiries", headers=api.headers())
+    assert r.status_code == 405 and r.json() == {"detail": "Method Not Allowed"}
+
+
+def test_an_unexpected_error_is_a_danish_page_for_people_and_json_for_programs(tmp_path):
+    """A database that is not there (no tables): every request fails inside, and says so in the right form."""
+    from app.config import Settings
+    from app.db import make_engine
+    from app.main import create_app
+
+    engine = make_engine(f"sqlite:///{tmp_path}/tom.db")
+    client = TestClient(create_app(Settings(database_url="sqlite://"), engine=engine), base_url="https://testserver",
+                        raise_server_exceptions=False)
+    page = client.post("/login", data={"username": "x", "password": "y"})
+    assert page.status_code == 500 and '<html lang="da">' in page.text and "Der skete en fejl i Besvar" in page.text
+    assert "Traceback" not in page.text and "OperationalError" not in page.text
+    assert page.headers["x-content-type-options"] == "nosniff" and "content-security-policy" in page.headers
+    api = client.get("/api/v1/inquiries", headers={"Authorization": "Bearer bsv_x"})
+    assert api.status_code == 500 and api.json()["detail"].startswith("internal error")
+    engine.dispose()

@@ -26,9 +26,19 @@ ACTION = {
 templates.env.globals.update(STATUS=STATUS, ROLE=ROLE, ACTION=ACTION)
 
 # Messages for errors the services raise in English for the API; the pages speak Danish.
+# No inline scripts or styles anywhere; frames only from here (the PDF preview), never framed.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-src 'self'; "
+       "object-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+_TITLES = {400: "Forespørgslen kunne ikke læses", 403: "Ingen adgang", 404: "Siden findes ikke",
+           405: "Siden kan ikke bruges sådan", 409: "Sagen er ændret", 413: "For stort", 422: "Ret oplysningerne",
+           429: "For mange forsøg", 500: "Der skete en fejl", 503: "Prøv igen om lidt"}
 _DANISH = {
+    400: "Det sendte kunne ikke læses. Gå tilbage, og prøv igen.",
+    401: "Du er ikke logget ind.",
     403: "Du har ikke adgang til dette.",
-    404: "Siden eller sagen findes ikke.",
+    404: "Siden eller sagen findes ikke. Måske er adressen skrevet forkert, eller sagen er slettet.",
+    405: "Siden kan ikke bruges på den måde. Gå tilbage, og brug knapperne på siden.",
+    500: "Der skete en fejl i Besvar. Prøv igen om lidt; sker det igen, så kontakt it-afdelingen.",
     409: "Handlingen kunne ikke udføres, fordi sagen er ændret eller har skiftet status i mellemtiden. Genindlæs siden.",
     413: "Det sendte er for stort.",
     422: "Oplysningerne kunne ikke bruges. Ret dem og prøv igen.",
@@ -52,4 +62,8 @@ def see_other(url: str) -> RedirectResponse:
 def error_page(request: Request, exc: BesvarError) -> HTMLResponse:
     """A Danish error page with the right status; messages already in Danish are shown as they are."""
     message = exc.detail if any(c in exc.detail for c in "æøåÆØÅ") else _DANISH.get(exc.status, "Der skete en fejl.")
-    return page(request, "error.html", status=exc.status, message=message)
+    response = page(request, "error.html", status=exc.status, message=message, title=_TITLES.get(exc.status, "Det gik ikke"))
+    # A 500 is answered outside the middleware that adds these to every other page.
+    response.headers.update({"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store",
+                             "X-Frame-Options": "DENY"})
+    return response

@@ -17,11 +17,7 @@ from app.web import (
     library_pages,
 )
 from app.web.deps import LoginRequired, login_redirect_url
-from app.web.render import error_page
-
-# No inline scripts or styles anywhere; frames only from here (the PDF preview), never framed.
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-src 'self'; "
-       "object-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+from app.web.render import CSP, error_page
 
 
 class SecurityHeaders:
