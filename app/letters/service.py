@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 from app.audit import service as audit
 from app.errors import Conflict, Invalid, NotFound
 from app.letters.schemas import AnswerOut, BlockOut, LetterIn, LetterOut, LetterUpdate
+from app.letters.titles import answer_title
 from app.models import (
     Inquiry,
     InquiryStatus,
@@ -16,6 +17,7 @@ from app.models import (
     LetterBlock,
     LetterDocument,
     LetterStatus,
+    Organisation,
     Paragraph,
     ParagraphVersion,
     Person,
@@ -36,6 +38,13 @@ def load(session: Session, letter_id: int) -> Letter:
     return letter
 
 
+def _names_of(session: Session, organisation_id: int) -> list[str]:
+    """The words of the organisation's and municipality's names: places a title may start with."""
+    org = session.get(Organisation, organisation_id)
+    return [w for text in (org.municipality, org.name) if text for w in text.replace(",", " ").split() if w[:1].isupper()] \
+        if org else []
+
+
 def create(session: Session, *, data: LetterIn, user: User) -> LetterOut:
     """A new draft answering the inquiry, addressed to its asker, signed by the organisation's approver."""
     inquiry = session.get(Inquiry, data.inquiry_id)
@@ -47,7 +56,7 @@ def create(session: Session, *, data: LetterIn, user: User) -> LetterOut:
     letter = Letter(
         inquiry_id=inquiry.id,
         kind=data.kind,
-        title=f"Svar på spørgsmål om {inquiry.title[0].lower()}{inquiry.title[1:]}",
+        title=answer_title(inquiry.title, _names_of(session, inquiry.organisation_id)),
         signatory_id=signatory.id if signatory else None,
         created_by_id=user.id,
     )
