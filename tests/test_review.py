@@ -112,3 +112,24 @@ def test_the_editor_says_beside_the_block_what_is_unfinished(api, draft, web):  
     q2 = draft["answers"][1]["question_id"]
     assert f'aria-describedby="gap-{q2}-1"' in r.text
     assert re.search(rf'id="gap-{q2}-1">Spørgsmål 2: Erstat “Skriv svaret her.” med svaret.<', r.text)
+
+
+def test_a_returned_letter_says_so_in_the_inbox_and_on_the_inquiry(api, draft, web):  # noqa: F811
+    lid, iid = draft["id"], draft["inquiry_id"]
+    drafter = web("drafter")
+    api.post(f"/api/v1/letters/{lid}/submit", json={})
+    assert "Til godkendelse" in drafter.get("/indbakke").text
+    api.post(f"/api/v1/letters/{lid}/return", role="approver", json={"comment": "Tilføj tallene fra i år."})
+    inbox = drafter.get("/indbakke").text
+    row = inbox[inbox.index(f'href="/henvendelser/{iid}"'):].split("</tr>")[0]
+    assert "Returneret" in row and "Tilføj tallene fra i år." in row and "Under udarbejdelse" not in row
+    inquiry = drafter.get(f"/henvendelser/{iid}").text
+    assert "Returneret" in inquiry and "Sendt retur af direktøren:</strong> Tilføj tallene fra i år." in inquiry
+    assert api.get(f"/api/v1/inquiries/{iid}").json()["returned_comment"] == "Tilføj tallene fra i år."
+
+
+def test_an_approver_opening_a_draft_reads_it_without_buttons_that_end_in_403(api, draft, web):  # noqa: F811
+    page = web("approver").get(f"/breve/{draft['id']}").text
+    assert "Kladden skrives af sekretariatet" in page
+    assert 'action="/breve/' not in page and "Send til godkendelse" not in page
+    assert 'action="/breve/' in web("drafter").get(f"/breve/{draft['id']}").text

@@ -124,6 +124,9 @@ class InquiryOut(BaseModel):
     case_refs: list[CaseRefOut]
     questions: list[QuestionOut]
     created_at: datetime
+    # Where its letters stand: returned by the approver (with the comment), or waiting for approval.
+    returned_comment: str | None = None
+    awaiting_approval: bool = False
 
 
 class InquiryList(BaseModel):

@@ -26,6 +26,8 @@ from app.models import (
     CaseRef,
     Inquiry,
     InquiryStatus,
+    Letter,
+    LetterStatus,
     Organisation,
     Paragraph,
     Question,
@@ -168,6 +170,9 @@ _VIEW_BY_IDS = _VIEW.where(in_list(_I.id, "ids"))
 _REFS = select(_R.inquiry_id, _R.system, _R.kind, _R.number).where(in_list(_R.inquiry_id, "ids")).order_by(_R.position)
 _QUESTIONS = (select(_Q.inquiry_id, _Q.id, _Q.number, _Q.text, _Q.remark)
               .where(in_list(_Q.inquiry_id, "ids")).order_by(_Q.inquiry_id, _Q.number))
+_LETTER = Letter.__table__.c
+_LETTERS = (select(_LETTER.inquiry_id, _LETTER.status, _LETTER.return_comment)
+            .where(in_list(_LETTER.inquiry_id, "ids"), _LETTER.status.in_((LetterStatus.draft, LetterStatus.submitted))).order_by(_LETTER.id))
 _LINKS = (select(_L.question_id, _L.paragraph_id, _P.key, _L.paragraph_version)
           .join(_PARAGRAPH, _P.id == _L.paragraph_id).join(_QUESTION, _Q.id == _L.question_id)
           .where(in_list(_Q.inquiry_id, "ids")).order_by(_L.question_id, _L.position))
@@ -187,6 +192,12 @@ def _to_out(session: Session, rows: Sequence, today: date) -> list[InquiryOut]:
     questions: dict[int, list[QuestionOut]] = defaultdict(list)
     for inquiry_id, qid, number, text, remark in session.execute(_QUESTIONS, ids):
         questions[inquiry_id].append(QuestionOut(id=qid, number=number, text=text, remark=remark, answered_by=links[qid]))
+    returned: dict[int, str | None] = {}
+    awaiting: set[int] = set()
+    for inquiry_id, status, comment in session.execute(_LETTERS, ids):
+        if status == LetterStatus.submitted:
+            awaiting.add(inquiry_id)
+        returned[inquiry_id] = comment if status == LetterStatus.draft else None  # the newest letter's state counts
     out = []
     for (iid, key, title, channel, received_on, deadline, status, drafter_id, kle_number, kle_action, created_at,
          org_id, org_key, org_name, municipality, asker_id, asker_name, asker_role, asker_email) in rows:
@@ -209,6 +220,8 @@ def _to_out(session: Session, rows: Sequence, today: date) -> list[InquiryOut]:
                 case_refs=refs[iid],
                 questions=questions[iid],
                 created_at=created_at,
+                returned_comment=returned.get(iid),
+                awaiting_approval=iid in awaiting,
             )
         )
     return out

@@ -77,7 +77,9 @@ async def posted_form(request: Request) -> FormData:
 # Handlers that take the form this way can be plain `def`, so their database work and
 # rendering never block the event loop that serves everyone else.
 PostedForm = Annotated[FormData, Depends(posted_form)]
-Drafter = page_roles(Role.drafter, Role.admin)
+# Who edits drafts and the library; the editor shows a read-only view to everyone else.
+EDITORS = (Role.drafter, Role.admin)
+Drafter = page_roles(*EDITORS)
 Approver = page_roles(Role.approver)
 
 

@@ -31,7 +31,7 @@ from app.models import (
 )
 from app.rendering.service import DOCX_TYPE, document
 from app.routing import SessionRoute, long_running
-from app.web.deps import Drafter, FormUser, PageUser, PostedForm
+from app.web.deps import EDITORS, Drafter, FormUser, PageUser, PostedForm
 from app.web.forms import whole_number
 from app.web.render import page, see_other
 
@@ -199,8 +199,9 @@ def editor(request: Request, letter_id: IdPath, session: SessionDep, auth: PageU
     view = _view(session, letter_id)
     notice = {"indsendt": "Brevet er sendt til godkendelse.", "gemt": "Gemt.", "godkendt": "Brevet er godkendt.",
               "returneret": "Brevet er sendt retur til sekretariatet."}.get(ok)
-    template = "letters/draft.html" if view["letter"].status == LetterStatus.draft else "letters/view.html"
-    return page(request, template, notice=notice, **view)
+    # An approver opening a draft reads it; the editor's buttons would only end in 403.
+    editable = view["letter"].status == LetterStatus.draft and auth.user.role in EDITORS
+    return page(request, "letters/draft.html" if editable else "letters/view.html", notice=notice, **view)
 
 
 @router.post("/breve/{letter_id}", response_class=HTMLResponse, dependencies=[Drafter])
