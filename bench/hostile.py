@@ -1,11 +1,12 @@
-"""Bench: hostile letters against a real `besvar serve`, and what other users feel meanwhile. Prints figures; asserts nothing.
+"""Bench: hostile letters and uploads against a real `besvar serve`, and what other users feel meanwhile. Prints figures; asserts nothing.
 
     .venv/bin/python bench/hostile.py [--rounds 5]
 
 The placeholder letter (issue 17, item 14): 4,500 [[x.navn]] of a 300-character label, 90 K characters
 typed, 1.35 M when filled in. Before the filled-in count it rendered for 60 s to a 503 while its process
 burned a core for 4 minutes. Beside it: an ordinary letter's preview, and the inbox's latency while
-four hostile previews are sent at once.
+four hostile previews are sent at once. Then the two uploads of item 15 (tests/hostile_files.py), and a
+PDF within the byte count that is slow to read, with the inbox's latency while four of it are uploaded at once.
 """
 
 import argparse
@@ -29,6 +30,7 @@ from app.db import make_engine  # noqa: E402
 from app.migrate import upgrade  # noqa: E402
 from bench.timing import p90  # noqa: E402
 from tests import server  # noqa: E402
+from tests.hostile_files import MAKERS, shared_stream_pdf  # noqa: E402
 
 
 def prepare(url: str) -> str:
@@ -67,6 +69,25 @@ def timed_get(c: httpx.Client, path: str) -> tuple[float, int]:
     return (time.perf_counter() - start) * 1000, status
 
 
+def inbox_while(c: httpx.Client, base: str, headers: dict, attack) -> list[float]:
+    """The inbox's latency (50 requests) while four clients send `attack(client)` over and over."""
+    stop = threading.Event()
+
+    def loop() -> None:
+        with httpx.Client(base_url=base, headers=headers, timeout=300) as a:
+            while not stop.is_set():
+                attack(a)
+
+    attackers = [threading.Thread(target=loop) for _ in range(4)]
+    for t in attackers:
+        t.start()
+    busy = [timed_get(c, "/api/v1/inquiries?limit=50")[0] for _ in range(50)]
+    stop.set()
+    for t in attackers:
+        t.join()
+    return busy
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
@@ -85,22 +106,20 @@ def main() -> None:
                         print(f"{name:20s} preview {fmt:4s}  status {sorted({s for _, s in runs})}  "
                               f"p50 {statistics.median(ms):8.1f} ms   max {max(ms):8.1f} ms")
                 quiet = [timed_get(c, "/api/v1/inquiries?limit=50")[0] for _ in range(50)]
-                stop = threading.Event()
-
-                def attack() -> None:
-                    with httpx.Client(base_url=srv.url, headers=headers, timeout=120) as a:
-                        while not stop.is_set():
-                            a.get(f"/api/v1/letters/{hostile}/document.pdf")
-
-                attackers = [threading.Thread(target=attack) for _ in range(4)]
-                for t in attackers:
-                    t.start()
-                busy = [timed_get(c, "/api/v1/inquiries?limit=50")[0] for _ in range(50)]
-                stop.set()
-                for t in attackers:
-                    t.join()
+                busy = inbox_while(c, srv.url, headers, lambda a: a.get(f"/api/v1/letters/{hostile}/document.pdf"))
             print(f"inbox (API), alone:                      p50 {statistics.median(quiet):6.1f} ms   p90 {p90(quiet):6.1f} ms")
             print(f"inbox (API), 4 placeholder previews loop: p50 {statistics.median(busy):6.1f} ms   p90 {p90(busy):6.1f} ms")
+            uploads = {**{name: make() for name, make in MAKERS.items()},
+                       "slow_pdf_within_counts": shared_stream_pdf(pages=3, stream_bytes=1_300_000)}
+            with httpx.Client(base_url=srv.url, headers=headers, timeout=300) as c:
+                for name, data in uploads.items():
+                    start = time.perf_counter()
+                    r = c.post("/api/v1/imports", files=[("files", (name, data, "application/octet-stream"))])
+                    print(f"upload {name:24s} {len(data) / 1024:8.1f} KB  status {r.status_code}  "
+                          f"{time.perf_counter() - start:6.2f} s")
+                slow = [("files", ("tung.pdf", uploads["slow_pdf_within_counts"], "application/pdf"))]
+                busy = inbox_while(c, srv.url, headers, lambda a: a.post("/api/v1/imports", files=slow))
+            print(f"inbox (API), 4 slow uploads loop:         p50 {statistics.median(busy):6.1f} ms   p90 {p90(busy):6.1f} ms")
 
 
 if __name__ == "__main__":

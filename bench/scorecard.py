@@ -63,9 +63,10 @@ def measures(load_seconds: float, skip_slow: bool) -> list[Measure]:
                     [PY, "bench/route_cost.py", "--against", BEFORE_LOAD_WORK], {}),
             Measure(f"The same on PostgreSQL: this tree beside {BEFORE_LOAD_WORK}", "less CPU, not more",
                     [PY, "bench/route_cost.py", "--against", BEFORE_LOAD_WORK, "--postgres", PG], {}),
-            Measure("Hostile letter: 4,500 [[x.navn]] of a 300-character label (1.35 M characters filled in), preview "
-                    "beside an ordinary letter's; the inbox alone and while four such previews loop",
-                    "answered within 10 s; the inbox keeps its speed", [PY, "bench/hostile.py"], {}),
+            Measure("Hostile letter and uploads: 4,500 [[x.navn]] of a 300-character label (1.35 M characters filled in), "
+                    "previewed beside an ordinary letter; the PDF of ten pages sharing a 1 MB stream, the DOCX of 3.5 M empty "
+                    "paragraphs, a PDF under the byte count but slow to read; the inbox alone and while four hostile previews "
+                    "or uploads loop", "each answered within 10 s; the inbox keeps its speed", [PY, "bench/hostile.py"], {}),
             Measure("Suggestions on 100,000 questions + 10,000 paragraphs (1,000 queries)", "p95 ≤ 50 ms",
                     [PY, "bench/suggest_speed.py", "--postgres", PG], {}),
             Measure("Memory under load for 10 minutes per database (2 workers, 300 requests/s offered)", "RSS flat",

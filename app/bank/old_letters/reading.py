@@ -21,6 +21,13 @@ MAX_ENTRY_BYTES = 25 * 1024 * 1024
 MAX_TOTAL_BYTES = 60 * 1024 * 1024
 MAX_RATIO = 100  # XML compresses about 5-15 times; bombs do thousands
 MAX_PDF_PAGES = 200
+# The work a file may ask for, counted before it is done: a page's content stream is counted each
+# time a page uses it (ten pages sharing one 1 MB stream are 10 MB to read), and a DOCX's elements
+# and paragraphs are counted in one pass that keeps nothing. A long real letter has a few hundred
+# paragraphs and some tens of kilobytes of content per page.
+MAX_PDF_CONTENT_BYTES = 4 * 1024 * 1024
+MAX_DOCX_PARAGRAPHS = 20_000
+MAX_DOCX_ELEMENTS = 1_000_000
 MAX_TEXT_CHARS = 2_000_000
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Office's encrypted (password) container, and old .doc
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -31,6 +38,12 @@ class UnreadableFile(Invalid):
 
     def __init__(self, name: str, why: str):
         super().__init__(f"{name}: {why}")
+
+    @classmethod
+    def with_detail(cls, detail: str) -> "UnreadableFile":
+        """The error again from its message (as it comes back from the reader process)."""
+        name, _, why = detail.partition(": ")
+        return cls(name, why)
 
 
 @dataclass(frozen=True)
@@ -96,10 +109,29 @@ def _entry(name: str, archive: zipfile.ZipFile, member: str) -> bytes:
     return content
 
 
+_XML_OPTIONS = {"resolve_entities": False, "no_network": True, "load_dtd": False, "huge_tree": False, "dtd_validation": False}
+
+
+def _count_docx(name: str, xml: bytes) -> None:
+    """Refuse a document of more elements or paragraphs than a letter has, before building its tree."""
+    elements = paragraphs = 0
+    try:
+        for _event, element in etree.iterparse(io.BytesIO(xml), events=("end",), **_XML_OPTIONS):
+            elements += 1
+            paragraphs += element.tag == f"{W}p"
+            if elements > MAX_DOCX_ELEMENTS or paragraphs > MAX_DOCX_PARAGRAPHS:
+                raise UnreadableFile(name, f"dokumentet har over {MAX_DOCX_PARAGRAPHS:,} afsnit eller {MAX_DOCX_ELEMENTS:,} "
+                                           "elementer; et svarbrev har få hundrede".replace(",", "."))
+            element.clear()  # counted and dropped: the pass keeps nothing
+    except etree.XMLSyntaxError as exc:
+        raise UnreadableFile(name, f"dokumentets XML kan ikke læses ({exc})") from None
+
+
 def _docx(name: str, data: bytes) -> list[Line]:
     archive = _checked_zip(name, data)
     xml = _entry(name, archive, "word/document.xml")
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, dtd_validation=False)
+    _count_docx(name, xml)
+    parser = etree.XMLParser(**_XML_OPTIONS)
     try:
         root = etree.fromstring(xml, parser)
     except etree.XMLSyntaxError as exc:
@@ -134,6 +166,10 @@ def _pdf(name: str, data: bytes) -> list[Line]:
             raise UnreadableFile(name, "PDF-filen er krypteret eller beskyttet med adgangskode")
         if len(reader.pages) > MAX_PDF_PAGES:
             raise UnreadableFile(name, f"PDF-filen har {len(reader.pages)} sider (højst {MAX_PDF_PAGES})")
+        content = sum(_content_bytes(page) for page in reader.pages)
+        if content > MAX_PDF_CONTENT_BYTES:
+            raise UnreadableFile(name, f"PDF-filens sider har {content:,} byte indhold at læse (højst "
+                                       f"{MAX_PDF_CONTENT_BYTES:,}); gem den igen som PDF fra Word".replace(",", "."))
         text = "\n".join(page.extract_text() or "" for page in reader.pages)
     except UnreadableFile:
         raise
@@ -144,6 +180,16 @@ def _pdf(name: str, data: bytes) -> list[Line]:
     if not text.strip():
         raise UnreadableFile(name, "PDF-filen har ingen tekst (den er måske scannet); brug en DOCX eller en PDF med tekst")
     return _capped(name, [Line(text=t.strip()) for t in text.split("\n")])
+
+
+def _content_bytes(page) -> int:
+    """The decoded size of a page's content streams, however many pages share them."""
+    contents = page.get("/Contents")
+    if contents is None:
+        return 0
+    contents = contents.get_object()
+    streams = contents if isinstance(contents, list) else [contents]
+    return sum(len(s.get_object().get_data()) for s in streams)
 
 
 def _capped(name: str, lines: list[Line]) -> list[Line]:

@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session, select
 
 from app.audit import service as audit
-from app.bank.old_letters import parsing, reading
+from app.bank.old_letters import parsing, reading, sandbox
 from app.errors import Invalid, TooLarge
 from app.fields import Flag, Key, Line, PlausibleDate, Text
 from app.inquiries import service as inquiry_service
@@ -130,7 +130,7 @@ def propose(session: Session, files: list[tuple[str, bytes]]) -> list[Proposal]:
     for name, data in files:
         if len(data) > MAX_FILE_BYTES:
             raise TooLarge(f"{name}: filen fylder {len(data)} byte (højst {MAX_FILE_BYTES})")
-        lines = reading.read(name, data)
+        lines = sandbox.read(name, data)
         found = parsing.find(parsing.join_wrapped(lines))
         if not found.questions:
             raise reading.UnreadableFile(name, "ingen spørgsmål fundet (se efter 'Spørgsmål', 'Ad 1:', punkttegn eller 'Svar:')")

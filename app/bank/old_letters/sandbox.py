@@ -1,0 +1,46 @@
+"""Uploads are read in a process of their own, with a CPU-time and a memory limit, and ended past them.
+
+A file of a few kilobytes can cost minutes and gigabytes (a PDF whose ten pages share one 1 MB
+content stream; a DOCX of 4 million empty paragraphs). reading.py bounds the work by what it reads;
+this bounds what it may cost if a file still finds a way, and keeps it off the worker's GIL.
+"""
+
+from functools import partial
+
+from app.bank.old_letters import reading
+from app.errors import Unavailable
+from app.processes import Processes, process_start, within_cpu
+
+CPU_SECONDS = 5  # a 200-page letter reads in about one
+WALL_SECONDS = 9.0  # both tries together, if the first process died under the file
+MEMORY_BYTES = 1024 * 1024 * 1024  # address space: the interpreter and its libraries take about 200 MB of it
+
+
+def _warm() -> None:
+    import docx  # noqa: F401 - loaded once per process, not per file
+    import pypdf  # noqa: F401
+
+
+READERS = Processes("reader", 1, partial(process_start, _warm, MEMORY_BYTES))
+
+
+def _read(name: str, data: bytes) -> tuple[bool, list[reading.Line] | str]:
+    """In the reader: (True, lines) or (False, why), since an UnreadableFile does not travel between processes."""
+    try:
+        return True, within_cpu(CPU_SECONDS, reading.read, name, data)
+    except reading.UnreadableFile as exc:
+        return False, exc.detail
+    except MemoryError:
+        return False, f"{name}: filen kræver for meget hukommelse at læse"
+
+
+def read(name: str, data: bytes) -> list[reading.Line]:
+    """The lines of an uploaded file, read in the reader process; a file past the limits is an UnreadableFile."""
+    try:
+        ok, result = READERS.run(_read, name, data, timeout=WALL_SECONDS)
+    except Unavailable:
+        raise reading.UnreadableFile(name, "filen tager for lang tid at læse; gem den igen fra Word som DOCX eller PDF, "
+                                           "eller del den i mindre filer") from None
+    if not ok:
+        raise reading.UnreadableFile.with_detail(str(result))
+    return result  # type: ignore[return-value]
