@@ -131,6 +131,8 @@ class Asker(SQLModel, table=True):
     role: str | None = Field(default=None, max_length=300)
     email: str | None = Field(default=None, max_length=300)
     kind: str = Field(default="member", max_length=20)
+    # Whose council the asker sits on: the same name in another municipality is someone else.
+    municipality: str | None = Field(default=None, max_length=300, index=True)
 
 
 class User(SQLModel, table=True):

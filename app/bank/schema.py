@@ -70,6 +70,7 @@ class AskerDoc(Strict):
     role: OptionalLine | None = None
     email: OptionalLine | None = None
     kind: Annotated[str, Field(pattern=r"^(member|committee|group|citizen|other)$")] = "member"
+    municipality: OptionalLine | None = None  # whose council; the same name in another municipality is someone else
 
 class ValueDoc(Strict):
     period: Annotated[str | int, Field(description="YYYY, YYYY-MM or YYYY-MM-DD")]

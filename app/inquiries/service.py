@@ -39,16 +39,16 @@ from app.organisations import service as organisation_service
 from app.sql import in_list
 
 
-def find_or_add_asker(session: Session, asker: AskerIn) -> Asker:
-    """The stored asker with this name and e-mail, or a new one (not committed)."""
-    query = select(Asker).where(Asker.name == asker.name)
+def find_or_add_asker(session: Session, asker: AskerIn, *, municipality: str) -> Asker:
+    """The stored asker of this municipality with this name and e-mail, or a new one (not committed)."""
+    query = select(Asker).where(Asker.name == asker.name, Asker.municipality == municipality)
     query = query.where(func.lower(Asker.email) == asker.email.lower()) if asker.email else query
     found = session.exec(query).first()
     if found:
         if asker.role and not found.role:
             found.role = asker.role
         return found
-    found = Asker(name=asker.name, role=asker.role, email=asker.email)
+    found = Asker(name=asker.name, role=asker.role, email=asker.email, municipality=municipality)
     session.add(found)
     session.flush()
     return found
@@ -71,7 +71,7 @@ def stage(session: Session, *, data: InquiryIn, user: User | None) -> Inquiry:
     deadline = data.deadline or deadlines.add_working_days(data.received_on, org.deadline_days)
     if deadline < data.received_on:
         raise Invalid("deadline is before received_on", field="deadline")
-    asker = find_or_add_asker(session, data.asker)
+    asker = find_or_add_asker(session, data.asker, municipality=org.municipality)
     inquiry = Inquiry(
         organisation_id=org.id,
         title=data.title,

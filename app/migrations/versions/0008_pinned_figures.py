@@ -15,13 +15,12 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("letter") as batch:
-        batch.add_column(sa.Column("pinned_series", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-                                   nullable=True))
+    # Plain ALTER TABLE, never batch mode: copying the letter table would trip its foreign keys and triggers.
+    op.add_column("letter", sa.Column("pinned_series", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+                                      nullable=True))
     op.create_index("ix_letter_supersedes_id", "letter", ["supersedes_id"], unique=True)
 
 
 def downgrade() -> None:
     op.drop_index("ix_letter_supersedes_id", table_name="letter")
-    with op.batch_alter_table("letter") as batch:
-        batch.drop_column("pinned_series")
+    op.drop_column("letter", "pinned_series")
