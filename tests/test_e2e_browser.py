@@ -191,8 +191,9 @@ def test_the_whole_day_in_the_browser(server, tmp_path):
         assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
         path = tmp_path / "godkendt.pdf"
         path.write_bytes(pdf.body())
-        page.goto(f"{server}/historik?letter_id={letter_url.rsplit('/', 1)[1]}")
-        expect(page.get_by_text("Revisionssporet er intakt")).to_be_visible()
+        page.goto(f"{server}/historik?letter_id={letter_url.rsplit('/', 1)[1]}&kontrol=ja")
+        expect(page.get_by_text("Revisionssporet er kontrolleret og intakt")).to_be_visible()
+        expect(page.get_by_role("cell", name="Sara Sekretær").first).to_be_visible()
         shot("08-historik")
         browser.close()
     text = squash(pdftotext(path))

@@ -78,6 +78,17 @@ def verify(session: Session) -> Verification:
     return Verification(True, n)
 
 
+def latest(session: Session, *, limit: int) -> list[AuditEntry]:
+    """The newest `limit` entries, oldest first."""
+    return list(reversed(session.exec(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(limit)).all()))
+
+
+def count(session: Session) -> int:
+    """How many entries the chain holds, from its head record (no walk)."""
+    head = session.get(AuditHead, 1)
+    return head.count if head else 0
+
+
 def trail(session: Session, *, letter_id: int | None = None, inquiry_id: int | None = None) -> list[AuditEntry]:
     """The entries about a letter or an inquiry, oldest first."""
     query = select(AuditEntry).order_by(AuditEntry.seq)

@@ -4,7 +4,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import func, or_
+from sqlalchemy import case, func, or_
 from sqlmodel import Session, select
 
 from app.audit import service as audit
@@ -27,9 +27,11 @@ from app.models import (
     Inquiry,
     InquiryStatus,
     Letter,
+    LetterBlock,
     LetterStatus,
     Organisation,
     Paragraph,
+    ParagraphVersion,
     Question,
     QuestionParagraph,
     Role,
@@ -122,8 +124,9 @@ def list_(
     limit: int = 50,
     offset: int = 0,
     today: date | None = None,
+    sort: str = "-received",
 ) -> tuple[list[InquiryOut], int]:
-    """A page of inquiries, newest first, and how many match in all."""
+    """A page of inquiries in the order `sort` names (see SORTS; newest first by default), and how many match in all."""
     today = today or deadlines.today()
     where = []
     if status is not None:
@@ -143,9 +146,20 @@ def list_(
         where.append(_I.received_on <= received_to)
     if q:
         in_questions = select(Question.inquiry_id).where(Question.text.icontains(q, autoescape=True))
-        where.append(or_(_I.title.icontains(q, autoescape=True), _I.id.in_(in_questions)))
+        # The answers too: free text in its letters, and the library paragraphs (at the version used) they hold.
+        in_text = (select(Letter.inquiry_id).join(LetterBlock, LetterBlock.letter_id == Letter.id)
+                   .where(LetterBlock.text.icontains(q, autoescape=True)))
+        in_paragraphs = (select(Letter.inquiry_id).join(LetterBlock, LetterBlock.letter_id == Letter.id)
+                         .join(ParagraphVersion, (ParagraphVersion.paragraph_id == LetterBlock.paragraph_id)
+                               & (ParagraphVersion.version == LetterBlock.paragraph_version))
+                         .where(ParagraphVersion.text.icontains(q, autoescape=True)))
+        where.append(or_(_I.title.icontains(q, autoescape=True), _I.id.in_(in_questions), _I.id.in_(in_text),
+                         _I.id.in_(in_paragraphs)))
     total = session.execute(select(func.count()).select_from(_INQUIRY).where(*where)).scalar_one()
-    page = session.execute(_VIEW.where(*where).order_by(_I.received_on.desc(), _I.id.desc()).limit(limit).offset(offset))
+    order = SORTS.get(sort.lstrip("-"), SORTS["received"])
+    if sort.startswith("-"):
+        order = [column.desc() for column in order]
+    page = session.execute(_VIEW.where(*where).order_by(*order, _I.id.desc()).limit(limit).offset(offset))
     return _to_out(session, page.all(), today), total
 
 
@@ -167,6 +181,15 @@ _VIEW = (
     .select_from(_INQUIRY).join(_ORGANISATION, _O.id == _I.organisation_id).join(_ASKER, _A.id == _I.asker_id)
 )
 _VIEW_BY_IDS = _VIEW.where(in_list(_I.id, "ids"))
+# The orders of a list, ascending ("-" before the name: descending). "deadline" puts open inquiries
+# first, the most overdue at the top, then the answered and closed ones.
+SORTS = {
+    "deadline": [case((_I.status.in_(OPEN_STATUSES), 0), else_=1), _I.deadline],
+    "received": [_I.received_on],
+    "title": [func.lower(_I.title)],
+    "asker": [func.lower(_A.name)],
+    "status": [_I.status, _I.deadline],
+}
 _REFS = select(_R.inquiry_id, _R.system, _R.kind, _R.number).where(in_list(_R.inquiry_id, "ids")).order_by(_R.position)
 _QUESTIONS = (select(_Q.inquiry_id, _Q.id, _Q.number, _Q.text, _Q.remark)
               .where(in_list(_Q.inquiry_id, "ids")).order_by(_Q.inquiry_id, _Q.number))

@@ -1,6 +1,7 @@
 """Indbakke, ny henvendelse (paste an e-mail, get the questions), and one inquiry."""
 
 from datetime import date
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
@@ -38,21 +39,37 @@ _FIELD_MESSAGES = {
 }
 
 
+PAGE_SIZE = 50
+# The inbox's sortable columns: the name in the address, the service's order.
+SORTABLE = {"frist": "deadline", "modtaget": "received", "titel": "title", "spoerger": "asker", "status": "status"}
+
+
 @router.get("/indbakke", response_class=HTMLResponse)
 def inbox(request: Request, session: SessionDep, auth: PageUser, status: str = "", overdue: str = "", drafter: str = "",
-          q: str = "", organisation: str = "", asker: str = "", fra: str = "", til: str = ""):
-    """All inquiries with deadlines; filter by status, overdue, drafter, organisation, asker, dates and free text."""
+          q: str = "", organisation: str = "", asker: str = "", fra: str = "", til: str = "", sort: str = "frist",
+          side: str = "1"):
+    """All inquiries, open ones by deadline first, a page at a time; filter, search questions and answers, sort by a column."""
     status_filter = status if status in InquiryStatus.__members__ else None
     drafter_id = whole_number(drafter)
+    column = sort.lstrip("-")
+    sort = sort if column in SORTABLE else "frist"
+    number = min(whole_number(side) or 1, 100_000)
+    filters = {"status": status, "overdue": overdue, "drafter": drafter, "q": q, "organisation": organisation,
+               "asker": asker, "fra": fra, "til": til}
     items, total = inquiry_service.list_(
         session, status=status_filter, overdue=True if overdue == "ja" else None, q=search_text(q),
         drafter_id=drafter_id, organisation=search_text(organisation, 100), asker=search_text(asker),
-        received_from=_date_or_none(fra), received_to=_date_or_none(til), limit=200)
+        received_from=_date_or_none(fra), received_to=_date_or_none(til), limit=PAGE_SIZE,
+        offset=(number - 1) * PAGE_SIZE, sort=("-" if sort.startswith("-") else "") + SORTABLE[sort.lstrip("-")])
     drafters = {u.id: u for u in session.exec(select(User).where(User.role.in_([Role.drafter, Role.admin])))}
+    pages = max(1, -(-total // PAGE_SIZE))
+    kept = {k: v for k, v in filters.items() if v}
     return page(request, "inquiries/inbox.html", items=items, total=total, drafters=drafters,
-                organisations=organisation_service.list_all(session),
-                filters={"status": status, "overdue": overdue, "drafter": drafter, "q": q, "organisation": organisation,
-                         "asker": asker, "fra": fra, "til": til})
+                organisations=organisation_service.list_all(session), filters=filters, sort=sort,
+                paging={"number": number, "pages": pages,
+                        "previous": urlencode(kept | {"sort": sort, "side": number - 1}) if number > 1 else None,
+                        "next": urlencode(kept | {"sort": sort, "side": number + 1}) if number < pages else None},
+                sort_links={name: urlencode(kept | {"sort": name if sort != name else f"-{name}"}) for name in SORTABLE})
 
 
 def _date_or_none(value: str) -> date | None:
