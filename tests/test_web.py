@@ -323,3 +323,34 @@ def test_an_unexpected_error_is_a_danish_page_for_people_and_json_for_programs(t
     api = client.get("/api/v1/inquiries", headers={"Authorization": "Bearer bsv_x"})
     assert api.status_code == 500 and api.json()["detail"].startswith("internal error")
     engine.dispose()
+
+
+def test_form_errors_are_linked_to_their_fields_and_summed_up(web):
+    c = web("drafter")
+    r = c.post("/henvendelser/ny", data={"csrf": csrf_of(c), "action": "opret", "asker_name": "Klaus",
+                                        "received_on": "2023-02-30", "question": ["Hvad?"], "organisation": "kk-bif"})
+    assert r.status_code == 422
+    assert 'id="error-summary" tabindex="-1"' in r.text and '<a href="#title">Skriv en titel' in r.text
+    assert 'id="title" name="title" value="" aria-invalid="true" aria-describedby="title-error"' in r.text
+    assert 'id="title-error"' in r.text and 'aria-describedby="received_on-error"' in r.text and 'id="received_on-error"' in r.text
+
+
+def test_finding_no_questions_is_not_a_success_and_a_cut_is_told(web):
+    c = web("drafter")
+    none = c.post("/henvendelser/ny", data={"csrf": csrf_of(c), "action": "fortolk", "mail": "Hej, hvordan går det"})
+    assert "Fandt 0 spørgsmål" not in none.text and "Fandt ingen nummererede spørgsmål" in none.text
+    assert 'class="notice ok"' not in none.text
+    long = c.post("/henvendelser/ny", data={"csrf": csrf_of(c), "action": "fortolk", "mail": "1. Hvad koster det?\n" + "x" * 250_000})
+    assert "kun de første 200.000 er læst" in long.text
+
+
+def test_block_buttons_say_which_block_they_move(web, api):
+    c = web("drafter")
+    letter = c.post("/henvendelser/1/breve", data={"csrf": csrf_of(c), "kind": "brev"}, follow_redirects=False).headers["location"]
+    page = c.get(letter).text
+    insert = re.search(r'name="action" value="(insert:\d+:\d+)"', page)[1]
+    version = re.search(r'name="version" value="(\d+)" id="version"', page)[1]
+    c.post(letter, data={"csrf": csrf_of(c), "version": version, "title": "Svar", "kind": "brev", "action": insert})
+    page = c.get(letter).text
+    assert 'aria-label="Flyt blok 1 i svar 1 op"' in page and 'aria-label="Fjern blok 1 i svar 1"' in page
+    assert 'aria-label="Flyt op"' not in page

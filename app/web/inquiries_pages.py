@@ -27,6 +27,7 @@ from app.web.render import page, see_other
 
 router = APIRouter(route_class=SessionRoute, include_in_schema=False)
 
+MAX_MAIL = 200_000  # characters of a pasted e-mail that are read for questions
 _FIELD_MESSAGES = {
     "title": "Skriv en titel (højst 500 tegn).",
     "asker": "Skriv spørgerens navn.",
@@ -103,15 +104,24 @@ def new_inquiry_post(request: Request, session: SessionDep, auth: FormUser, form
         for s, k, n in zip(form.getlist("case_system"), form.getlist("case_kind"), form.getlist("case_number"), strict=False)
     ]
     if form.get("action") == "fortolk":
-        parsed = parse_email(values["mail"][:200_000])
+        parsed = parse_email(values["mail"][:MAX_MAIL])
         values["questions"] = [q.text for q in parsed.questions] + [""]
         values["title"] = values["title"] or (parsed.title or "")
         values["asker_name"] = values["asker_name"] or (parsed.asker_name or "")
         values["asker_email"] = values["asker_email"] or (parsed.asker_email or "")
         if parsed.received_on and not values["received_on"]:
             values["received_on"] = parsed.received_on.isoformat()
-        note = f"Fandt {len(parsed.questions)} spørgsmål. Ret dem til, og opret henvendelsen."
-        return page(request, "inquiries/new.html", note=note, **_form_context(session, values))
+        warning = None
+        if not parsed.questions:
+            note = None
+            warning = ("Fandt ingen nummererede spørgsmål i teksten. Skriv spørgsmålene i felterne herunder, "
+                       "eller sæt numre foran dem (1., 2., …) og find dem igen.")
+        else:
+            note = f"Fandt {len(parsed.questions)} spørgsmål. Ret dem til, og opret henvendelsen."
+        if len(values["mail"]) > MAX_MAIL:
+            warning = (f"Den indsatte tekst er på {len(values['mail']):,} tegn; kun de første {MAX_MAIL:,} er læst. "
+                       "Indsæt kun selve henvendelsen.").replace(",", ".")
+        return page(request, "inquiries/new.html", note=note, warning=warning, **_form_context(session, values))
     body = {
         "title": values["title"],
         "asker": {"name": values["asker_name"], "role": values["asker_role"] or None, "email": values["asker_email"] or None},

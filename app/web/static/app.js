@@ -2,6 +2,13 @@
 // Loaded as a file (the Content-Security-Policy allows no inline scripts).
 (function () {
   "use strict";
+  // A form sent back with errors: focus its summary, so a screen reader reads what to fix first.
+  const summary = document.getElementById("error-summary");
+  if (summary) summary.focus();
+})();
+
+(function () {
+  "use strict";
   const form = document.getElementById("draft");
   if (!form) return;
   const saved = document.getElementById("saved");
