@@ -50,15 +50,16 @@ def genitive(name: str) -> str:
 
 
 def short_time_now() -> str:
-    """The time in Copenhagen as HH:MM, for 'Gemt kl. 14:32'."""
+    """The time in Copenhagen as Danes write it, for 'Gemt kl. 14.32'."""
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    return datetime.now(ZoneInfo("Europe/Copenhagen")).strftime("%H:%M")
+    return datetime.now(ZoneInfo("Europe/Copenhagen")).strftime("%H.%M")
 
 
 def local_datetime(value) -> str:
-    """A timestamp as Danes read it, in Copenhagen time: 23-11-2026 19:05."""
+    """A timestamp as Danes read it, in Copenhagen time: 23. nov. 2026 kl. 19.05 (Retskrivningsordbogen: a point in times)."""
     from zoneinfo import ZoneInfo
 
-    return value.astimezone(ZoneInfo("Europe/Copenhagen")).strftime("%d-%m-%Y %H:%M")
+    local = value.astimezone(ZoneInfo("Europe/Copenhagen"))
+    return f"{format_date(local.date(), 'd. MMM y', locale=LOCALE)} kl. {local:%H.%M}"

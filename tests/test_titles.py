@@ -34,3 +34,13 @@ def test_a_new_draft_gets_such_a_title(api):
     inquiry = api.post("/api/v1/inquiries", json=body).json()
     letter = api.post("/api/v1/letters", json={"inquiry_id": inquiry["id"], "kind": "brev"}).json()
     assert letter["title"] == "Svar på spørgsmål om KK's ventetider"
+
+
+def test_times_are_written_as_danes_write_them():
+    from datetime import datetime, timezone
+
+    from app import formatting
+
+    assert formatting.local_datetime(datetime(2026, 11, 23, 19, 52, tzinfo=timezone.utc)) == "23. nov. 2026 kl. 20.52"
+    assert formatting.local_datetime(datetime(2026, 7, 1, 6, 5, tzinfo=timezone.utc)) == "1. jul. 2026 kl. 08.05"
+    assert "." in formatting.short_time_now() and ":" not in formatting.short_time_now()
