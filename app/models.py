@@ -319,6 +319,8 @@ class Letter(SQLModel, table=True):
     # The series a submitted letter shows, fixed at submit (statfill.pin), so that the approver approves
     # the figures they reviewed even if a new value arrives meanwhile; None while a draft.
     pinned_series: dict | None = Field(default=None, sa_column=Column(JsonType, nullable=True))
+    # The title and answers as the approver read them when returning the letter: [{number, text}], 0 the title.
+    returned_text: list | None = Field(default=None, sa_column=Column(JsonType, nullable=True))
     created_at: datetime = _created()
 
 

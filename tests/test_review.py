@@ -133,3 +133,34 @@ def test_an_approver_opening_a_draft_reads_it_without_buttons_that_end_in_403(ap
     assert "Kladden skrives af sekretariatet" in page
     assert 'action="/breve/' not in page and "Send til godkendelse" not in page
     assert 'action="/breve/' in web("drafter").get(f"/breve/{draft['id']}").text
+
+
+def test_a_letter_back_from_return_shows_the_approver_what_changed(api, draft, web):  # noqa: F811
+    lid = draft["id"]
+    api.post(f"/api/v1/letters/{lid}/submit", json={})
+    api.post(f"/api/v1/letters/{lid}/return", role="approver", json={"comment": "Skriv hvad der gøres."})
+    current = api.get(f"/api/v1/letters/{lid}").json()
+    first, second = current["answers"]
+    answers = [{"question_id": first["question_id"], "blocks": [{"paragraph_id": b["paragraph_id"]} for b in first["blocks"]]},
+               {"question_id": second["question_id"], "blocks": [{"text": "Forvaltningen følger ventetiden hver uge og "
+                                                                          "retter den, når den stiger."}]}]
+    saved = api.put(f"/api/v1/letters/{lid}", json={"version": current["version"], "answers": answers})
+    assert saved.status_code == 200, saved.text
+    api.post(f"/api/v1/letters/{lid}/submit", json={})
+    page = web("approver").get(f"/godkendelse/{lid}").text
+    assert "Ændret siden brevet blev sendt retur" in page and "<h3>Svar 2</h3>" in page and "<h3>Svar 1</h3>" not in page
+    assert re.search(r"<del><span class=\"sr\">fjernet: </span>måned\.\s*</del>", page)
+    assert re.search(r"<ins><span class=\"sr\">tilføjet: </span>uge og retter den, når den stiger\.\s*</ins>", page)
+
+
+def test_a_paragraphs_versions_can_be_compared(api, web):
+    paragraph = api.get("/api/v1/paragraphs", params={"limit": 1}).json()["items"][0]
+    full = api.get(f"/api/v1/paragraphs/{paragraph['id']}").json()
+    changed = api.put(f"/api/v1/paragraphs/{paragraph['id']}", json={"version": full["version"], "title": full["title"],
+                                                                     "text": full["text"] + " Tilføjet sætning."})
+    assert changed.status_code == 200, changed.text
+    new = changed.json()["version"]
+    page = web("drafter").get(f"/bibliotek/afsnit/{paragraph['id']}?version={new}&sammenlign={new - 1}").text
+    assert f"Version {new - 1} → version {new}" in page
+    assert re.search(r'<ins><span class="sr">tilføjet: </span>[^<]*Tilføjet sætning\.</ins>', page)
+    assert f"sammenlign={new - 1}" in web("drafter").get(f"/bibliotek/afsnit/{paragraph['id']}").text

@@ -28,6 +28,7 @@ from app.models import (
     LetterStatus,
     Organisation,
     ParagraphVersion,
+    Question,
     QuestionParagraph,
     Role,
     User,
@@ -56,6 +57,25 @@ def _answer_texts(session: Session, letter: Letter) -> tuple[list[str], set[int]
             texts.append(session.exec(select(ParagraphVersion.text).where(
                 ParagraphVersion.paragraph_id == b.paragraph_id, ParagraphVersion.version == b.paragraph_version)).one())
     return texts, {b.question_id for b in blocks}
+
+
+def readable(session: Session, letter: Letter) -> list[dict]:
+    """The title (number 0) and each answer as the reader will read it, figures filled in: to compare submissions."""
+    blocks = list(session.exec(select(LetterBlock).where(LetterBlock.letter_id == letter.id).order_by(LetterBlock.position)))
+    numbers = dict(session.exec(select(Question.id, Question.number).where(Question.inquiry_id == letter.inquiry_id)).all())
+    texts: dict[int, list[str]] = {n: [] for n in sorted(numbers.values())}
+    for b in blocks:
+        if b.paragraph_id is not None:
+            text = session.exec(select(ParagraphVersion.text).where(
+                ParagraphVersion.paragraph_id == b.paragraph_id, ParagraphVersion.version == b.paragraph_version)).one()
+        else:
+            text = b.text or ""
+        texts[numbers[b.question_id]].append(text)
+    keys = set().union(*(statfill.keys_in(t) for group in texts.values() for t in group))
+    series = statfill.unpin(letter.pinned_series) if letter.pinned_series is not None else library_service.load_series(session, keys)
+    as_of = letter.letter_date or danish_today()
+    return [{"number": 0, "text": letter.title}] + [
+        {"number": n, "text": "\n\n".join(statfill.fill(t, series, as_of).text for t in group)} for n, group in texts.items()]
 
 
 def flags_for(session: Session, letter: Letter) -> list[personal_data.Flag]:
@@ -106,7 +126,8 @@ def return_(session: Session, *, letter_id: int, data: ReturnIn, user: User) -> 
     _approver(user)
     letter = letter_service.load(session, letter_id)
     _transition(session, letter, from_status=LetterStatus.submitted,
-                values={"status": LetterStatus.draft, "return_comment": data.comment, "pinned_series": None})
+                values={"status": LetterStatus.draft, "return_comment": data.comment, "pinned_series": None,
+                        "returned_text": readable(session, letter)})
     audit.record(session, actor=user.username, action="letter.return", inquiry_id=letter.inquiry_id, letter_id=letter.id,
                  detail={"comment": data.comment})
     session.commit()

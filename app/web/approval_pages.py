@@ -12,6 +12,7 @@ from app.letters import service as letter_service
 from app.letters.schemas import ApproveIn, ReturnIn
 from app.models import LetterStatus
 from app.routing import SessionRoute, long_running
+from app.web import compare
 from app.web.deps import Approver, FormUser, PageUser, PostedForm
 from app.web.forms import whole_number
 from app.web.render import page, see_other
@@ -30,7 +31,22 @@ def queue(request: Request, session: SessionDep, auth: PageUser):
 def _review(request: Request, session, letter_id: int, status: int = 200, **extra):
     letter = letter_service.get(session, letter_id=letter_id)
     inquiry = inquiry_service.get(session, inquiry_id=letter.inquiry_id)
-    return page(request, "approval/review.html", status=status, letter=letter, inquiry=inquiry, **extra)
+    return page(request, "approval/review.html", status=status, letter=letter, inquiry=inquiry,
+                changes=_since_returned(session, letter_id), **extra)
+
+
+def _since_returned(session, letter_id: int) -> list[dict] | None:
+    """What changed in the title and each answer since the letter was last returned; None if it never was."""
+    model = letter_service.load(session, letter_id)
+    if not model.returned_text or model.status != LetterStatus.submitted:
+        return None
+    before = {item["number"]: item["text"] for item in model.returned_text}
+    out = []
+    for item in approval_service.readable(session, model):
+        pieces = compare.words(before.get(item["number"], ""), item["text"])
+        if compare.changed(pieces):
+            out.append({"label": "Titel" if item["number"] == 0 else f"Svar {item['number']}", "pieces": pieces})
+    return out
 
 
 @router.get("/godkendelse/{letter_id}", response_class=HTMLResponse, dependencies=[Approver])

@@ -15,6 +15,7 @@ from app.library.schemas import ParagraphUpdate, ValueIn
 from app.models import Letter, LetterBlock, Question, QuestionParagraph
 from app.organisations import service as organisation_service
 from app.routing import SessionRoute
+from app.web import compare
 from app.web.deps import Drafter, FormUser, PageUser, PostedForm
 from app.web.forms import search_text, whole_number
 from app.web.render import page, see_other
@@ -47,9 +48,17 @@ def _paragraph_page(request, session, paragraph_id: int, version: int | None = N
 
 @router.get("/bibliotek/afsnit/{paragraph_id}", response_class=HTMLResponse)
 def paragraph_page(request: Request, paragraph_id: IdPath, session: SessionDep, auth: PageUser, ok: str = "",
-                   version: Annotated[int | None, Query(ge=1, le=1_000_000)] = None):
-    """One paragraph: its text with figures, its versions, where it is used; editable by the secretariat."""
-    return _paragraph_page(request, session, paragraph_id, version=version, notice="Gemt som ny version." if ok else None)
+                   version: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
+                   sammenlign: Annotated[int | None, Query(ge=1, le=1_000_000)] = None):
+    """One paragraph: its text with figures, its versions (each compared with another), where it is used; editable."""
+    comparison = None
+    if sammenlign is not None:
+        shown = library_service.get_paragraph(session, paragraph_id=paragraph_id, version=version)
+        other = library_service.get_paragraph(session, paragraph_id=paragraph_id, version=sammenlign)
+        comparison = {"from": other.version, "to": shown.version,
+                      "title": compare.words(other.title, shown.title), "text": compare.words(other.text, shown.text)}
+    return _paragraph_page(request, session, paragraph_id, version=version, comparison=comparison,
+                           notice="Gemt som ny version." if ok else None)
 
 
 @router.post("/bibliotek/afsnit/{paragraph_id}", response_class=HTMLResponse, dependencies=[Drafter])
