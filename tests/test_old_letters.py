@@ -212,3 +212,56 @@ def test_the_import_pages_propose_keep_edits_and_store(web, seeded):
     assert saved.status_code == 303 and saved.headers["location"].startswith("/henvendelser/")
     assert _counts(seeded) == (before[0] + 1, before[1] + 1)
     assert "Syg i Aalborg" in c.get(saved.headers["location"]).text
+
+
+ORDINARY = """Københavns Kommune
+Beskæftigelses- og Integrationsforvaltningen
+Kære Anne Testesen
+Svar på dine spørgsmål om ventetider i jobcentret
+Sagsnr. 24/12345
+12. marts 2024
+Du har den 3. marts 2024 stillet følgende spørgsmål:
+1. Hvor lang er ventetiden i jobcentret?
+2. Hvad gør forvaltningen for at nedbringe den?
+Ad 1:
+Ventetiden er i gennemsnit fire uger, og den er faldet siden sidste år.
+Ad 2:
+Forvaltningen har ansat flere sagsbehandlere og følger ventetiden hver måned.
+Med venlig hilsen
+Jens Jensen"""
+
+
+def _docx_of(text: str) -> bytes:
+    doc = Document()
+    for line in text.splitlines():
+        doc.add_paragraph(line)
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+def test_an_ordinary_answer_letter_is_read_whole_and_lands_readable(api, web):
+    """Questions after '… følgende spørgsmål:', answers after 'Ad 1:', the greeting, the case number, the dates."""
+    r = _upload(api, [("ventetider.docx", _docx_of(ORDINARY))])
+    assert r.status_code == 200, r.text
+    [found] = r.json()
+    assert found["title"] == "Svar på dine spørgsmål om ventetider i jobcentret"
+    assert found["asker"] == "Anne Testesen" and found["case_numbers"] == ["24/12345"]
+    assert found["received_on"] == "2024-03-03" and found["letter_date"] == "2024-03-12"
+    assert [q["text"] for q in found["questions"]] == ["Hvor lang er ventetiden i jobcentret?",
+                                                      "Hvad gør forvaltningen for at nedbringe den?"]
+    assert found["questions"][1]["paragraphs"][0]["text"].startswith("Forvaltningen har ansat")
+    confirmed = api.post("/api/v1/imports/confirm", json={
+        "title": found["title"], "asker": {"name": found["asker"]}, "received_on": found["received_on"],
+        "organisation": "kk-bif", "case_refs": [{"system": "ESDH", "kind": "sagsnummer", "number": "24/12345"}],
+        "questions": [{"text": q["text"], "paragraphs": [{"include": True, "title": p["title"], "text": p["text"]}
+                                                         for p in q["paragraphs"]]} for q in found["questions"]]})
+    assert confirmed.status_code == 201, confirmed.text
+    page = web("drafter").get(f"/henvendelser/{confirmed.json()['inquiry_id']}").text
+    assert "Intet svar endnu" not in page and "Besvaret i et tidligere brev" in page and "Besvaret med:" in page
+
+
+def test_a_letter_without_questions_says_what_to_do(api):
+    r = _upload(api, [("notat.docx", _docx_of("Kære alle\nHer er referatet fra mødet.\nMed venlig hilsen"))])
+    assert r.status_code == 422
+    assert "»… følgende spørgsmål:«" in r.text and "opret henvendelsen selv under Ny henvendelse" in r.text

@@ -19,8 +19,16 @@ _QUESTION_HEAD = re.compile(r"^\W{0,3}spørgsmål\s*(?P<n>\d{1,2})?\s*[.:]?\s*(?
 _AD = re.compile(r"^\W{0,3}ad\s+(?:spørgsmål\s*)?(?P<n>\d{1,2})\s*[.:)]?\s*(?P<rest>.*)$", re.IGNORECASE)
 _SVAR = re.compile(r"^svar(?:\s+på\s+spørgsmål\s*(?P<n>\d{1,2}))?\s*[:.]\s*(?P<rest>.*)$", re.IGNORECASE)
 _CLOSING = re.compile(r"^(med venlig hilsen|venlig hilsen|mvh\.?)\b", re.IGNORECASE)
-_CASE = re.compile(r"^sags(?:nr|nummer)\.?(?:\s+i\s+\w+)?\s*:?\s*(?P<n>\d{4}\s*-\s*\d+)?", re.IGNORECASE)
-_CASE_NUMBER = re.compile(r"\b(\d{4}\s*-\s*\d{3,})\b")
+_CASE = re.compile(r"^(?:sags?\s*(?:nr|nummer)|j\.?\s*nr|journal\s*(?:nr|nummer)|dok(?:ument)?\s*(?:nr|nummer))\.?"
+                   r"(?:\s+i\s+\w+)?\s*:?\s*(?P<n>\S.*)?$", re.IGNORECASE)
+# 2023-8126, 2023 - 8126, 24/12345, S2024-00123, 00.01.00-A00-1-24: the shapes ESDH systems number cases in.
+_CASE_NUMBER = re.compile(r"\b(\d{4}\s*-\s*\d{3,}|\d{2,4}/\d{3,}|[A-Z]{1,3}\d{4}-\d{2,}|\d{2}\.\d{2}\.\d{2}-[A-ZØÆÅ]\d{2}-\d+-\d{2})\b")
+# "… stillet følgende spørgsmål:", "Du spørger:", "Spørgsmålene lyder:": the numbered questions follow.
+_QUESTIONS_FOLLOW = re.compile(r"(følgende\s+spørgsmål|spørgsmål(?:ene)?\s+lyder|du\s+spørger|spurgt\s+om\s+følgende)\s*:?\s*$",
+                               re.IGNORECASE)
+# Where the letter says when the question came: "Tak for din henvendelse af …", "Du har den 3. marts 2024 stillet …".
+_RECEIVED = re.compile(r"^(tak\s+for\s+din|du\s+har|i\s+din\s+(?:mail|henvendelse)|du\s+skrev)\b", re.IGNORECASE)
+_GREETING = re.compile(r"^(kære|til)\s+(?P<name>[^,.:]{2,80})[,.:]?\s*$", re.IGNORECASE)
 _SENTENCE_END = ('.', '?', '!', ':', '"', '”', '»')
 _QUOTES = '"“”„»«\''
 _ASKS = re.compile(r"^(?:og\s+)?(?:endelig\W*\s*)?(hvordan|hvor|hvad|hvilke|hvilken|hvem|hvorfor|hvornår|kan|har|skal|får|bruger|vil)\b",
@@ -70,7 +78,8 @@ def join_wrapped(lines: list[Line]) -> list[Line]:
             previous = ""
             continue
         starts_new = bool(_BULLET.match(text) or _NUMBERED.match(text) or _AD.match(text) or _SVAR.match(text)
-                          or _QUESTION_HEAD.match(text) or text[:1] in "“„\"«»")
+                          or _QUESTION_HEAD.match(text) or _CASE.match(text) or _GREETING.match(text)
+                          or _RECEIVED.match(text) or text[:1] in "“„\"«»")
         wrapped = len(previous) >= _FULL_LINE and not previous.endswith(_SENTENCE_END)
         if out and wrapped and not starts_new:
             out[-1] = Line(f"{out[-1].text} {text}", out[-1].listed, out[-1].heading)
@@ -100,8 +109,12 @@ def find(lines: list[Line]) -> Found:
         if text.lower() == "til" and not found.asker:
             asker_next = True
             continue
-        if found.received_on is None and text.lower().startswith("tak for din"):
+        if found.received_on is None and _RECEIVED.match(text):
             found.received_on = parse_date(text)
+        if (m := _GREETING.match(text)) and text.lower().startswith("kære"):
+            # "Kære Anne Testesen": the greeting names the asker, and is never the title.
+            found.asker = found.asker or m["name"].strip()
+            continue
         if _CLOSING.match(text):
             current = None
             in_questions = False
@@ -126,6 +139,9 @@ def find(lines: list[Line]) -> Found:
             in_questions = False
             if m["rest"].strip():
                 answers.setdefault(current, []).append(_answer(m["rest"]))
+            continue
+        if _QUESTIONS_FOLLOW.search(text):
+            in_questions, current = True, None
             continue
         if (m := _QUESTION_HEAD.match(text)) and not m["rest"].strip():
             # A "Spørgsmål" heading: numbered questions follow ("Spørgsmål 3" alone: that one follows).

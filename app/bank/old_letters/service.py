@@ -133,7 +133,11 @@ def propose(session: Session, files: list[tuple[str, bytes]]) -> list[Proposal]:
         lines = sandbox.read(name, data)
         found = parsing.find(parsing.join_wrapped(lines))
         if not found.questions:
-            raise reading.UnreadableFile(name, "ingen spørgsmål fundet (se efter 'Spørgsmål', 'Ad 1:', punkttegn eller 'Svar:')")
+            raise reading.UnreadableFile(name, "Besvar fandt ingen spørgsmål i brevet. Spørgsmålene læses, når de er "
+                                               "nummererede (1., 2., …) under en linje som »Spørgsmål« eller »… følgende "
+                                               "spørgsmål:«, eller står med punkttegn, og svarene står efter »Ad 1:« eller "
+                                               "»Svar:«. Ret brevet, så det ser sådan ud, eller opret henvendelsen selv "
+                                               "under Ny henvendelse")
         questions = []
         for question, answer in zip(found.questions, found.answers, strict=False):
             paragraphs = []
