@@ -59,7 +59,7 @@ async def csrf(request: Request, auth: PageUser) -> Auth:
     """Every POST carries the session's CSRF token, as a form field (urlencoded or multipart) or header."""
     submitted = request.headers.get("x-csrf-token")
     if submitted is None:
-        form = await request.form()
+        form = await read_form(request)
         submitted = form.get("csrf")
     if not sessions.csrf_ok(auth.web, submitted if isinstance(submitted, str) else None):
         raise CsrfFailed("Formularen er udløbet. Genindlæs siden og prøv igen.")
@@ -69,9 +69,19 @@ async def csrf(request: Request, auth: PageUser) -> Auth:
 FormUser = Annotated[Auth, Depends(csrf)]
 
 
+# A letter of 200 questions sends some 1,400 fields (blocks, texts, figure pickers); Starlette stops at
+# 1,000 by default. The body's size limit (Settings.max_body_bytes) bounds the cost of more fields.
+MAX_FORM_FIELDS = 20_000
+
+
+async def read_form(request: Request) -> FormData:
+    """The submitted form (parsed once per request; Starlette caches it)."""
+    return await request.form(max_fields=MAX_FORM_FIELDS)
+
+
 async def posted_form(request: Request) -> FormData:
     """The submitted form, read on the event loop; the handler itself runs in a worker thread."""
-    return await request.form()
+    return await read_form(request)
 
 
 # Handlers that take the form this way can be plain `def`, so their database work and
