@@ -17,6 +17,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = 2 * 1024 * 1024
     # Uploads of earlier letters (several files) may be larger; each file is capped again on its own.
     max_upload_bytes: int = 25 * 1024 * 1024
+    # A request's headers must arrive within this, its body within the next; slower clients get a 408.
+    request_header_timeout_seconds: float = Field(default=10.0, gt=0, le=600)
+    request_body_timeout_seconds: float = Field(default=120.0, gt=0, le=3600)
     # A render past this is abandoned with 503 (the caps keep any valid letter far below it).
     render_timeout_seconds: float = 60.0
     # Threads per worker process for quick handlers and their database work. Each runnable thread

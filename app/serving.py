@@ -5,6 +5,8 @@ import socket
 import uvicorn
 from uvicorn.supervisors import Multiprocess
 
+from app.slow_clients import GuardedHttpTools
+
 APP = "app.main:create_app"
 
 
@@ -35,7 +37,8 @@ def _bound(sock: socket.socket, host: str, port: int) -> socket.socket:
 
 def serve(host: str, port: int, workers: int) -> None:
     """Serve until stopped; each worker builds its own app from the environment."""
-    options = {"factory": True, "host": host, "port": port, "workers": workers, "proxy_headers": True, "timeout_graceful_shutdown": 30}
+    options = {"factory": True, "host": host, "port": port, "workers": workers, "proxy_headers": True, "timeout_graceful_shutdown": 30,
+               "http": GuardedHttpTools}
     if workers == 1 or not hasattr(socket, "SO_REUSEPORT"):
         uvicorn.run(APP, **options)
         return

@@ -62,10 +62,11 @@ class Server:
             self.kill()
 
 
-def start(database_url: str, *, workers: int = 1, log: Path | None = None, timeout: float = 60) -> Server:
-    """Start `besvar serve` and wait until /healthz answers."""
+def start(database_url: str, *, workers: int = 1, log: Path | None = None, timeout: float = 60,
+          env: dict[str, str] | None = None) -> Server:
+    """Start `besvar serve` (with `env` added to the environment) and wait until /healthz answers."""
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": database_url}
+    env = {**os.environ, "DATABASE_URL": database_url, **(env or {})}
     out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 - closed with the process
     process = subprocess.Popen([str(BESVAR), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
                                env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
