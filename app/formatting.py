@@ -63,3 +63,16 @@ def local_datetime(value) -> str:
 
     local = value.astimezone(ZoneInfo("Europe/Copenhagen"))
     return f"{format_date(local.date(), 'd. MMM y', locale=LOCALE)} kl. {local:%H.%M}"
+
+
+def local_span(start, end) -> str:
+    """A sitting as Danes write it: '1. dec. 2026 kl. 9.05–9.40'; one time when both are the same minute."""
+    from zoneinfo import ZoneInfo
+
+    first = local_datetime(start)
+    if end is None:
+        return first
+    a, b = (v.astimezone(ZoneInfo("Europe/Copenhagen")) for v in (start, end))
+    if (a.date(), a.hour, a.minute) == (b.date(), b.hour, b.minute):
+        return first
+    return f"{first}–{b:%H.%M}" if a.date() == b.date() else f"{first} – {local_datetime(end)}"

@@ -44,3 +44,15 @@ def test_times_are_written_as_danes_write_them():
     assert formatting.local_datetime(datetime(2026, 11, 23, 19, 52, tzinfo=timezone.utc)) == "23. nov. 2026 kl. 20.52"
     assert formatting.local_datetime(datetime(2026, 7, 1, 6, 5, tzinfo=timezone.utc)) == "1. jul. 2026 kl. 08.05"
     assert "." in formatting.short_time_now() and ":" not in formatting.short_time_now()
+
+
+def test_a_sitting_is_written_as_one_span():
+    from datetime import datetime, timezone
+
+    from app import formatting
+
+    start = datetime(2026, 12, 1, 8, 5, tzinfo=timezone.utc)
+    assert formatting.local_span(start, None) == "1. dec. 2026 kl. 09.05"
+    assert formatting.local_span(start, start.replace(second=40)) == "1. dec. 2026 kl. 09.05"
+    assert formatting.local_span(start, start.replace(minute=40)) == "1. dec. 2026 kl. 09.05–09.40"
+    assert formatting.local_span(start, start.replace(day=2)) == "1. dec. 2026 kl. 09.05 – 2. dec. 2026 kl. 09.05"

@@ -11,7 +11,7 @@ from app.errors import BesvarError
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.filters.update(long_date=formatting.long_date, short_date=formatting.short_date, number=formatting.number,
-                             local_datetime=formatting.local_datetime)
+                             local_datetime=formatting.local_datetime, local_span=formatting.local_span)
 
 STATUS = {"new": "Ny", "drafting": "Under udarbejdelse", "answered": "Besvaret", "closed": "Lukket",
           "draft": "Kladde", "submitted": "Til godkendelse", "approved": "Godkendt"}
