@@ -289,9 +289,10 @@ def test_the_api_at_a_persons_pace(api):
             {"question_id": qid, "blocks": [{"text": "Fire uger i gennemsnit."}]}]})
         assert saved.status_code == 200, saved.text
         later()
-        assert api.post(f"/api/v1/letters/{lid}/submit", json={"version": 2}).status_code == 200
+        submitted = api.post(f"/api/v1/letters/{lid}/submit", json={"version": 2})
+        assert submitted.status_code == 200, submitted.text
         later()
-        approved = api.post(f"/api/v1/letters/{lid}/approve", role="approver", json={"version": 2})
+        approved = api.post(f"/api/v1/letters/{lid}/approve", role="approver", json={"version": submitted.json()["version"]})
         assert approved.status_code == 200, approved.text
         later()
         assert api.post(f"/api/v1/letters/{lid}/correct").status_code == 201

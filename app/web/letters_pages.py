@@ -254,12 +254,15 @@ def submit(request: Request, letter_id: IdPath, session: SessionDep, auth: FormU
 @router.post("/breve/{letter_id}/ret", dependencies=[Drafter])
 def correct(request: Request, letter_id: IdPath, session: SessionDep, auth: FormUser):
     """Start a correction of an approved letter; a second click opens the correction already started."""
+    if (started := approval_service.correction_of(session, letter_id)) is not None:
+        return see_other(f"/breve/{started}")
     try:
         new_id = approval_service.correct(session, letter_id=letter_id, user=auth.user).id
-    except (Conflict, IntegrityError):
+    except IntegrityError:
+        # A parallel click won the race. Only a redirect follows: the rollback expires what the
+        # error page would show.
         session.rollback()
-        if (new_id := approval_service.correction_of(session, letter_id)) is None:
-            raise
+        new_id = approval_service.correction_of(session, letter_id)
     return see_other(f"/breve/{new_id}")
 
 
