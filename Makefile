@@ -28,7 +28,7 @@ run: sysdeps $(BIN)/.installed
 	@echo "Besvar: http://127.0.0.1:$(PORT)  (API docs: http://127.0.0.1:$(PORT)/docs)"
 	set -a && . var/seal.env && set +a && $(BIN)/besvar serve --port $(PORT)
 
-# `make test FULL=1`: 200 schemathesis cases per API operation and ten times the property examples.
+# `make test FULL=1`: 200 schemathesis cases per API operation, ten times the property examples, 50 SIGKILLs per database.
 test: sysdeps $(BIN)/.installed lint
 	$(if $(FULL),BESVAR_FUZZ=full) $(BIN)/python -m pytest
 

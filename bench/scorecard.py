@@ -47,7 +47,7 @@ def measures(load_seconds: float, skip_slow: bool) -> list[Measure]:
         Measure("Property tests (hypothesis, full mode): text round-trip, workflow state machine",
                 "all hold", _pytest("tests/test_properties.py"), full),
         Measure("Crash safety: 50 SIGKILLs during saves and approvals, per database",
-                "no acknowledged write lost; integrity and audit chain hold", _pytest("-s", "tests/test_crash.py"), pg),
+                "no acknowledged write lost; integrity and audit chain hold", _pytest("-s", "tests/test_crash.py"), full),
         Measure("Backup, destroy, restore drill", "everything back", _pytest("tests/test_backup.py"), pg),
         Measure("Hostile-input corpus through every entry point", "4xx or literal; no 5xx, no fetch",
                 _pytest("tests/test_corpus.py"), pg),

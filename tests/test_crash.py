@@ -1,6 +1,7 @@
 """Crash safety: SIGKILL the server 50 times during draft saves and approvals; every acknowledged write survives."""
 
 import hashlib
+import os
 import random
 import threading
 import time
@@ -15,7 +16,9 @@ from app.models import Letter, LetterBlock, LetterDocument
 from tests import server
 from tests.test_api_inquiries import _new
 
-KILLS = 50
+# 50 SIGKILLs per database in `make test FULL=1` and the scorecard; 12 in the everyday run, where 50 (each a
+# server start with its warmed render process) took some 10 minutes a database on this 2-core machine.
+KILLS = 50 if os.environ.get("BESVAR_FUZZ") == "full" else 12
 
 
 @dataclass
@@ -117,7 +120,7 @@ def test_sigkill_during_saves_and_approvals_loses_no_acknowledged_write(api, see
         seeded.dispose()  # what a restarted process would see: no pooled connection survives
         _check(seeded, acked)
     assert kills_during_work >= KILLS // 2  # the kills fell while writes were under way
-    assert len(acked.saves) >= 10 and acked.approved, (len(acked.saves), len(acked.approved))
+    assert len(acked.saves) >= KILLS // 2 and acked.approved, (len(acked.saves), len(acked.approved))
     print(f"{kills_during_work} of {KILLS} kills during writes; {len(acked.saves)} letters saved, {len(acked.approved)} approved")
 
 
