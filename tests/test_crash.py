@@ -16,9 +16,9 @@ from app.models import Letter, LetterBlock, LetterDocument
 from tests import server
 from tests.test_api_inquiries import _new
 
-# 50 SIGKILLs per database in `make test FULL=1` and the scorecard; 12 in the everyday run, where 50 (each a
+# 50 SIGKILLs per database in `make test FULL=1` and the scorecard; 20 in the everyday run, where 50 (each a
 # server start with its warmed render process) took some 10 minutes a database on this 2-core machine.
-KILLS = 50 if os.environ.get("BESVAR_FUZZ") == "full" else 12
+KILLS = 50 if os.environ.get("BESVAR_FUZZ") == "full" else 20
 
 
 @dataclass
