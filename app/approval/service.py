@@ -61,15 +61,9 @@ def _answer_texts(session: Session, letter: Letter) -> tuple[list[str], set[int]
 
 def readable(session: Session, letter: Letter) -> list[dict]:
     """The title (number 0) and each answer as the reader will read it, figures filled in: to compare submissions."""
-    blocks = list(session.exec(select(LetterBlock).where(LetterBlock.letter_id == letter.id).order_by(LetterBlock.position)))
     numbers = dict(session.exec(select(Question.id, Question.number).where(Question.inquiry_id == letter.inquiry_id)).all())
     texts: dict[int, list[str]] = {n: [] for n in sorted(numbers.values())}
-    for b in blocks:
-        if b.paragraph_id is not None:
-            text = session.exec(select(ParagraphVersion.text).where(
-                ParagraphVersion.paragraph_id == b.paragraph_id, ParagraphVersion.version == b.paragraph_version)).one()
-        else:
-            text = b.text or ""
+    for b, text in checks.texts_of_blocks(session, letter):
         texts[numbers[b.question_id]].append(text)
     keys = set().union(*(statfill.keys_in(t) for group in texts.values() for t in group))
     series = statfill.unpin(letter.pinned_series) if letter.pinned_series is not None else library_service.load_series(session, keys)
