@@ -32,9 +32,10 @@ run: sysdeps $(BIN)/.installed
 test: sysdeps $(BIN)/.installed lint
 	$(if $(FULL),BESVAR_FUZZ=full) $(BIN)/python -m pytest
 
-# Style and common mistakes (pyproject.toml [tool.ruff]); part of make test.
+# Style, common mistakes and types (pyproject.toml [tool.ruff], [tool.mypy]); part of make test.
 lint: $(BIN)/.installed
 	$(BIN)/ruff check app
+	$(BIN)/mypy app
 
 bench: sysdeps $(BIN)/.installed
 	$(BIN)/python bench/bank_import.py

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlmodel import col
 
 from app.config import get_settings
 
@@ -140,14 +141,14 @@ def user_demo(logins_file: Annotated[Path, typer.Option(help="where the demo log
         ("admin", "admin", "Anders Admin", "Systemadministrator", None),
     ]
     with Session(_engine()) as session:
-        if session.exec(select(User).where(User.username == "sekretariat")).first():
+        if session.exec(select(User).where(col(User.username) == "sekretariat")).first():
             typer.echo(f"demo users exist; their logins are in {logins_file}")
             return
-        org = session.exec(select(Organisation).where(Organisation.key == "kk-bif")).first()
+        org = session.exec(select(Organisation).where(col(Organisation.key) == "kk-bif")).first()
         lines = []
         for username, role, name, title, person_key in demo:
             password = secrets.token_urlsafe(9)
-            person = session.exec(select(Person).where(Person.key == person_key)).first() if person_key else None
+            person = session.exec(select(Person).where(col(Person.key) == person_key)).first() if person_key else None
             auth_service.add_user(
                 session, username=username, role=role, name=name, title=title, password=password,
                 organisation_id=org.id if org else None, person_id=person.id if person else None,

@@ -6,14 +6,16 @@ import select
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import DisconnectionError
-from sqlmodel import Session, create_engine
+from sqlmodel import Session, SQLModel, create_engine
+
+Row = TypeVar("Row", bound=SQLModel)
 
 # Requests that only read (GET, HEAD) begin deferred on SQLite, so readers never queue behind a
 # writer, and run without a transaction on PostgreSQL (see read_only).
@@ -142,16 +144,17 @@ def make_engine(url: str) -> Engine:
     """An engine for `url`; creates the SQLite file's folder when needed."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        on_disk = bool(parsed.database) and parsed.database != ":memory:"
+        database = parsed.database or ""
+        on_disk = database not in ("", ":memory:")
         if on_disk:
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
         # Keep connections for the worker threads: opening one anew per request costs its PRAGMAs
         # every time. (An in-memory database has one connection per thread, no pool to size.)
         pool = {"pool_size": 20, "max_overflow": 20} if on_disk else {}
         engine = create_engine(url, connect_args={"check_same_thread": False}, **pool)
         event.listen(engine, "connect", _sqlite_on_connect)
         if on_disk:
-            _writer_lock_listeners(engine, parsed.database)
+            _writer_lock_listeners(engine, database)
         event.listen(engine, "begin", _sqlite_begin)
         event.listen(engine, "before_cursor_execute", _sqlite_guard)
         return engine
@@ -194,7 +197,7 @@ class RequestSession(Session):
         self.bind = self.read_bind
 
 
-async def get_session(request: Request) -> AsyncIterator[Session]:
+async def get_session(request: Request) -> AsyncIterator[RequestSession]:
     """One session per request; services own the commit of their workflow step.
 
     Async so that opening it costs no trip to a worker thread (a Session connects lazily, in
@@ -258,13 +261,14 @@ def writing_apart(session: Session) -> Iterator[Connection]:
     transaction for it would send the request's later writes to the read-only engine.
     """
     bind = session.get_bind()
+    assert isinstance(bind, Engine)  # sessions are bound to engines, never to one connection
     with bind.connect() as conn:
         conn.execution_options(**_writing(bind))
         with conn.begin():
             yield conn
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[RequestSession, Depends(get_session)]
 
 
 def start_writing(session: Session) -> None:
@@ -275,3 +279,11 @@ def start_writing(session: Session) -> None:
     """
     session.commit()
     session.connection(execution_options=_writing(session.get_bind()))
+
+
+def stored(session: Session, model: type[Row], row_id: int | None) -> Row:
+    """The row a foreign key points to; its absence is a broken database, not a user's mistake."""
+    row = session.get(model, row_id) if row_id is not None else None
+    if row is None:
+        raise LookupError(f"{model.__name__} {row_id} is referenced but not stored")
+    return row

@@ -2,8 +2,10 @@
 
 import re
 import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Path
 from pydantic import (
@@ -12,9 +14,11 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    GetCoreSchemaHandler,
     StringConstraints,
 )
 from pydantic import Strict as StrictValue
+from pydantic_core import CoreSchema
 
 MAX_ID = 2**63 - 1
 
@@ -50,7 +54,7 @@ def _strip(value: str) -> str:
     return value.strip()
 
 
-def _not_longer_than(max_length: int):
+def _not_longer_than(max_length: int) -> Callable[[object], object]:
     def check(value: object) -> object:
         # As sent, too: the schema promises the limit on what the client sends, not on what is left after cleaning.
         if isinstance(value, str) and len(value) > max_length:
@@ -60,17 +64,25 @@ def _not_longer_than(max_length: int):
     return check
 
 
-def Text(max_length: int, *, min_length: int = 0, strip: bool = True):
-    """A cleaned string type with length limits (on the text as sent and as stored)."""
-    validators = [BeforeValidator(_not_longer_than(max_length))]
-    if strip:
-        validators.append(AfterValidator(_strip))
-    return Annotated[str, *validators, StringConstraints(min_length=min_length, max_length=max_length)]
+@dataclass(frozen=True)
+class Text:
+    """Marks a str as cleaned text with length limits (on the text as sent and as stored): `Annotated[str, Text(300)]`."""
+
+    max_length: int
+    min_length: int = 0
+    strip: bool = True
+
+    def __get_pydantic_core_schema__(self, source: type[Any], handler: GetCoreSchemaHandler) -> CoreSchema:
+        validators: list[BeforeValidator | AfterValidator] = [BeforeValidator(_not_longer_than(self.max_length))]
+        if self.strip:
+            validators.append(AfterValidator(_strip))
+        limits = StringConstraints(min_length=self.min_length, max_length=self.max_length)
+        return handler.generate_schema(Annotated[source, *validators, limits])
 
 
-Line = Text(300, min_length=1)
-OptionalLine = Text(300)
-LongText = Text(50_000, min_length=1)
+Line = Annotated[str, Text(300, min_length=1)]
+OptionalLine = Annotated[str, Text(300)]
+LongText = Annotated[str, Text(50_000, min_length=1)]
 KEY_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
 Key = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=KEY_PATTERN)]
 DbId = Annotated[int, Field(ge=1, le=MAX_ID)]

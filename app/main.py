@@ -97,7 +97,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 # The package's static files only: importing it would load its handlers for a dozen web frameworks.
-_SWAGGER_FILES = Path(importlib.util.find_spec("swagger_ui").submodule_search_locations[0]) / "static"
+_SWAGGER_SPEC = importlib.util.find_spec("swagger_ui")
+assert _SWAGGER_SPEC is not None and _SWAGGER_SPEC.submodule_search_locations, "swagger-ui-py is a dependency"
+_SWAGGER_FILES = Path(_SWAGGER_SPEC.submodule_search_locations[0]) / "static"
 _DOCS_PAGE = """<!DOCTYPE html>
 <html lang="en">
 <head>

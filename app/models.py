@@ -1,7 +1,9 @@
 """All tables. Enum values are stored as plain strings so both databases migrate the same way."""
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -46,12 +48,16 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _json(default_factory) -> object:
+def _json(default_factory: Callable[[], object]) -> Any:
     return Field(default_factory=default_factory, sa_column=Column(JsonType, nullable=False))
 
 
-def _created() -> object:
+def _created() -> Any:
     return Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+# Primary keys are typed `int`, not `int | None`: they are None only between building a row and
+# flushing it, and every service reads them after the flush; the type says what every stored row has.
 
 
 class Role(StrEnum):
@@ -88,7 +94,7 @@ class PeriodKind(StrEnum):
 class Organisation(SQLModel, table=True):
     """A sending forvaltning/unit and its letterhead data."""
 
-    id: int | None = Field(default=None, primary_key=True, sa_type=IdType)
+    id: int = Field(default=None, primary_key=True, sa_type=IdType)
     key: str = Field(max_length=100, unique=True)
     municipality: str = Field(max_length=300)
     name: str = Field(max_length=300)
@@ -111,7 +117,7 @@ class Organisation(SQLModel, table=True):
 class Person(SQLModel, table=True):
     """Staff named in letters: signatories, drafters."""
 
-    id: int | None = Field(default=None, primary_key=True, sa_type=IdType)
+    id: int = Field(default=None, primary_key=True, sa_type=IdType)
     key: str = Field(max_length=100, unique=True)
     organisation_id: int = Field(foreign_key="organisation.id", sa_type=IdType, index=True)
     name: str = Field(max_length=300)
@@ -125,7 +131,7 @@ class Person(SQLModel, table=True):
 class Asker(SQLModel, table=True):
     """A council member, committee or group that sends questions."""
 
-    id: int | None = Field(default=None, primary_key=True, sa_type=IdType)
+    id: int = Field(default=None, primary_key=True, sa_type=IdType)
     key: str | None = Field(default=None, max_length=100, unique=True)
     name: str = Field(max_length=300, index=True)
     role: str | None = Field(default=None, max_length=300)
@@ -138,7 +144,7 @@ class Asker(SQLModel, table=True):
 class User(SQLModel, table=True):
     """A login: drafter, approver or admin."""
 
-    id: int | None = Field(default=None, primary_key=True, sa_type=IdType)
+    id: int = Field(default=None, primary_key=True, sa_type=IdType)
     username: str = Field(max_length=100, unique=True)
     name: str = Field(max_length=300)
     title: str | None = Field(default=None, max_length=300)
@@ -155,7 +161,7 @@ class ApiToken(SQLModel, table=True):
 
     __tablename__ = "api_token"
 
-    id: int | None = Field(default=None, primary_key=True, sa_type=IdType)
+    id: int = Field(default=None, primary_key=True, sa_type=IdType)
     user_id: int = Field(foreign_key="user.id", sa_type=IdType, index=True)
     token_hash: str = Field(max_length=64, unique=True)
     created_at: datetime = _created()
@@ -165,7 +171,7 @@ class ApiToken(SQLModel, table=True):
 class Inquiry(SQLModel, table=True):
     """One henvendelse with its numbered questions."""
 
-    id: int | None = Field(default=None, primary_key=True, sa_type=IdType)
+    id: int = Field(default=None, primary_key=True, sa_type=IdType)
     key: str | None = Field(default=None, max_length=100, unique=True)
     organisation_id: int = Field(foreign_key="organisation.id", sa_type=IdType, index=True)
     title: str = Field(max_length=500)
@@ -185,7 +191,7 @@ class CaseRef(SQLModel, table=True):
 
     __tablename__ = "case_ref"
 
-    id: int | None = Field(default=None, primary_key=True, sa_type=IdType)
+    id: int = Field(default=None, primary_key=True, sa_type=IdType)
     inquiry_id: int = Field(foreign_key="inquiry.id", sa_type=IdType, index=True, ondelete="CASCADE")
     position: int
     system: str = Field(max_length=50)
@@ -198,7 +204,7 @@ class Question(SQLModel, table=True):
 
     __table_args__ = (UniqueConstraint("inquiry_id", "number"),)
 
-    id: int | None = Field(default=None, primary_key=True, sa_type=IdType)
+    id: int = Field(default=None, primary_key=True, sa_type=IdType)
     inquiry_id: int = Field(foreign_key="inquiry.id", sa_type=IdType, index=True, ondelete="CASCADE")
     number: int
     text: str
@@ -208,7 +214,7 @@ class Question(SQLModel, table=True):
 class Paragraph(SQLModel, table=True):
     """A reusable answer text; its content lives in immutable versions."""
 
-    id: int | None = Field(default=None, primary_key=True, sa_type=IdType)
+    id: int = Field(default=None, primary_key=True, sa_type=IdType)
     key: str = Field(max_length=100, unique=True)
     organisation_id: int | None = Field(default=None, foreign_key="organisation.id", sa_type=IdType, index=True)
     current_version: int = Field(default=1)
@@ -221,7 +227,7 @@ class ParagraphVersion(SQLModel, table=True):
     __tablename__ = "paragraph_version"
     __table_args__ = (UniqueConstraint("paragraph_id", "version"),)
 
-    id: int | None = Field(default=None, primary_key=True, sa_type=IdType)
+    id: int = Field(default=None, primary_key=True, sa_type=IdType)
     paragraph_id: int = Field(foreign_key="paragraph.id", sa_type=IdType, index=True)
     version: int
     title: str = Field(max_length=300)
@@ -236,7 +242,7 @@ class ParagraphVersion(SQLModel, table=True):
 class Statistic(SQLModel, table=True):
     """A named figure series: unit, source and period granularity."""
 
-    id: int | None = Field(default=None, primary_key=True, sa_type=IdType)
+    id: int = Field(default=None, primary_key=True, sa_type=IdType)
     key: str = Field(max_length=100, unique=True)
     organisation_id: int | None = Field(default=None, foreign_key="organisation.id", sa_type=IdType, index=True)
     label: str = Field(max_length=300)
@@ -253,7 +259,7 @@ class StatisticValue(SQLModel, table=True):
     __tablename__ = "statistic_value"
     __table_args__ = (UniqueConstraint("statistic_id", "period"),)
 
-    id: int | None = Field(default=None, primary_key=True, sa_type=IdType)
+    id: int = Field(default=None, primary_key=True, sa_type=IdType)
     statistic_id: int = Field(foreign_key="statistic.id", sa_type=IdType, index=True)
     period: date
     value: float
@@ -268,7 +274,7 @@ class QuestionParagraph(SQLModel, table=True):
     __tablename__ = "question_paragraph"
     __table_args__ = (UniqueConstraint("question_id", "position"),)
 
-    id: int | None = Field(default=None, primary_key=True, sa_type=IdType)
+    id: int = Field(default=None, primary_key=True, sa_type=IdType)
     question_id: int = Field(foreign_key="question.id", sa_type=IdType, index=True, ondelete="CASCADE")
     paragraph_id: int = Field(foreign_key="paragraph.id", sa_type=IdType, index=True)
     paragraph_version: int
@@ -289,7 +295,7 @@ class LetterStatus(StrEnum):
 class Letter(SQLModel, table=True):
     """The answer to an inquiry as a brev or notat; `version` counts saves, for optimistic locking."""
 
-    id: int | None = Field(default=None, primary_key=True, sa_type=IdType)
+    id: int = Field(default=None, primary_key=True, sa_type=IdType)
     key: str | None = Field(default=None, max_length=100, unique=True)
     inquiry_id: int = Field(foreign_key="inquiry.id", sa_type=IdType, index=True)
     kind: str = Field(max_length=10)
@@ -330,7 +336,7 @@ class LetterBlock(SQLModel, table=True):
     __tablename__ = "letter_block"
     __table_args__ = (UniqueConstraint("letter_id", "question_id", "position"),)
 
-    id: int | None = Field(default=None, primary_key=True, sa_type=IdType)
+    id: int = Field(default=None, primary_key=True, sa_type=IdType)
     letter_id: int = Field(foreign_key="letter.id", sa_type=IdType, index=True, ondelete="CASCADE")
     question_id: int = Field(foreign_key="question.id", sa_type=IdType, index=True)
     position: int
@@ -345,7 +351,7 @@ class LetterDocument(SQLModel, table=True):
     __tablename__ = "letter_document"
     __table_args__ = (UniqueConstraint("letter_id", "format"),)
 
-    id: int | None = Field(default=None, primary_key=True, sa_type=IdType)
+    id: int = Field(default=None, primary_key=True, sa_type=IdType)
     letter_id: int = Field(foreign_key="letter.id", sa_type=IdType, index=True)
     format: str = Field(max_length=10)
     content: bytes = Field(sa_type=LargeBinary)
@@ -358,7 +364,7 @@ class AuditEntry(SQLModel, table=True):
 
     __tablename__ = "audit_entry"
 
-    id: int | None = Field(default=None, primary_key=True, sa_type=IdType)
+    id: int = Field(default=None, primary_key=True, sa_type=IdType)
     seq: int = Field(unique=True)
     at: datetime = _created()
     actor: str = Field(max_length=100)
@@ -375,7 +381,7 @@ class AuditHead(SQLModel, table=True):
 
     __tablename__ = "audit_head"
 
-    id: int | None = Field(default=None, primary_key=True, sa_type=IdType)
+    id: int = Field(default=None, primary_key=True, sa_type=IdType)
     count: int = 0
     last_hash: str = Field(default="0" * 64, max_length=64)
 
@@ -398,7 +404,7 @@ class LoginFailure(SQLModel, table=True):
 
     __tablename__ = "login_failure"
 
-    id: int | None = Field(default=None, primary_key=True, sa_type=IdType)
+    id: int = Field(default=None, primary_key=True, sa_type=IdType)
     username: str = Field(max_length=100, index=True)
     address: str = Field(max_length=64, index=True)
     at: datetime = _created()
@@ -409,7 +415,7 @@ class ExportRecord(SQLModel, table=True):
 
     __tablename__ = "export_record"
 
-    id: int | None = Field(default=None, primary_key=True, sa_type=IdType)
+    id: int = Field(default=None, primary_key=True, sa_type=IdType)
     letter_id: int = Field(foreign_key="letter.id", sa_type=IdType, index=True)
     target: str = Field(max_length=500)
     delivered: bool = Field(default=True, description="False for a download, which files nothing in the ESDH")
@@ -424,7 +430,7 @@ class SynonymGroup(SQLModel, table=True):
 
     __tablename__ = "synonym_group"
 
-    id: int | None = Field(default=None, primary_key=True, sa_type=IdType)
+    id: int = Field(default=None, primary_key=True, sa_type=IdType)
     key: str = Field(max_length=100, unique=True)
     terms: list = _json(list)
 
@@ -439,7 +445,7 @@ class SearchDoc(SQLModel, table=True):
     __tablename__ = "search_doc"
     __table_args__ = (UniqueConstraint("kind", "ref_id"),)
 
-    id: int | None = Field(default=None, primary_key=True, sa_type=IdType)
+    id: int = Field(default=None, primary_key=True, sa_type=IdType)
     kind: str = Field(max_length=10, description="paragraph or question")
     ref_id: int = Field(sa_type=IdType)
     terms: str = Field(description="analysed terms, one space between")

@@ -1,6 +1,7 @@
 """`besvar serve`: uvicorn, and with several workers a listening socket of each worker's own."""
 
 import socket
+from typing import Any
 
 import uvicorn
 from uvicorn.supervisors import Multiprocess
@@ -37,7 +38,7 @@ def _bound(sock: socket.socket, host: str, port: int) -> socket.socket:
 
 def serve(host: str, port: int, workers: int) -> None:
     """Serve until stopped; each worker builds its own app from the environment."""
-    options = {"factory": True, "host": host, "port": port, "workers": workers, "proxy_headers": True, "timeout_graceful_shutdown": 30,
+    options: dict[str, Any] = {"factory": True, "host": host, "port": port, "workers": workers, "proxy_headers": True, "timeout_graceful_shutdown": 30,
                "http": GuardedHttpTools}
     if workers == 1 or not hasattr(socket, "SO_REUSEPORT"):
         uvicorn.run(APP, **options)

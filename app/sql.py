@@ -1,15 +1,17 @@
-"""SQL pieces both databases run well: a list of values bound as one parameter."""
+"""SQL pieces both databases run well: a list of values bound as one parameter; a model's table."""
 
 import json
 from collections.abc import Iterable
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, String, Text, bindparam
+from sqlalchemy import ColumnElement, String, Table, Text, bindparam, inspect
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Dialect, Result
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import NullType, TypeDecorator, TypeEngine
+from sqlmodel import SQLModel
 
 
 class _ValueList(TypeDecorator):
@@ -51,7 +53,7 @@ def _equals_any(element: _InList, compiler: SQLCompiler, **kw) -> str:
     return f"{compiler.process(column, **kw)} = ANY ({compiler.process(values, **kw)})"
 
 
-def in_list(column: ColumnElement, name: str) -> ColumnElement[bool]:
+def in_list(column: ColumnElement[Any], name: str) -> ColumnElement[bool]:
     """`column IN (the list bound to name)`, as one parameter whatever the list's length.
 
     `column.in_(bindparam(..., expanding=True))` writes one placeholder per value at every
@@ -62,3 +64,19 @@ def in_list(column: ColumnElement, name: str) -> ColumnElement[bool]:
     if isinstance(item.impl_instance if isinstance(item, TypeDecorator) else item, String):
         item = String()  # a length would make PostgreSQL cut longer values to fit, and match wrongly
     return _InList(column, bindparam(name, type_=_ValueList(item)))
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table of a table model, for statements that read rows without building objects."""
+    table = inspect(model).local_table
+    assert isinstance(table, Table)
+    return table
+
+
+def tuples_of(result: Result[Any]) -> Iterable[tuple[Any, ...]]:
+    """A Core statement's rows as the tuples they are.
+
+    mypy cannot unpack SQLAlchemy 2.1's variadic `Row[*tuple[Any, ...]]` into names (it makes
+    each one `object`); `Result.tuples()`, the old way round it, is deprecated in 2.1.
+    """
+    return cast(Iterable[tuple[Any, ...]], result)

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import date
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.errors import Invalid
 from app.fields import EARLIEST, LATEST
@@ -55,11 +55,12 @@ class Unfinished(Invalid):
 
 def texts_of_blocks(session: Session, letter: Letter) -> list[tuple[LetterBlock, str]]:
     """Each block of the letter in order, with its text (a paragraph's at the version used), in two queries."""
-    blocks = list(session.exec(select(LetterBlock).where(LetterBlock.letter_id == letter.id).order_by(LetterBlock.position)))
+    blocks = list(session.exec(select(LetterBlock).where(col(LetterBlock.letter_id) == letter.id).order_by(col(LetterBlock.position))))
     pids = {b.paragraph_id for b in blocks if b.paragraph_id is not None}
     texts = {(v.paragraph_id, v.version): v.text
-             for v in session.exec(select(ParagraphVersion).where(ParagraphVersion.paragraph_id.in_(pids)))} if pids else {}
-    return [(b, texts[(b.paragraph_id, b.paragraph_version)] if b.paragraph_id is not None else b.text or "") for b in blocks]
+             for v in session.exec(select(ParagraphVersion).where(col(ParagraphVersion.paragraph_id).in_(pids)))} if pids else {}
+    return [(b, texts[(b.paragraph_id, b.paragraph_version)]
+             if b.paragraph_id is not None and b.paragraph_version is not None else b.text or "") for b in blocks]
 
 
 def plausible_date(letter: Letter) -> None:
@@ -70,7 +71,7 @@ def plausible_date(letter: Letter) -> None:
 
 def gaps(session: Session, letter: Letter, as_of: date) -> list[Gap]:
     """Every unfinished spot of the letter's answers, in question order."""
-    questions = list(session.exec(select(Question).where(Question.inquiry_id == letter.inquiry_id).order_by(Question.number)))
+    questions = list(session.exec(select(Question).where(col(Question.inquiry_id) == letter.inquiry_id).order_by(col(Question.number))))
     block_texts = texts_of_blocks(session, letter)
     series = library_service.load_series(session, set().union(*(statfill.keys_in(t) for _b, t in block_texts)))
     found: list[Gap] = []

@@ -7,7 +7,7 @@ button or two approvers at once make one transition, and the loser gets 409.
 import hashlib
 
 from sqlalchemy import delete, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app import formatting
 from app.approval import checks
@@ -40,7 +40,7 @@ from app.rendering import context, jobs, pool, seal
 def _transition(session: Session, letter: Letter, *, from_status: str, values: dict) -> None:
     """Move the letter on only if it is still in `from_status` at the version loaded; else 409."""
     result = session.exec(
-        update(Letter).where(Letter.id == letter.id, Letter.status == from_status, Letter.version == letter.version)
+        update(Letter).where(col(Letter.id) == letter.id, col(Letter.status) == from_status, col(Letter.version) == letter.version)
         .values(**values)
     )
     if result.rowcount != 1:
@@ -50,18 +50,18 @@ def _transition(session: Session, letter: Letter, *, from_status: str, values: d
 
 def _answer_texts(session: Session, letter: Letter) -> tuple[list[str], set[int]]:
     """Every text of the answers, and the questions that have at least one block."""
-    blocks = list(session.exec(select(LetterBlock).where(LetterBlock.letter_id == letter.id)))
+    blocks = list(session.exec(select(LetterBlock).where(col(LetterBlock.letter_id) == letter.id)))
     texts = [b.text for b in blocks if b.text]
     for b in blocks:
         if b.paragraph_id is not None:
-            texts.append(session.exec(select(ParagraphVersion.text).where(
-                ParagraphVersion.paragraph_id == b.paragraph_id, ParagraphVersion.version == b.paragraph_version)).one())
+            texts.append(session.exec(select(col(ParagraphVersion.text)).where(
+                col(ParagraphVersion.paragraph_id) == b.paragraph_id, col(ParagraphVersion.version) == b.paragraph_version)).one())
     return texts, {b.question_id for b in blocks}
 
 
 def readable(session: Session, letter: Letter) -> list[dict]:
     """The title (number 0) and each answer as the reader will read it, figures filled in: to compare submissions."""
-    numbers = dict(session.exec(select(Question.id, Question.number).where(Question.inquiry_id == letter.inquiry_id)).all())
+    numbers = dict(session.exec(select(col(Question.id), col(Question.number)).where(col(Question.inquiry_id) == letter.inquiry_id)).all())
     texts: dict[int, list[str]] = {n: [] for n in sorted(numbers.values())}
     for b, text in checks.texts_of_blocks(session, letter):
         texts[numbers[b.question_id]].append(text)
@@ -143,8 +143,8 @@ def approve(session: Session, *, letter_id: int, data: ApproveIn, user: User, ti
     today = danish_today()
     approval = f"Godkendt af {user.name}" + (f", {user.title}" if user.title else "") + f", {formatting.long_date(today)}"
     seen_version = letter.version
-    org_key = session.exec(select(Organisation.key).join(Inquiry, Inquiry.organisation_id == Organisation.id)
-                           .where(Inquiry.id == letter.inquiry_id)).one()
+    org_key = session.exec(select(col(Organisation.key)).join(Inquiry, col(Inquiry.organisation_id) == col(Organisation.id))
+                           .where(col(Inquiry.id) == letter.inquiry_id)).one()
     # An undated letter is dated today by the context, and that date is frozen with it below.
     ctx = context.build(session, letter_id=letter.id, approval=approval)
     session.rollback()  # render outside any transaction
@@ -164,7 +164,7 @@ def approve(session: Session, *, letter_id: int, data: ApproveIn, user: User, ti
     for fmt, content in documents.items():
         hashes[fmt] = hashlib.sha256(content).hexdigest()
         session.add(LetterDocument(letter_id=letter_id, format=fmt, content=content, sha256=hashes[fmt]))
-    session.exec(update(Inquiry).where(Inquiry.id == current.inquiry_id).values(status=InquiryStatus.answered))
+    session.exec(update(Inquiry).where(col(Inquiry.id) == current.inquiry_id).values(status=InquiryStatus.answered))
     _remember_answers(session, letter_id)
     audit.record(session, actor=user.username, action="letter.approve", inquiry_id=current.inquiry_id, letter_id=letter_id,
                  detail={"sha256": hashes, "approval": approval, "figures": len(ctx.figures)})
@@ -175,12 +175,13 @@ def approve(session: Session, *, letter_id: int, data: ApproveIn, user: User, ti
 def _remember_answers(session: Session, letter_id: int) -> None:
     """Record which paragraphs answered each question, so the next similar question finds them."""
     used: dict[int, list[tuple[int, int]]] = {}
-    for b in session.exec(select(LetterBlock).where(LetterBlock.letter_id == letter_id, LetterBlock.paragraph_id.is_not(None))
-                          .order_by(LetterBlock.question_id, LetterBlock.position)):
-        used.setdefault(b.question_id, []).append((b.paragraph_id, b.paragraph_version))
+    for b in session.exec(select(LetterBlock).where(col(LetterBlock.letter_id) == letter_id, col(LetterBlock.paragraph_id).is_not(None))
+                          .order_by(col(LetterBlock.question_id), col(LetterBlock.position))):
+        if b.paragraph_id is not None and b.paragraph_version is not None:
+            used.setdefault(b.question_id, []).append((b.paragraph_id, b.paragraph_version))
     if not used:
         return
-    session.exec(delete(QuestionParagraph).where(QuestionParagraph.question_id.in_(list(used))))
+    session.exec(delete(QuestionParagraph).where(col(QuestionParagraph.question_id).in_(list(used))))
     for question_id, paragraphs in used.items():
         for position, (pid, version) in enumerate(paragraphs, start=1):
             session.add(QuestionParagraph(question_id=question_id, paragraph_id=pid, paragraph_version=version, position=position))
@@ -199,7 +200,7 @@ def correct(session: Session, *, letter_id: int, user: User) -> LetterOut:
     new = Letter(**fields, supersedes_id=old.id, created_by_id=user.id)
     session.add(new)
     session.flush()
-    for b in session.exec(select(LetterBlock).where(LetterBlock.letter_id == old.id)):
+    for b in session.exec(select(LetterBlock).where(col(LetterBlock.letter_id) == old.id)):
         session.add(LetterBlock(letter_id=new.id, question_id=b.question_id, position=b.position,
                                 paragraph_id=b.paragraph_id, paragraph_version=b.paragraph_version, text=b.text))
     audit.record(session, actor=user.username, action="letter.correct", inquiry_id=old.inquiry_id, letter_id=new.id,
@@ -210,11 +211,11 @@ def correct(session: Session, *, letter_id: int, user: User) -> LetterOut:
 
 def correction_of(session: Session, letter_id: int) -> int | None:
     """The letter that corrects this one, if any."""
-    return session.exec(select(Letter.id).where(Letter.supersedes_id == letter_id)).first()
+    return session.exec(select(col(Letter.id)).where(col(Letter.supersedes_id) == letter_id)).first()
 
 
 def queue(session: Session, *, user: User) -> tuple[list[Letter], list[Letter]]:
     """Submitted letters: (those for this approver's signature, the others waiting for approval)."""
-    waiting = list(session.exec(select(Letter).where(Letter.status == LetterStatus.submitted).order_by(Letter.id)))
+    waiting = list(session.exec(select(Letter).where(col(Letter.status) == LetterStatus.submitted).order_by(col(Letter.id))))
     mine = [letter for letter in waiting if user.person_id is not None and letter.signatory_id == user.person_id]
     return mine, [letter for letter in waiting if letter not in mine]

@@ -5,7 +5,7 @@ import json
 from dataclasses import dataclass
 
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.models import AuditEntry, AuditHead, utcnow
 
@@ -39,8 +39,8 @@ def record(
 ) -> AuditEntry:
     """Append one entry in the caller's transaction."""
     # Updating the head first takes the write lock, so two transactions never fork the chain.
-    session.exec(update(AuditHead).where(AuditHead.id == 1).values(count=AuditHead.count + 1))
-    head = session.exec(select(AuditHead).where(AuditHead.id == 1).execution_options(populate_existing=True)).one()
+    session.exec(update(AuditHead).where(col(AuditHead.id) == 1).values(count=col(AuditHead.count) + 1))
+    head = session.exec(select(AuditHead).where(col(AuditHead.id) == 1).execution_options(populate_existing=True)).one()
     entry = AuditEntry(
         seq=head.count, at=utcnow(), actor=actor, action=action, inquiry_id=inquiry_id, letter_id=letter_id,
         detail=detail or {}, prev_hash=head.last_hash, hash="",
@@ -61,7 +61,7 @@ class Verification:
 def verify(session: Session) -> Verification:
     """Walk the chain; report the first entry that was edited, removed, reordered, or a cut tail."""
     prev, expected_seq, n = GENESIS, 1, 0
-    for entry in session.exec(select(AuditEntry).order_by(AuditEntry.id)):
+    for entry in session.exec(select(AuditEntry).order_by(col(AuditEntry.id))):
         n += 1
         if entry.seq != expected_seq:
             return Verification(False, n, f"entry {entry.seq} stands where entry {expected_seq} should: entries removed or reordered")
@@ -80,7 +80,7 @@ def verify(session: Session) -> Verification:
 
 def latest(session: Session, *, limit: int) -> list[AuditEntry]:
     """The newest `limit` entries, oldest first."""
-    return list(reversed(session.exec(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(limit)).all()))
+    return list(reversed(session.exec(select(AuditEntry).order_by(col(AuditEntry.seq).desc()).limit(limit)).all()))
 
 
 def count(session: Session) -> int:
@@ -91,9 +91,9 @@ def count(session: Session) -> int:
 
 def trail(session: Session, *, letter_id: int | None = None, inquiry_id: int | None = None) -> list[AuditEntry]:
     """The entries about a letter or an inquiry, oldest first."""
-    query = select(AuditEntry).order_by(AuditEntry.seq)
+    query = select(AuditEntry).order_by(col(AuditEntry.seq))
     if letter_id is not None:
-        query = query.where(AuditEntry.letter_id == letter_id)
+        query = query.where(col(AuditEntry.letter_id) == letter_id)
     if inquiry_id is not None:
-        query = query.where(AuditEntry.inquiry_id == inquiry_id)
+        query = query.where(col(AuditEntry.inquiry_id) == inquiry_id)
     return list(session.exec(query))

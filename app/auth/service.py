@@ -5,10 +5,11 @@ import secrets
 
 from pwdlib import PasswordHash
 from sqlalchemy import Connection, bindparam
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.errors import Conflict, Invalid, NotFound
 from app.models import ApiToken, Role, User
+from app.sql import table_of
 
 _hasher = PasswordHash.recommended()
 TOKEN_PREFIX = "bsv_"
@@ -43,7 +44,7 @@ def add_user(
     """Create a user; without a password the user can only use tokens."""
     if role not in Role.__members__:
         raise Invalid(f"role must be one of {', '.join(Role)}, not {role!r}", field="role")
-    if session.exec(select(User).where(User.username == username)).first():
+    if session.exec(select(User).where(col(User.username) == username)).first():
         raise Conflict(f"user {username!r} exists already")
     user = User(
         username=username,
@@ -62,7 +63,7 @@ def add_user(
 
 def create_token(session: Session, *, username: str) -> str:
     """A new API token for `username`; only its hash is kept."""
-    user = session.exec(select(User).where(User.username == username)).first()
+    user = session.exec(select(User).where(col(User.username) == username)).first()
     if user is None:
         raise NotFound(f"no user {username!r}")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -72,7 +73,7 @@ def create_token(session: Session, *, username: str) -> str:
 
 
 # Built once: every API request asks it, and building a statement costs more than running it.
-_USERS, _TOKENS = User.__table__, ApiToken.__table__
+_USERS, _TOKENS = table_of(User), table_of(ApiToken)
 _USER_FOR_TOKEN = (
     select(*_USERS.c)
     .join(_TOKENS, _TOKENS.c.user_id == _USERS.c.id)

@@ -15,7 +15,12 @@ class _BankLoader(yaml.SafeLoader):
     """SafeLoader that leaves dates as text, so the schema judges them (2023-02-30 included)."""
 
 
-_BankLoader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
+def _as_text(loader: yaml.SafeLoader, node: yaml.Node) -> str:
+    assert isinstance(node, yaml.ScalarNode)  # the timestamp tag is only ever given to scalars
+    return loader.construct_scalar(node)
+
+
+_BankLoader.add_constructor("tag:yaml.org,2002:timestamp", _as_text)
 
 
 @dataclass

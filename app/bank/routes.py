@@ -1,8 +1,10 @@
 """HTTP API for earlier answer letters: /api/v1/imports (propose) and /api/v1/imports/confirm (store)."""
 
+from collections.abc import Sequence
 from typing import Annotated
 
 from fastapi import APIRouter, File, UploadFile
+from starlette import datastructures
 
 from app.auth.deps import Writer
 from app.bank.old_letters import service as old_letters
@@ -13,7 +15,7 @@ from app.routing import SessionRoute, long_running
 router = APIRouter(route_class=SessionRoute, prefix="/api/v1", tags=["bank"], responses=ERROR_RESPONSES)
 
 
-def read_uploads(files: list[UploadFile]) -> list[tuple[str, bytes]]:
+def read_uploads(files: Sequence[datastructures.UploadFile]) -> list[tuple[str, bytes]]:
     """Each upload's name and bytes, never more than the per-file cap read into memory."""
     out = []
     for upload in files:

@@ -24,17 +24,17 @@ class LetterheadDoc(Strict):
 
 class GetOrganizedDoc(Strict):
     url: Annotated[str, Field(pattern=r"^https?://[^\s]+$", max_length=300)]
-    list_name: Text(100) = "Dokumenter"
-    folder_path: Text(300) = ""
-    case_system: Text(50) = "GetOrganized"
+    list_name: Annotated[str, Text(100)] = "Dokumenter"
+    folder_path: Annotated[str, Text(300)] = ""
+    case_system: Annotated[str, Text(50)] = "GetOrganized"
 
 
 class ExportDoc(Strict):
     """How letters reach the records system; credentials come from the environment, never from here."""
 
-    pattern: Text(200) = "{case_number}_{document_number}_{kind}_{title}"
+    pattern: Annotated[str, Text(200)] = "{case_number}_{document_number}_{kind}_{title}"
     transliterate: bool = True
-    drop_folder: Text(500) | None = None
+    drop_folder: Annotated[str, Text(500)] | None = None
     getorganized: GetOrganizedDoc | None = None
 
 
@@ -44,13 +44,13 @@ class OrganisationDoc(Strict):
     name: Line
     unit: OptionalLine | None = None
     street: OptionalLine | None = None
-    postcode: Text(20) | None = None
-    city: Text(100) | None = None
-    phone: Text(50) | None = None
+    postcode: Annotated[str, Text(20)] | None = None
+    city: Annotated[str, Text(100)] | None = None
+    phone: Annotated[str, Text(50)] | None = None
     web: OptionalLine | None = None
     email: OptionalLine | None = None
     deadline_days: Annotated[int, Field(ge=1, le=250)] = 10
-    esdh_systems: list[Text(50, min_length=1)] = Field(default_factory=list, max_length=20)
+    esdh_systems: list[Annotated[str, Text(50, min_length=1)]] = Field(default_factory=list, max_length=20)
     letterhead: LetterheadDoc = Field(default_factory=LetterheadDoc)
     export: ExportDoc = Field(default_factory=ExportDoc)
 
@@ -59,7 +59,7 @@ class PersonDoc(Strict):
     organisation: Key
     name: Line
     title: OptionalLine | None = None
-    initials: Text(20) | None = None
+    initials: Annotated[str, Text(20)] | None = None
     unit: OptionalLine | None = None
     email: OptionalLine | None = None
     role: Role | None = None
@@ -76,16 +76,16 @@ class ValueDoc(Strict):
     period: Annotated[str | int, Field(description="YYYY, YYYY-MM or YYYY-MM-DD")]
     value: FigureValue
     source: OptionalLine | None = None
-    note: Text(500) | None = None
+    note: Annotated[str, Text(500)] | None = None
 
 class StatisticDoc(Strict):
     key: Key
     organisation: Key | None = None
     label: Line
-    unit: Text(50) | None = None
+    unit: Annotated[str, Text(50)] | None = None
     source: Line
     period_kind: PeriodKind = PeriodKind.month
-    description: Text(5_000) | None = None
+    description: Annotated[str, Text(5_000)] | None = None
     values: list[ValueDoc] = Field(default_factory=list, max_length=10_000)
 
 class ParagraphDoc(ParagraphContent):
@@ -95,26 +95,26 @@ class ParagraphDoc(ParagraphContent):
 class QuestionDoc(Strict):
     number: Annotated[int, Field(ge=1, le=999)]
     text: QuestionText
-    remark: Text(2_000) | None = None
+    remark: Annotated[str, Text(2_000)] | None = None
     answered_by: list[Key] = Field(default_factory=list, max_length=50)
 
 class InquiryDoc(Strict):
     key: Key
     organisation: Key
-    title: Text(500, min_length=1)
+    title: Annotated[str, Text(500, min_length=1)]
     asker: Key
     channel: Channel = Channel.email
     received_on: PlausibleDate
     deadline: PlausibleDate | None = None
     status: InquiryStatus = InquiryStatus.new
-    kle_number: Text(50) | None = None
-    kle_action: Text(50) | None = None
+    kle_number: Annotated[str, Text(50)] | None = None
+    kle_action: Annotated[str, Text(50)] | None = None
     case_refs: list[CaseRefIn] = Field(default_factory=list, max_length=20)
     questions: list[QuestionDoc] = Field(min_length=1, max_length=200)
 
 class BlockDoc(Strict):
     paragraph: Key | None = None
-    text: Text(50_000, min_length=1) | None = None
+    text: Annotated[str, Text(50_000, min_length=1)] | None = None
 
 
 class AnswerDoc(Strict):
@@ -129,14 +129,14 @@ class LetterDoc(LetterTexts):
     inquiry: Key
     kind: LetterKind
     date: IsoDate
-    title: Text(500, min_length=1)
+    title: Annotated[str, Text(500, min_length=1)]
     signatory: Key | None = None
     answers: list[AnswerDoc] | None = None
 
 
 class SynonymDoc(Strict):
     key: Key
-    terms: list[Text(100, min_length=1)] = Field(min_length=2, max_length=50)
+    terms: list[Annotated[str, Text(100, min_length=1)]] = Field(min_length=2, max_length=50)
 
 
 class BankFile(Strict):

@@ -4,9 +4,11 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
+from sqlalchemy import select as core_select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, SQLModel, col, select
 
 from app.audit import service as audit
 from app.bank.loader import BankFileError, Locator, load
@@ -18,6 +20,7 @@ from app.bank.schema import (
     ParagraphDoc,
     StatisticDoc,
 )
+from app.db import stored as stored_row
 from app.errors import BesvarError
 from app.inquiries import deadlines
 from app.library import search_index, statfill
@@ -37,6 +40,7 @@ from app.models import (
     StatisticValue,
     SynonymGroup,
 )
+from app.sql import table_of
 
 
 class UnknownReference(Exception):
@@ -55,6 +59,9 @@ class DataError(Exception):
         self.loc, self.message = loc, message
 
 
+Keyed = TypeVar("Keyed", bound=SQLModel)  # a model with a unique `key` column
+
+
 @dataclass
 class FileReport:
     path: Path
@@ -62,9 +69,9 @@ class FileReport:
     error: BankFileError | None = None
 
 
-def _upsert(session: Session, model: type[SQLModel], key: str, values: dict) -> tuple[SQLModel, str]:
+def _upsert(session: Session, model: type[Keyed], key: str, values: dict[str, Any]) -> tuple[Keyed, str]:
     """The row of `model` with `key`, created or brought up to `values`, and which of those happened."""
-    row = session.exec(select(model).where(model.key == key)).first()
+    row = session.exec(select(model).where(table_of(model).c.key == key)).first()
     if row is None:
         row = model(key=key, **values)
         session.add(row)
@@ -79,7 +86,8 @@ def _upsert(session: Session, model: type[SQLModel], key: str, values: dict) -> 
 def _ref(session: Session, model: type[SQLModel], key: str | None, loc: tuple) -> int | None:
     if key is None:
         return None
-    found = session.exec(select(model.id).where(model.key == key)).first()
+    table = table_of(model)
+    found: int | None = session.execute(core_select(table.c.id).where(table.c.key == key)).scalar()
     if found is None:
         raise UnknownReference(loc, f"{'.'.join(map(str, loc))}: no {model.__name__.lower()} with key {key!r}")
     return found
@@ -95,9 +103,9 @@ def _statistic(session: Session, i: int, doc: StatisticDoc, tally: Counter) -> N
         except ValueError as exc:
             raise DataError(("statistics", i, "values", j, "period"), f"statistics.{i}.values.{j}.period: {exc}") from exc
         row = session.exec(
-            select(StatisticValue).where(StatisticValue.statistic_id == stat.id, StatisticValue.period == period)
+            select(StatisticValue).where(col(StatisticValue.statistic_id) == stat.id, col(StatisticValue.period) == period)
         ).first()
-        wanted = {"value": v.value, "source": v.source, "note": v.note}
+        wanted: dict[str, Any] = {"value": v.value, "source": v.source, "note": v.note}
         if row is None:
             session.add(StatisticValue(statistic_id=stat.id, period=period, **wanted))
             state = "updated" if state == "unchanged" else state
@@ -114,7 +122,7 @@ def _paragraph(session: Session, i: int, doc: ParagraphDoc, tally: Counter) -> N
     org_id = _ref(session, Organisation, doc.organisation, ("paragraphs", i, "organisation"))
     if unknown := library_service.unknown_statistics(session, doc.text):
         raise UnknownReference(("paragraphs", i, "text"), f"paragraphs.{i}.text: no statistic with key {', '.join(unknown)}")
-    paragraph = session.exec(select(Paragraph).where(Paragraph.key == doc.key)).first()
+    paragraph = session.exec(select(Paragraph).where(col(Paragraph.key) == doc.key)).first()
     if paragraph is None:
         paragraph = Paragraph(key=doc.key, organisation_id=org_id, current_version=1)
         library_service.stage_version(session, paragraph, doc, created_by="bank")
@@ -128,7 +136,7 @@ def _paragraph(session: Session, i: int, doc: ParagraphDoc, tally: Counter) -> N
 
 def _inquiry(session: Session, i: int, doc: InquiryDoc, tally: Counter) -> None:
     org_id = _ref(session, Organisation, doc.organisation, ("inquiries", i, "organisation"))
-    org = session.get(Organisation, org_id)
+    org = stored_row(session, Organisation, org_id)
     values = doc.model_dump(include={"title", "channel", "received_on", "status", "kle_number", "kle_action"})
     values |= {
         "organisation_id": org_id,
@@ -139,16 +147,16 @@ def _inquiry(session: Session, i: int, doc: InquiryDoc, tally: Counter) -> None:
     changed = False
 
     refs = [(r.system, r.kind, r.number) for r in doc.case_refs]
-    stored = session.exec(select(CaseRef).where(CaseRef.inquiry_id == inquiry.id).order_by(CaseRef.position)).all()
-    if [(r.system, r.kind, r.number) for r in stored] != refs:
-        for r in stored:
+    existing = session.exec(select(CaseRef).where(col(CaseRef.inquiry_id) == inquiry.id).order_by(col(CaseRef.position))).all()
+    if [(r.system, r.kind, r.number) for r in existing] != refs:
+        for r in existing:
             session.delete(r)
         session.flush()
         for position, (system, kind, number) in enumerate(refs, start=1):
             session.add(CaseRef(inquiry_id=inquiry.id, position=position, system=system, kind=kind, number=number))
         changed = True
 
-    questions = {q.number: q for q in session.exec(select(Question).where(Question.inquiry_id == inquiry.id))}
+    questions = {q.number: q for q in session.exec(select(Question).where(col(Question.inquiry_id) == inquiry.id))}
     for j, qdoc in enumerate(doc.questions):
         question = questions.pop(qdoc.number, None)
         if question is None:
@@ -171,13 +179,13 @@ def _links(session: Session, question: Question, keys: list[str], loc: tuple) ->
     paragraphs = []
     for n, key in enumerate(keys):
         pid = _ref(session, Paragraph, key, (*loc, n))
-        paragraphs.append(session.get(Paragraph, pid))
-    stored = session.exec(
-        select(QuestionParagraph).where(QuestionParagraph.question_id == question.id).order_by(QuestionParagraph.position)
+        paragraphs.append(stored_row(session, Paragraph, pid))
+    existing = session.exec(
+        select(QuestionParagraph).where(col(QuestionParagraph.question_id) == question.id).order_by(col(QuestionParagraph.position))
     ).all()
-    if [link.paragraph_id for link in stored] == [p.id for p in paragraphs]:
+    if [link.paragraph_id for link in existing] == [p.id for p in paragraphs]:
         return False
-    for link in stored:
+    for link in existing:
         session.delete(link)
     session.flush()
     for position, p in enumerate(paragraphs, start=1):
@@ -196,12 +204,12 @@ def _letter(session: Session, i: int, doc: LetterDoc, tally: Counter) -> None:
         "signatory_id": _ref(session, Person, doc.signatory, (*loc, "signatory")),
     }
     letter, state = _upsert(session, Letter, doc.key, values)
-    questions = {q.number: q for q in session.exec(select(Question).where(Question.inquiry_id == inquiry_id))}
+    questions = {q.number: q for q in session.exec(select(Question).where(col(Question.inquiry_id) == inquiry_id))}
     wanted: list[tuple[int, int | None, int | None, str | None]] = []
     if doc.answers is None:
         links = session.exec(
-            select(QuestionParagraph).where(QuestionParagraph.question_id.in_([q.id for q in questions.values()]))
-            .order_by(QuestionParagraph.question_id, QuestionParagraph.position)
+            select(QuestionParagraph).where(col(QuestionParagraph.question_id).in_([q.id for q in questions.values()]))
+            .order_by(col(QuestionParagraph.question_id), col(QuestionParagraph.position))
         )
         wanted = [(link.question_id, link.paragraph_id, link.paragraph_version, None) for link in links]
     else:
@@ -214,13 +222,13 @@ def _letter(session: Session, i: int, doc: LetterDoc, tally: Counter) -> None:
                     raise DataError((*loc, "answers", j, "blocks", n), f"letters.{i}.answers.{j}.blocks.{n}: give paragraph or text")
                 if block.paragraph:
                     pid = _ref(session, Paragraph, block.paragraph, (*loc, "answers", j, "blocks", n, "paragraph"))
-                    wanted.append((question.id, pid, session.get(Paragraph, pid).current_version, None))
+                    wanted.append((question.id, pid, stored_row(session, Paragraph, pid).current_version, None))
                 else:
                     wanted.append((question.id, None, None, block.text))
-    stored = session.exec(select(LetterBlock).where(LetterBlock.letter_id == letter.id).order_by(LetterBlock.id)).all()
-    if [(b.question_id, b.paragraph_id, b.text) for b in stored] != [(q, p, t) for q, p, _v, t in wanted]:
-        for block in stored:
-            session.delete(block)
+    existing = session.exec(select(LetterBlock).where(col(LetterBlock.letter_id) == letter.id).order_by(col(LetterBlock.id))).all()
+    if [(b.question_id, b.paragraph_id, b.text) for b in existing] != [(q, p, t) for q, p, _v, t in wanted]:
+        for old in existing:
+            session.delete(old)
         session.flush()
         positions: Counter = Counter()
         for question_id, pid, version, text in wanted:
@@ -323,7 +331,7 @@ def import_path(engine: Engine, path: Path) -> list[FileReport]:
 def index_missing(engine: Engine) -> bool:
     """True when there are paragraphs but no search index (a database from before migration 0007)."""
     with Session(engine) as session:
-        return search_index.is_empty(session) and session.exec(select(Paragraph.id).limit(1)).first() is not None
+        return search_index.is_empty(session) and session.exec(select(col(Paragraph.id)).limit(1)).first() is not None
 
 
 def reindex(engine: Engine) -> dict[str, int]:

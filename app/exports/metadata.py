@@ -1,8 +1,9 @@
 """The metadata of an approved letter, from what was frozen at approval and the records around it."""
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app import __version__
+from app.db import stored
 from app.letters import service as letter_service
 from app.models import (
     Asker,
@@ -27,20 +28,22 @@ def _person(user: User | None) -> dict | None:
 
 def collect(session: Session, *, letter: Letter, sealed_by: str | None) -> tuple[dict, Organisation]:
     """Metadata for the bundle (files are added by the bundle) and the sending organisation."""
-    inquiry = session.get(Inquiry, letter.inquiry_id)
-    org = session.get(Organisation, inquiry.organisation_id)
-    asker = session.get(Asker, inquiry.asker_id)
-    refs = session.exec(select(CaseRef).where(CaseRef.inquiry_id == inquiry.id).order_by(CaseRef.position)).all()
-    questions = session.exec(select(Question).where(Question.inquiry_id == inquiry.id).order_by(Question.number)).all()
-    blocks = session.exec(select(LetterBlock, Paragraph.key, ParagraphVersion.title)
-                          .join(Paragraph, Paragraph.id == LetterBlock.paragraph_id)
-                          .join(ParagraphVersion, (ParagraphVersion.paragraph_id == LetterBlock.paragraph_id)
-                                & (ParagraphVersion.version == LetterBlock.paragraph_version))
-                          .where(LetterBlock.letter_id == letter.id)
-                          .order_by(LetterBlock.question_id, LetterBlock.position)).all()
+    inquiry = stored(session, Inquiry, letter.inquiry_id)
+    org = stored(session, Organisation, inquiry.organisation_id)
+    asker = stored(session, Asker, inquiry.asker_id)
+    refs = session.exec(select(CaseRef).where(col(CaseRef.inquiry_id) == inquiry.id).order_by(col(CaseRef.position))).all()
+    questions = session.exec(select(Question).where(col(Question.inquiry_id) == inquiry.id).order_by(col(Question.number))).all()
+    blocks = session.exec(select(LetterBlock, col(Paragraph.key), col(ParagraphVersion.title))
+                          .join(Paragraph, col(Paragraph.id) == col(LetterBlock.paragraph_id))
+                          .join(ParagraphVersion, (col(ParagraphVersion.paragraph_id) == col(LetterBlock.paragraph_id))
+                                & (col(ParagraphVersion.version) == col(LetterBlock.paragraph_version)))
+                          .where(col(LetterBlock.letter_id) == letter.id)
+                          .order_by(col(LetterBlock.question_id), col(LetterBlock.position))).all()
     signatory = session.get(Person, letter.signatory_id) if letter.signatory_id else None
     document_number = next((r.number for r in refs if r.kind.lower().startswith("dokument")), None)
     address = ", ".join(p for p in (org.street, f"{org.postcode or ''} {org.city or ''}".strip()) if p) or None
+    # Approval sets both; an approved letter without them is a broken database.
+    assert letter.letter_date is not None and letter.approved_at is not None
     metadata = {
         "schema_version": "1",
         "title": letter.title,
@@ -82,5 +85,8 @@ def values_for_name(metadata: dict, letter: Letter) -> dict[str, str]:
 
 def frozen_pdf_and_docx(session: Session, letter: Letter) -> tuple[bytes, bytes]:
     """The frozen documents of an approved letter."""
-    return (letter_service.frozen_document(session, letter_id=letter.id, fmt="pdf"),
-            letter_service.frozen_document(session, letter_id=letter.id, fmt="docx"))
+    pdf = letter_service.frozen_document(session, letter_id=letter.id, fmt="pdf")
+    docx = letter_service.frozen_document(session, letter_id=letter.id, fmt="docx")
+    if pdf is None or docx is None:
+        raise LookupError(f"approved letter {letter.id} has no frozen documents")
+    return pdf, docx

@@ -5,13 +5,14 @@ import logging
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.audit import service as audit
-from app.db import start_writing
+from app.db import start_writing, stored
 from app.errors import BesvarError, Conflict
 from app.exports import bundle as bundles
 from app.exports import metadata as meta
@@ -42,7 +43,7 @@ def prepare(session: Session, *, letter_id: int) -> Prepared:
     settings = org.export or {}
     base = safe_name(settings.get("pattern", ""), meta.values_for_name(metadata, letter),
                      transliterate=settings.get("transliterate", True))
-    built = bundles.build(base=base, pdf=pdf, docx=docx, metadata=metadata, on=letter.letter_date)
+    built = bundles.build(base=base, pdf=pdf, docx=docx, metadata=metadata, on=date.fromisoformat(metadata["document_date"]))
     return Prepared(letter=letter, bundle=built, base=base, metadata=metadata)
 
 
@@ -93,9 +94,9 @@ def target_for(org: Organisation, folder: Path | None = None) -> Target:
 
 def pending(session: Session) -> list[int]:
     """Approved letters not yet delivered anywhere, oldest first."""
-    delivered = select(ExportRecord.letter_id).where(ExportRecord.delivered.is_(True))
-    return list(session.exec(select(Letter.id).where(Letter.status == LetterStatus.approved, ~Letter.id.in_(delivered))
-                             .order_by(Letter.id)))
+    delivered = select(col(ExportRecord.letter_id)).where(col(ExportRecord.delivered).is_(True))
+    return list(session.exec(select(col(Letter.id)).where(col(Letter.status) == LetterStatus.approved, ~col(Letter.id).in_(delivered))
+                             .order_by(col(Letter.id))))
 
 
 @dataclass
@@ -111,8 +112,8 @@ def export_pending(engine: Engine, *, folder: Path | None, actor: str, progress:
         ids = pending(session)
     for letter_id in ids:
         with Session(engine) as session:
-            letter = session.get(Letter, letter_id)
-            org = session.get(Organisation, session.get(Inquiry, letter.inquiry_id).organisation_id)
+            letter = stored(session, Letter, letter_id)
+            org = stored(session, Organisation, stored(session, Inquiry, letter.inquiry_id).organisation_id)
             try:
                 record = deliver(session, letter_id=letter_id, target=target_for(org, folder), actor=actor)
                 yield Outcome(letter_id, True, record.target)

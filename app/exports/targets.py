@@ -86,7 +86,7 @@ class GetOrganized:
     def __init__(self, url: str, *, list_name: str = "Dokumenter", folder_path: str = "", case_system: str = "GetOrganized",
                  username: str | None = None, password: str | None = None, timeout: float = 30.0):
         self.url, self.list_name, self.folder_path, self.case_system = url.rstrip("/"), list_name, folder_path, case_system
-        self.auth = (username, password) if username else None
+        self.auth = (username, password or "") if username else None
         self.timeout = timeout
 
     def describe(self) -> str:

@@ -110,6 +110,8 @@ def _header_blocks(lines: list[str]) -> list[tuple[int, int]]:
 def _apply_headers(result: ParsedEmail, lines: list[str]) -> None:
     for line in lines:
         m = _HEADER.match(line)
+        if m is None:
+            continue
         name, value = m["name"].lower(), m["value"].strip()
         if name in ("emne", "subject") and value:
             result.title = _SUBJECT_PREFIX.sub("", value).strip() or None

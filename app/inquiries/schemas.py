@@ -1,6 +1,7 @@
 """API shapes of intake."""
 
 from datetime import date, datetime
+from typing import Annotated
 
 from pydantic import BaseModel, Field
 
@@ -15,12 +16,12 @@ from app.fields import (
 )
 from app.models import Channel, InquiryStatus
 
-QuestionText = Text(10_000, min_length=1)
+QuestionText = Annotated[str, Text(10_000, min_length=1)]
 
 
 
 class ParseIn(Strict):
-    text: Text(200_000, strip=False)
+    text: Annotated[str, Text(200_000, strip=False)]
 
 
 class ParsedQuestionOut(BaseModel):
@@ -48,18 +49,18 @@ class AskerIn(Strict):
 
 
 class CaseRefIn(Strict):
-    system: Text(50, min_length=1)
-    kind: Text(50, min_length=1)
-    number: Text(100, min_length=1)
+    system: Annotated[str, Text(50, min_length=1)]
+    kind: Annotated[str, Text(50, min_length=1)]
+    number: Annotated[str, Text(100, min_length=1)]
 
 
 class QuestionIn(Strict):
     text: QuestionText
-    remark: Text(2_000) | None = None
+    remark: Annotated[str, Text(2_000)] | None = None
 
 
 class InquiryIn(Strict):
-    title: Text(500, min_length=1)
+    title: Annotated[str, Text(500, min_length=1)]
     asker: AskerIn
     received_on: PlausibleDate
     deadline: PlausibleDate | None = Field(default=None, description="overrides the organisation's working days")
@@ -68,8 +69,8 @@ class InquiryIn(Strict):
     questions: list[QuestionIn] = Field(min_length=1, max_length=200)
     organisation: Key | None = Field(default=None, description="organisation key; default: yours, or the only one")
     drafter_id: DbId | None = None
-    kle_number: Text(50) | None = None
-    kle_action: Text(50) | None = None
+    kle_number: Annotated[str, Text(50)] | None = None
+    kle_action: Annotated[str, Text(50)] | None = None
 
 
 class AskerOut(BaseModel):

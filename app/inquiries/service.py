@@ -3,9 +3,11 @@
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
-from sqlalchemy import case, func, or_
-from sqlmodel import Session, select
+from sqlalchemy import ColumnElement, case, func, or_
+from sqlalchemy import select as core_select
+from sqlmodel import Session, col, select
 
 from app.audit import service as audit
 from app.errors import Invalid, NotFound
@@ -38,13 +40,13 @@ from app.models import (
     User,
 )
 from app.organisations import service as organisation_service
-from app.sql import in_list
+from app.sql import in_list, table_of, tuples_of
 
 
 def find_or_add_asker(session: Session, asker: AskerIn, *, municipality: str) -> Asker:
     """The stored asker of this municipality with this name and e-mail, or a new one (not committed)."""
-    query = select(Asker).where(Asker.name == asker.name, Asker.municipality == municipality)
-    query = query.where(func.lower(Asker.email) == asker.email.lower()) if asker.email else query
+    query = select(Asker).where(col(Asker.name) == asker.name, col(Asker.municipality) == municipality)
+    query = query.where(func.lower(col(Asker.email)) == asker.email.lower()) if asker.email else query
     found = session.exec(query).first()
     if found:
         if asker.role and not found.role:
@@ -99,7 +101,7 @@ def stage(session: Session, *, data: InquiryIn, user: User | None) -> Inquiry:
 
 def questions_of(session: Session, inquiry_id: int) -> list[Question]:
     """An inquiry's questions in their order."""
-    return list(session.exec(select(Question).where(Question.inquiry_id == inquiry_id).order_by(Question.number)))
+    return list(session.exec(select(Question).where(col(Question.inquiry_id) == inquiry_id).order_by(col(Question.number))))
 
 
 def get(session: Session, *, inquiry_id: int) -> InquiryOut:
@@ -137,66 +139,66 @@ def list_(
     if drafter_id is not None:
         where.append(_I.drafter_id == drafter_id)
     if organisation:
-        where.append(_I.organisation_id.in_(select(Organisation.id).where(Organisation.key == organisation)))
+        where.append(_I.organisation_id.in_(select(col(Organisation.id)).where(col(Organisation.key) == organisation)))
     if asker:
-        where.append(_I.asker_id.in_(select(Asker.id).where(Asker.name.icontains(asker, autoescape=True))))
+        where.append(_I.asker_id.in_(select(col(Asker.id)).where(col(Asker.name).icontains(asker, autoescape=True))))
     if received_from:
         where.append(_I.received_on >= received_from)
     if received_to:
         where.append(_I.received_on <= received_to)
     if q:
-        in_questions = select(Question.inquiry_id).where(Question.text.icontains(q, autoescape=True))
+        in_questions = select(col(Question.inquiry_id)).where(col(Question.text).icontains(q, autoescape=True))
         # The answers too: free text in its letters, and the library paragraphs (at the version used) they hold.
-        in_text = (select(Letter.inquiry_id).join(LetterBlock, LetterBlock.letter_id == Letter.id)
-                   .where(LetterBlock.text.icontains(q, autoescape=True)))
-        in_paragraphs = (select(Letter.inquiry_id).join(LetterBlock, LetterBlock.letter_id == Letter.id)
-                         .join(ParagraphVersion, (ParagraphVersion.paragraph_id == LetterBlock.paragraph_id)
-                               & (ParagraphVersion.version == LetterBlock.paragraph_version))
-                         .where(ParagraphVersion.text.icontains(q, autoescape=True)))
+        in_text = (select(col(Letter.inquiry_id)).join(LetterBlock, col(LetterBlock.letter_id) == col(Letter.id))
+                   .where(col(LetterBlock.text).icontains(q, autoescape=True)))
+        in_paragraphs = (select(col(Letter.inquiry_id)).join(LetterBlock, col(LetterBlock.letter_id) == col(Letter.id))
+                         .join(ParagraphVersion, (col(ParagraphVersion.paragraph_id) == col(LetterBlock.paragraph_id))
+                               & (col(ParagraphVersion.version) == col(LetterBlock.paragraph_version)))
+                         .where(col(ParagraphVersion.text).icontains(q, autoescape=True)))
         where.append(or_(_I.title.icontains(q, autoescape=True), _I.id.in_(in_questions), _I.id.in_(in_text),
                          _I.id.in_(in_paragraphs)))
-    total = session.execute(select(func.count()).select_from(_INQUIRY).where(*where)).scalar_one()
+    total: int = session.execute(core_select(func.count()).select_from(_INQUIRY).where(*where)).scalar_one()
     order = SORTS.get(sort.lstrip("-"), SORTS["received"])
     if sort.startswith("-"):
         order = [column.desc() for column in order]
     page = session.execute(_VIEW.where(*where).order_by(*order, _I.id.desc()).limit(limit).offset(offset))
-    return _to_out(session, page.all(), today), total
+    return _to_out(session, list(tuples_of(page)), today), total
 
 
 def views(session: Session, ids: Sequence[int], *, today: date | None = None) -> list[InquiryOut]:
     """API views of the inquiries with these ids, in that order (unknown ids left out)."""
-    rows = {row[0]: row for row in session.execute(_VIEW_BY_IDS, {"ids": list(ids)})}
+    rows = {row[0]: row for row in tuples_of(session.execute(_VIEW_BY_IDS, {"ids": list(ids)}))}
     return _to_out(session, [rows[i] for i in ids if i in rows], today or deadlines.today())
 
 
 # Plain columns rather than ORM objects: a page of 50 inquiries meant building some 200 objects
 # only to copy them into the API models, the bulk of the inbox's CPU time. Built once, reused.
 _INQUIRY, _ORGANISATION, _ASKER, _PARAGRAPH, _QUESTION = (
-    model.__table__ for model in (Inquiry, Organisation, Asker, Paragraph, Question))
+    table_of(model) for model in (Inquiry, Organisation, Asker, Paragraph, Question))
 _I, _O, _A, _P, _Q = _INQUIRY.c, _ORGANISATION.c, _ASKER.c, _PARAGRAPH.c, _QUESTION.c
-_R, _L = CaseRef.__table__.c, QuestionParagraph.__table__.c
+_R, _L = table_of(CaseRef).c, table_of(QuestionParagraph).c
 _VIEW = (
-    select(_I.id, _I.key, _I.title, _I.channel, _I.received_on, _I.deadline, _I.status, _I.drafter_id, _I.kle_number,
+    core_select(_I.id, _I.key, _I.title, _I.channel, _I.received_on, _I.deadline, _I.status, _I.drafter_id, _I.kle_number,
            _I.kle_action, _I.created_at, _O.id, _O.key, _O.name, _O.municipality, _A.id, _A.name, _A.role, _A.email)
     .select_from(_INQUIRY).join(_ORGANISATION, _O.id == _I.organisation_id).join(_ASKER, _A.id == _I.asker_id)
 )
 _VIEW_BY_IDS = _VIEW.where(in_list(_I.id, "ids"))
 # The orders of a list, ascending ("-" before the name: descending). "deadline" puts open inquiries
 # first, the most overdue at the top, then the answered and closed ones.
-SORTS = {
+SORTS: dict[str, list[ColumnElement[Any]]] = {
     "deadline": [case((_I.status.in_(OPEN_STATUSES), 0), else_=1), _I.deadline],
     "received": [_I.received_on],
     "title": [func.lower(_I.title)],
     "asker": [func.lower(_A.name)],
     "status": [_I.status, _I.deadline],
 }
-_REFS = select(_R.inquiry_id, _R.system, _R.kind, _R.number).where(in_list(_R.inquiry_id, "ids")).order_by(_R.position)
-_QUESTIONS = (select(_Q.inquiry_id, _Q.id, _Q.number, _Q.text, _Q.remark)
+_REFS = core_select(_R.inquiry_id, _R.system, _R.kind, _R.number).where(in_list(_R.inquiry_id, "ids")).order_by(_R.position)
+_QUESTIONS = (core_select(_Q.inquiry_id, _Q.id, _Q.number, _Q.text, _Q.remark)
               .where(in_list(_Q.inquiry_id, "ids")).order_by(_Q.inquiry_id, _Q.number))
-_LETTER = Letter.__table__.c
-_LETTERS = (select(_LETTER.inquiry_id, _LETTER.status, _LETTER.return_comment)
+_LETTER = table_of(Letter).c
+_LETTERS = (core_select(_LETTER.inquiry_id, _LETTER.status, _LETTER.return_comment)
             .where(in_list(_LETTER.inquiry_id, "ids"), _LETTER.status.in_((LetterStatus.draft, LetterStatus.submitted))).order_by(_LETTER.id))
-_LINKS = (select(_L.question_id, _L.paragraph_id, _P.key, _L.paragraph_version)
+_LINKS = (core_select(_L.question_id, _L.paragraph_id, _P.key, _L.paragraph_version)
           .join(_PARAGRAPH, _P.id == _L.paragraph_id).join(_QUESTION, _Q.id == _L.question_id)
           .where(in_list(_Q.inquiry_id, "ids")).order_by(_L.question_id, _L.position))
 
@@ -207,17 +209,17 @@ def _to_out(session: Session, rows: Sequence, today: date) -> list[InquiryOut]:
         return []
     ids = {"ids": [row[0] for row in rows]}
     refs: dict[int, list[CaseRefOut]] = defaultdict(list)
-    for inquiry_id, system, kind, number in session.execute(_REFS, ids):
+    for inquiry_id, system, kind, number in tuples_of(session.execute(_REFS, ids)):
         refs[inquiry_id].append(CaseRefOut(system=system, kind=kind, number=number))
     links: dict[int, list[ParagraphLink]] = defaultdict(list)
-    for question_id, paragraph_id, key, version in session.execute(_LINKS, ids):
+    for question_id, paragraph_id, key, version in tuples_of(session.execute(_LINKS, ids)):
         links[question_id].append(ParagraphLink(paragraph_id=paragraph_id, key=key, version=version))
     questions: dict[int, list[QuestionOut]] = defaultdict(list)
-    for inquiry_id, qid, number, text, remark in session.execute(_QUESTIONS, ids):
+    for inquiry_id, qid, number, text, remark in tuples_of(session.execute(_QUESTIONS, ids)):
         questions[inquiry_id].append(QuestionOut(id=qid, number=number, text=text, remark=remark, answered_by=links[qid]))
     returned: dict[int, str | None] = {}
     awaiting: set[int] = set()
-    for inquiry_id, status, comment in session.execute(_LETTERS, ids):
+    for inquiry_id, status, comment in tuples_of(session.execute(_LETTERS, ids)):
         if status == LetterStatus.submitted:
             awaiting.add(inquiry_id)
         returned[inquiry_id] = comment if status == LetterStatus.draft else None  # the newest letter's state counts

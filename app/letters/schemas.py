@@ -1,6 +1,7 @@
 """API shapes of letters."""
 
 from datetime import date, datetime
+from typing import Annotated
 
 from pydantic import BaseModel, Field, model_validator
 
@@ -16,7 +17,7 @@ class LetterIn(Strict):
 class BlockIn(Strict):
     paragraph_id: DbId | None = None
     paragraph_version: int | None = Field(default=None, ge=1, le=1_000_000, description="default: the current one")
-    text: Text(50_000, min_length=1) | None = None
+    text: Annotated[str, Text(50_000, min_length=1)] | None = None
 
     @model_validator(mode="after")
     def _one_of(self):
@@ -38,8 +39,8 @@ class LetterTexts(Strict):
     recipient_email: OptionalLine | None = None
     copy_to: OptionalLine | None = None
     salutation: OptionalLine | None = None
-    intro: Text(5_000) | None = None
-    initials: Text(20) | None = None
+    intro: Annotated[str, Text(5_000)] | None = None
+    initials: Annotated[str, Text(20)] | None = None
 
 
 class LetterUpdate(LetterTexts):
@@ -47,7 +48,7 @@ class LetterUpdate(LetterTexts):
 
     version: int = Field(ge=1, description="the version the edit started from; 409 if another save came first")
     kind: LetterKind | None = None
-    title: Text(500, min_length=1) | None = None
+    title: Annotated[str, Text(500, min_length=1)] | None = None
     letter_date: PlausibleDate | None = None
     signatory_id: DbId | None = None
     answers: list[AnswerIn] | None = Field(default=None, max_length=200)
@@ -63,7 +64,7 @@ class ApproveIn(Strict):
 
 
 class ReturnIn(Strict):
-    comment: Text(5_000, min_length=1)
+    comment: Annotated[str, Text(5_000, min_length=1)]
 
 
 class BlockOut(BaseModel):

@@ -4,7 +4,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from sqlalchemy import bindparam, delete
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.audit import service as audit
 from app.errors import Conflict, Invalid, NotFound
@@ -25,6 +25,7 @@ from app.models import (
     Role,
     User,
 )
+from app.sql import table_of, tuples_of
 
 _FIELDS = ("kind", "title", "letter_date", "recipient_name", "recipient_title", "recipient_email", "copy_to",
            "salutation", "intro", "signatory_id", "initials")
@@ -51,7 +52,7 @@ def create(session: Session, *, data: LetterIn, user: User) -> LetterOut:
     if inquiry is None:
         raise Invalid(f"no inquiry with id {data.inquiry_id}", field="inquiry_id")
     signatory = session.exec(
-        select(Person).where(Person.organisation_id == inquiry.organisation_id, Person.role == Role.approver).order_by(Person.id)
+        select(Person).where(col(Person.organisation_id) == inquiry.organisation_id, col(Person.role) == Role.approver).order_by(col(Person.id))
     ).first()
     letter = Letter(
         inquiry_id=inquiry.id,
@@ -113,7 +114,7 @@ def _replace_blocks(session: Session, letter: Letter, data: LetterUpdate) -> tup
     numbers = dict(session.execute(_QUESTIONS, {"inquiry_id": letter.inquiry_id}).all())
     before = _blocks_summary(session.execute(_BLOCKS, {"letter_id": letter.id}).all(), numbers)
     new_blocks = []
-    for i, answer in enumerate(data.answers):
+    for i, answer in enumerate(data.answers or []):
         if answer.question_id not in numbers:
             raise Invalid(f"question {answer.question_id} does not belong to this letter's inquiry", field=f"answers.{i}.question_id")
         for position, block in enumerate(answer.blocks, start=1):
@@ -123,21 +124,21 @@ def _replace_blocks(session: Session, letter: Letter, data: LetterUpdate) -> tup
                 if paragraph is None:
                     raise Invalid(f"no paragraph with id {block.paragraph_id}", field=f"answers.{i}.blocks.{position - 1}.paragraph_id")
                 version = block.paragraph_version or paragraph.current_version
-                exists = session.exec(select(ParagraphVersion.id).where(
-                    ParagraphVersion.paragraph_id == paragraph.id, ParagraphVersion.version == version)).first()
+                exists = session.exec(select(col(ParagraphVersion.id)).where(
+                    col(ParagraphVersion.paragraph_id) == paragraph.id, col(ParagraphVersion.version) == version)).first()
                 if exists is None:
                     raise Invalid(f"paragraph {paragraph.id} has no version {version}",
                                   field=f"answers.{i}.blocks.{position - 1}.paragraph_version")
             new_blocks.append(LetterBlock(letter_id=letter.id, question_id=answer.question_id, position=position,
                                           paragraph_id=block.paragraph_id, paragraph_version=version, text=block.text))
-    session.execute(delete(LetterBlock).where(LetterBlock.letter_id == letter.id))
+    session.execute(delete(LetterBlock).where(col(LetterBlock.letter_id) == letter.id))
     session.add_all(new_blocks)
     session.flush()
     return before, _blocks_summary(sorted(new_blocks, key=lambda b: (b.question_id, b.position)), numbers)
 
 
 # Built once, plain rows: every view and every save reads these.
-_Q, _B, _D = Question.__table__.c, LetterBlock.__table__.c, LetterDocument.__table__.c
+_Q, _B, _D = table_of(Question).c, table_of(LetterBlock).c, table_of(LetterDocument).c
 _QUESTIONS = select(_Q.id, _Q.number).where(_Q.inquiry_id == bindparam("inquiry_id")).order_by(_Q.number)
 _BLOCKS = (select(_B.question_id, _B.paragraph_id, _B.paragraph_version, _B.text)
            .where(_B.letter_id == bindparam("letter_id")).order_by(_B.question_id, _B.position))
@@ -148,10 +149,10 @@ def get(session: Session, *, letter_id: int) -> LetterOut:
     """One letter with its answers, question by question."""
     letter = load(session, letter_id)
     blocks: dict[int, list[BlockOut]] = defaultdict(list)
-    for question_id, paragraph_id, paragraph_version, text in session.execute(_BLOCKS, {"letter_id": letter.id}):
+    for question_id, paragraph_id, paragraph_version, text in tuples_of(session.execute(_BLOCKS, {"letter_id": letter.id})):
         blocks[question_id].append(BlockOut(paragraph_id=paragraph_id, paragraph_version=paragraph_version, text=text))
     answers = [AnswerOut(question_id=qid, number=number, blocks=blocks[qid])
-               for qid, number in session.execute(_QUESTIONS, {"inquiry_id": letter.inquiry_id})]
+               for qid, number in tuples_of(session.execute(_QUESTIONS, {"inquiry_id": letter.inquiry_id}))]
     # The hashes only: an approved letter's frozen files are not read to show it.
     documents = dict(session.execute(_DOCUMENT_HASHES, {"letter_id": letter.id}).all())
     return LetterOut(**letter.model_dump(exclude={"key"}), answers=answers, documents=documents)
@@ -159,10 +160,10 @@ def get(session: Session, *, letter_id: int) -> LetterOut:
 
 def frozen_document(session: Session, *, letter_id: int, fmt: str) -> bytes | None:
     """The frozen bytes of an approved letter's document, or None while it is not approved."""
-    doc = session.exec(select(LetterDocument).where(LetterDocument.letter_id == letter_id, LetterDocument.format == fmt)).first()
+    doc = session.exec(select(LetterDocument).where(col(LetterDocument.letter_id) == letter_id, col(LetterDocument.format) == fmt)).first()
     return doc.content if doc else None
 
 
 def for_inquiry(session: Session, *, inquiry_id: int) -> list[Letter]:
     """The letters answering an inquiry, newest first."""
-    return list(session.exec(select(Letter).where(Letter.inquiry_id == inquiry_id).order_by(Letter.id.desc())))
+    return list(session.exec(select(Letter).where(col(Letter.inquiry_id) == inquiry_id).order_by(col(Letter.id).desc())))

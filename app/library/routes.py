@@ -25,7 +25,7 @@ from app.routing import SessionRoute
 
 router = APIRouter(route_class=SessionRoute, prefix="/api/v1", tags=["library"], responses=ERROR_RESPONSES)
 StatKey = Annotated[str, Path(max_length=100, pattern=KEY_PATTERN)]
-SearchText = Annotated[Text(200) | None, Query(description="words in key, title or text")]
+SearchText = Annotated[Annotated[str, Text(200)] | None, Query(description="words in key, title or text")]
 Limit = Annotated[int, Query(ge=1, le=200)]
 Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 
@@ -33,7 +33,7 @@ Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 @router.get("/paragraphs", response_model=ParagraphList)
 def list_paragraphs(
     session: SessionDep, _user: CurrentUser, q: SearchText = None, limit: Limit = 50, offset: Offset = 0,
-    topic: Annotated[Text(100) | None, Query(description="a topic, any case")] = None,
+    topic: Annotated[Annotated[str, Text(100)] | None, Query(description="a topic, any case")] = None,
     organisation: Annotated[str | None, Query(max_length=100, pattern=KEY_PATTERN)] = None,
 ):
     """The answer library, current versions; filter by words, topic and organisation."""
@@ -103,7 +103,7 @@ def add_value(key: StatKey, body: ValueIn, session: SessionDep, user: Writer, re
 def suggestions(
     session: SessionDep,
     _user: CurrentUser,
-    q: Annotated[Text(5_000, min_length=1), Query(description="the question, or words from it")],
+    q: Annotated[Annotated[str, Text(5_000, min_length=1)], Query(description="the question, or words from it")],
     limit: Annotated[int, Query(ge=1, le=50)] = 5,
 ):
     """Library paragraphs that may answer `q`, best first; `via` says whether through an earlier question."""

@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 from app.fields import DbId, IsoDate, Key, Line, LongText, Strict, Text
 from app.models import PeriodKind
 
-Topic = Text(100, min_length=1)
+Topic = Annotated[str, Text(100, min_length=1)]
 FigureValue = Annotated[float, Field(allow_inf_nan=False, ge=-1e15, le=1e15)]
 
 
@@ -17,7 +17,7 @@ class ParagraphContent(Strict):
     title: Line
     text: LongText
     topics: list[Topic] = Field(default_factory=list, max_length=30)
-    legal_refs: list[Text(300, min_length=1)] = Field(default_factory=list, max_length=30)
+    legal_refs: list[Annotated[str, Text(300, min_length=1)]] = Field(default_factory=list, max_length=30)
     review_by: IsoDate | None = None
 
 
@@ -81,17 +81,17 @@ class ParagraphList(BaseModel):
 class ValueIn(Strict):
     period: Annotated[str, Field(pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$", description="YYYY-MM-DD, YYYY-MM or YYYY")]
     value: FigureValue
-    source: Text(300) | None = None
-    note: Text(500) | None = None
+    source: Annotated[str, Text(300)] | None = None
+    note: Annotated[str, Text(500)] | None = None
 
 
 class StatisticIn(Strict):
     key: Key
     label: Line
-    unit: Text(50) | None = None
+    unit: Annotated[str, Text(50)] | None = None
     source: Line
     period_kind: PeriodKind = PeriodKind.month
-    description: Text(5_000) | None = None
+    description: Annotated[str, Text(5_000)] | None = None
     organisation: Key | None = None
     values: list[ValueIn] = Field(default_factory=list, max_length=1_000)
 

@@ -16,7 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, insert, text
-from sqlmodel import Session, select
+from sqlalchemy import select as core_select
+from sqlmodel import Session, col, select
 
 from app.library.analysis import Analyzer, content_stems, phrase_stems
 from app.models import (
@@ -29,7 +30,7 @@ from app.models import (
     SearchTerm,
     SynonymGroup,
 )
-from app.sql import in_list
+from app.sql import in_list, table_of, tuples_of
 
 PARAGRAPH, QUESTION = "paragraph", "question"
 KINDS = (PARAGRAPH, QUESTION)
@@ -68,7 +69,7 @@ _analyzers: dict[tuple, Analyzer] = {}
 
 
 def _synonyms(session: Session) -> tuple[tuple[tuple[str, ...], ...], ...]:
-    groups = session.exec(select(SynonymGroup).order_by(SynonymGroup.id)).all()
+    groups = session.exec(select(SynonymGroup).order_by(col(SynonymGroup.id))).all()
     return tuple(tuple(phrase_stems(t) for t in g.terms) for g in groups)
 
 
@@ -82,9 +83,9 @@ def _stats(session: Session) -> list[SearchStat]:
 
 
 def _analyzer_for(session: Session, stats: list[SearchStat]) -> Analyzer:
-    key = (str(session.get_bind().url), tuple((s.kind, s.stamp) for s in stats))
+    key = (str(session.get_bind().engine.url), tuple((s.kind, s.stamp) for s in stats))
     if key not in _analyzers:
-        vocabulary = frozenset(session.exec(select(SearchTerm.term).distinct()))
+        vocabulary = frozenset(session.exec(select(col(SearchTerm.term)).distinct()))
         _analyzers.clear()  # one index state per process is what a running service needs
         _analyzers[key] = Analyzer(vocabulary=vocabulary, synonyms=_synonyms(session))
     return _analyzers[key]
@@ -95,15 +96,15 @@ def _analyzer_for(session: Session, stats: list[SearchStat]) -> Analyzer:
 def _documents(session: Session, kind: str, ids: Iterable[int] | None = None) -> dict[int, str]:
     """The text of current paragraphs or of questions that have answers, by id (all when ids is None)."""
     if kind == PARAGRAPH:
-        query = select(Paragraph.id, ParagraphVersion).join(
-            ParagraphVersion, (ParagraphVersion.paragraph_id == Paragraph.id) & (ParagraphVersion.version == Paragraph.current_version))
+        query = select(col(Paragraph.id), ParagraphVersion).join(
+            ParagraphVersion, (col(ParagraphVersion.paragraph_id) == col(Paragraph.id)) & (col(ParagraphVersion.version) == col(Paragraph.current_version)))
         if ids is not None:
-            query = query.where(Paragraph.id.in_(list(ids)))
+            query = query.where(col(Paragraph.id).in_(list(ids)))
         return {pid: paragraph_text(v) for pid, v in session.exec(query)}
-    query = select(Question.id, Question.text).where(Question.id.in_(select(QuestionParagraph.question_id)))
+    questions = select(col(Question.id), col(Question.text)).where(col(Question.id).in_(select(col(QuestionParagraph.question_id))))
     if ids is not None:
-        query = query.where(Question.id.in_(list(ids)))
-    return dict(session.exec(query).all())
+        questions = questions.where(col(Question.id).in_(list(ids)))
+    return dict(session.exec(questions).all())
 
 
 def _bump(session: Session, kind: str, docs: int, length: int) -> None:
@@ -121,7 +122,7 @@ def _adjust_df(session: Session, kind: str, change: Counter) -> None:
         stmt = text("INSERT INTO search_term (kind, term, df) VALUES (:k, :t, :n)"
                     " ON CONFLICT (kind, term) DO UPDATE SET df = search_term.df + excluded.df")
         session.execute(stmt, {"k": kind, "t": term, "n": change[term]})
-    session.execute(delete(SearchTerm).where(SearchTerm.kind == kind, SearchTerm.df <= 0))
+    session.execute(delete(SearchTerm).where(col(SearchTerm.kind) == kind, col(SearchTerm.df) <= 0))
 
 
 def update_documents(session: Session, kind: str, ids: Iterable[int]) -> None:
@@ -134,7 +135,7 @@ def update_documents(session: Session, kind: str, ids: Iterable[int]) -> None:
     base = analyzer(session)
     own = frozenset(s for t in wanted.values() for s in content_stems(t))
     local = Analyzer(vocabulary=base.vocabulary | own, synonyms=base.synonyms)
-    old = {d.ref_id: d for d in session.exec(select(SearchDoc).where(SearchDoc.kind == kind, SearchDoc.ref_id.in_(ids)))}
+    old = {d.ref_id: d for d in session.exec(select(SearchDoc).where(col(SearchDoc.kind) == kind, col(SearchDoc.ref_id).in_(ids)))}
     change: Counter = Counter()
     docs = length = 0
     for ref_id in ids:
@@ -163,7 +164,9 @@ def rebuild(session: Session) -> dict[str, int]:
     session.execute(delete(SearchStat))
     counts = {}
     for kind, docs in texts.items():
-        rows, df, total = [], Counter(), 0
+        rows: list[dict[str, object]] = []
+        df: Counter[str] = Counter()
+        total = 0
         for ref_id, body in sorted(docs.items()):
             terms = full.analyse(body)
             df.update(set(terms))
@@ -203,9 +206,9 @@ class Found:
 
 
 # Built once: a search runs these on every keystroke's worth of suggestions.
-_STATS = select(SearchStat).order_by(SearchStat.kind)
-_DF = (select(SearchTerm.__table__.c.kind, SearchTerm.__table__.c.term, SearchTerm.__table__.c.df)
-       .where(in_list(SearchTerm.__table__.c.term, "terms")))
+_STATS = select(SearchStat).order_by(col(SearchStat.kind))
+_TERM = table_of(SearchTerm).c
+_DF = core_select(_TERM.kind, _TERM.term, _TERM.df).where(in_list(_TERM.term, "terms"))
 
 
 def search(session: Session, query_text: str, *, exclude_question_id: int | None = None) -> Found:
@@ -215,11 +218,12 @@ def search(session: Session, query_text: str, *, exclude_question_id: int | None
     terms = tuple(dict.fromkeys(an.analyse(query_text)))[:MAX_QUERY_TERMS]
     if not terms:
         return Found([], [], (), an)
-    df: dict[tuple[str, str], int] = {(k, t): n for k, t, n in session.execute(_DF, {"terms": terms})}
-    total = Counter()
+    df: dict[tuple[str, str], int] = {(k, t): n for k, t, n in tuples_of(session.execute(_DF, {"terms": terms}))}
+    total: Counter[str] = Counter()
     for (_kind, term), n in df.items():
         total[term] += n
-    chosen, postings = [], 0
+    chosen: list[str] = []
+    postings = 0
     for term in sorted(total, key=lambda t: (total[t], t)):
         if chosen and postings + total[term] > CANDIDATE_BUDGET:
             break
@@ -228,7 +232,7 @@ def search(session: Session, query_text: str, *, exclude_question_id: int | None
     if not chosen:
         return Found([], [], terms, an)
     dialect = session.get_bind().dialect.name
-    rows = session.execute(text(_MATCH[dialect]), {"q": _match_query(dialect, chosen), "n": CANDIDATE_BUDGET}).all()
+    rows = list(tuples_of(session.execute(text(_MATCH[dialect]), {"q": _match_query(dialect, chosen), "n": CANDIDATE_BUDGET})))
     # Per kind: each query term's BM25 idf, and the length normalisation's constants.
     idf: dict[str, dict[str, float]] = {kind: {} for kind in KINDS}
     norm: dict[str, tuple[float, float]] = {}

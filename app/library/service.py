@@ -5,7 +5,8 @@ from collections.abc import Iterable
 from datetime import date
 
 from sqlalchemy import func, or_, text
-from sqlmodel import Session, select
+from sqlalchemy import select as core_select
+from sqlmodel import Session, col, select
 
 from app import formatting
 from app.audit import service as audit
@@ -35,7 +36,7 @@ from app.models import (
     utcnow,
 )
 from app.organisations import service as organisation_service
-from app.sql import in_list
+from app.sql import in_list, table_of, tuples_of
 
 _CONTENT_FIELDS = ("title", "text", "topics", "legal_refs", "review_by")
 
@@ -50,17 +51,18 @@ def load_series(session: Session, keys: Iterable[str]) -> dict[str, statfill.Ser
         return {}
     heads: dict[str, tuple] = {}
     points: dict[str, list[statfill.Point]] = defaultdict(list)
-    for key, label, unit, source, period_kind, period, value, value_source, note in session.execute(_SERIES, {"keys": keys}):
+    for key, label, unit, source, period_kind, period, value, value_source, note in tuples_of(session.execute(_SERIES, {"keys": keys})):
         heads[key] = (label, unit, source, period_kind)
         if period is not None:
             points[key].append(statfill.Point(period=period, value=value, source=value_source, note=note))
-    return {key: statfill.Series(key, *head, points=tuple(points[key])) for key, head in heads.items()}
+    return {key: statfill.Series(key, label, unit, source, period_kind, points=tuple(points[key]))
+            for key, (label, unit, source, period_kind) in heads.items()}
 
 
 # One query, plain rows: every letter view, suggestion and render loads its figures this way.
-_S, _V = Statistic.__table__.c, StatisticValue.__table__.c
-_SERIES = (select(_S.key, _S.label, _S.unit, _S.source, _S.period_kind, _V.period, _V.value, _V.source, _V.note)
-           .select_from(Statistic.__table__).outerjoin(StatisticValue.__table__, _V.statistic_id == _S.id)
+_S, _V = table_of(Statistic).c, table_of(StatisticValue).c
+_SERIES = (core_select(_S.key, _S.label, _S.unit, _S.source, _S.period_kind, _V.period, _V.value, _V.source, _V.note)
+           .select_from(table_of(Statistic)).outerjoin(table_of(StatisticValue), _V.statistic_id == _S.id)
            .where(in_list(_S.key, "keys")).order_by(_S.key, _V.period))
 
 
@@ -69,7 +71,8 @@ def unknown_statistics(session: Session, text: str) -> list[str]:
     keys = statfill.keys_in(text)
     if not keys:
         return []
-    return sorted(keys - set(session.exec(select(Statistic.key).where(Statistic.key.in_(keys)))))
+    known: set[str] = set(session.exec(select(col(Statistic.key)).where(col(Statistic.key).in_(keys))))
+    return sorted(keys - known)
 
 
 def check_placeholders(session: Session, text: str, *, field: str = "text") -> None:
@@ -92,7 +95,7 @@ def _value_out(value: StatisticValue, stat: Statistic) -> ValueOut:
 def _statistics_out(session: Session, stats: list[Statistic]) -> list[StatisticOut]:
     values: dict[int, list[StatisticValue]] = defaultdict(list)
     ids = [s.id for s in stats]
-    for v in session.exec(select(StatisticValue).where(StatisticValue.statistic_id.in_(ids)).order_by(StatisticValue.period)):
+    for v in session.exec(select(StatisticValue).where(col(StatisticValue.statistic_id).in_(ids)).order_by(col(StatisticValue.period))):
         values[v.statistic_id].append(v)
     org_keys = _org_keys(session, {s.organisation_id for s in stats})
     out = []
@@ -108,15 +111,15 @@ def _statistics_out(session: Session, stats: list[Statistic]) -> list[StatisticO
     return out
 
 
-def _org_keys(session: Session, ids: set[int | None]) -> dict[int, str]:
+def _org_keys(session: Session, ids: set[int | None]) -> dict[int | None, str]:
     ids = {i for i in ids if i is not None}
     if not ids:
         return {}
-    return {o.id: o.key for o in session.exec(select(Organisation).where(Organisation.id.in_(ids)))}
+    return {o.id: o.key for o in session.exec(select(Organisation).where(col(Organisation.id).in_(ids)))}
 
 
 def _stat_by_key(session: Session, key: str) -> Statistic:
-    stat = session.exec(select(Statistic).where(Statistic.key == key)).first()
+    stat = session.exec(select(Statistic).where(col(Statistic.key) == key)).first()
     if stat is None:
         raise NotFound(f"no statistic with key {key!r}")
     return stat
@@ -129,7 +132,7 @@ def stage_value(session: Session, stat: Statistic, value: ValueIn) -> bool:
     """
     period = statfill.period_start(statfill.parse_period(value.period), stat.period_kind)
     existing = session.exec(
-        select(StatisticValue).where(StatisticValue.statistic_id == stat.id, StatisticValue.period == period)
+        select(StatisticValue).where(col(StatisticValue.statistic_id) == stat.id, col(StatisticValue.period) == period)
     ).first()
     if existing is not None:
         if (existing.value, existing.source, existing.note) == (value.value, value.source, value.note):
@@ -151,7 +154,7 @@ def parse_value_period(value: ValueIn) -> None:
 
 def create_statistic(session: Session, *, data: StatisticIn, user: User | None) -> StatisticOut:
     """A new figure series, with any values given."""
-    if session.exec(select(Statistic).where(Statistic.key == data.key)).first():
+    if session.exec(select(Statistic).where(col(Statistic.key) == data.key)).first():
         raise Conflict(f"statistic {data.key!r} exists already")
     org_id = _org_id(session, data.organisation, user)
     stat = Statistic(
@@ -190,9 +193,9 @@ def list_statistics(session: Session, *, q: str | None, limit: int, offset: int)
     """A page of series by key."""
     query = select(Statistic)
     if q:
-        query = query.where(or_(Statistic.key.icontains(q, autoescape=True), Statistic.label.icontains(q, autoescape=True)))
+        query = query.where(or_(col(Statistic.key).icontains(q, autoescape=True), col(Statistic.label).icontains(q, autoescape=True)))
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    stats = list(session.exec(query.order_by(Statistic.key).limit(limit).offset(offset)))
+    stats = list(session.exec(query.order_by(col(Statistic.key)).limit(limit).offset(offset)))
     return _statistics_out(session, stats), total
 
 
@@ -235,7 +238,7 @@ def stage_version(
 
 def _version(session: Session, paragraph_id: int, version: int) -> ParagraphVersion:
     found = session.exec(
-        select(ParagraphVersion).where(ParagraphVersion.paragraph_id == paragraph_id, ParagraphVersion.version == version)
+        select(ParagraphVersion).where(col(ParagraphVersion.paragraph_id) == paragraph_id, col(ParagraphVersion.version) == version)
     ).first()
     if found is None:
         raise NotFound(f"paragraph {paragraph_id} has no version {version}")
@@ -244,7 +247,7 @@ def _version(session: Session, paragraph_id: int, version: int) -> ParagraphVers
 
 def create_paragraph(session: Session, *, data: ParagraphIn, user: User | None) -> ParagraphOut:
     """A new paragraph at version 1."""
-    if session.exec(select(Paragraph).where(Paragraph.key == data.key)).first():
+    if session.exec(select(Paragraph).where(col(Paragraph.key) == data.key)).first():
         raise Conflict(f"paragraph {data.key!r} exists already")
     paragraph = Paragraph(key=data.key, organisation_id=_org_id(session, data.organisation, user), current_version=1)
     stage_version(session, paragraph, data, created_by=user.username if user else None)
@@ -288,7 +291,7 @@ def get_paragraph(
     as_of = as_of or danish_today()
     filled = render(session, chosen.text, as_of)
     versions = session.exec(
-        select(ParagraphVersion).where(ParagraphVersion.paragraph_id == paragraph.id).order_by(ParagraphVersion.version)
+        select(ParagraphVersion).where(col(ParagraphVersion.paragraph_id) == paragraph.id).order_by(col(ParagraphVersion.version))
     )
     return ParagraphOut(
         id=paragraph.id,
@@ -322,8 +325,8 @@ def _has_topic(session: Session, topic: str):
 
 def topics(session: Session) -> list[str]:
     """Every topic used by a current paragraph version, sorted."""
-    rows = session.exec(select(ParagraphVersion.topics).join(
-        Paragraph, (Paragraph.id == ParagraphVersion.paragraph_id) & (Paragraph.current_version == ParagraphVersion.version)))
+    rows = session.exec(select(col(ParagraphVersion.topics)).join(
+        Paragraph, (col(Paragraph.id) == col(ParagraphVersion.paragraph_id)) & (col(Paragraph.current_version) == col(ParagraphVersion.version))))
     return sorted({t for row in rows for t in row}, key=str.lower)
 
 
@@ -334,13 +337,13 @@ def list_paragraphs(session: Session, *, q: str | None, limit: int, offset: int,
     if topic:
         where.append(_has_topic(session, topic))
     if organisation:
-        where.append(_P.organisation_id.in_(select(Organisation.id).where(Organisation.key == organisation)))
+        where.append(_P.organisation_id.in_(select(col(Organisation.id)).where(col(Organisation.key) == organisation)))
     if q:
         where.append(or_(_P.key.icontains(q, autoescape=True), _PV.title.icontains(q, autoescape=True),
                          _PV.text.icontains(q, autoescape=True)))
-    total = session.execute(select(func.count()).select_from(_CURRENT_VERSIONS).where(*where)).scalar_one()
+    total: int = session.execute(core_select(func.count()).select_from(_CURRENT_VERSIONS).where(*where)).scalar_one()
     today = danish_today()
-    rows = session.execute(_SUMMARY.where(*where).order_by(_P.key).limit(limit).offset(offset))
+    rows = tuples_of(session.execute(_SUMMARY.where(*where).order_by(_P.key).limit(limit).offset(offset)))
     items = [
         ParagraphSummary(id=pid, key=key, version=version, title=title, topics=topics, review_by=review_by,
                          review_overdue=review_by is not None and review_by < today)
@@ -350,7 +353,7 @@ def list_paragraphs(session: Session, *, q: str | None, limit: int, offset: int,
 
 
 # The current version of each paragraph; the list shows a few columns of it, not the whole text.
-_P, _PV = Paragraph.__table__.c, ParagraphVersion.__table__.c
-_CURRENT_VERSIONS = Paragraph.__table__.join(
-    ParagraphVersion.__table__, (_PV.paragraph_id == _P.id) & (_PV.version == _P.current_version))
-_SUMMARY = select(_P.id, _P.key, _PV.version, _PV.title, _PV.topics, _PV.review_by).select_from(_CURRENT_VERSIONS)
+_P, _PV = table_of(Paragraph).c, table_of(ParagraphVersion).c
+_CURRENT_VERSIONS = table_of(Paragraph).join(
+    table_of(ParagraphVersion), (_PV.paragraph_id == _P.id) & (_PV.version == _P.current_version))
+_SUMMARY = core_select(_P.id, _P.key, _PV.version, _PV.title, _PV.topics, _PV.review_by).select_from(_CURRENT_VERSIONS)

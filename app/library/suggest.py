@@ -9,7 +9,8 @@ review-by date or with old figures are flagged, never hidden.
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlmodel import Session, select
+from sqlalchemy import select as core_select
+from sqlmodel import Session, col, select
 
 from app import formatting
 from app.inquiries.deadlines import today as danish_today
@@ -17,7 +18,7 @@ from app.library import search_index, statfill
 from app.library import service as library_service
 from app.library.analysis import content_stems, words
 from app.models import Paragraph, ParagraphVersion, Question, QuestionParagraph
-from app.sql import in_list
+from app.sql import in_list, table_of, tuples_of
 
 EARLIER_QUESTIONS = 30  # the best-matching earlier questions whose answers are followed
 VIA_QUESTION = 0.8  # an earlier question's match counts a little less than the paragraph's own words
@@ -47,13 +48,13 @@ def _flags(version: ParagraphVersion, series: dict[str, statfill.Series], today:
 
 
 # Built once (a statement costs more to build than to run here); plain columns where rows will do.
-_Q, _QP = Question.__table__.c, QuestionParagraph.__table__.c
-_QUESTION_LINKS = (select(_QP.question_id, _QP.paragraph_id, _Q.text).join(Question.__table__, _Q.id == _QP.question_id)
+_Q, _QP = table_of(Question).c, table_of(QuestionParagraph).c
+_QUESTION_LINKS = (core_select(_QP.question_id, _QP.paragraph_id, _Q.text).join(table_of(Question), _Q.id == _QP.question_id)
                    .where(in_list(_QP.question_id, "ids")).order_by(_QP.question_id, _QP.position))
 _CURRENT = (select(Paragraph, ParagraphVersion)
-            .join(ParagraphVersion, (ParagraphVersion.paragraph_id == Paragraph.id)
-                  & (ParagraphVersion.version == Paragraph.current_version))
-            .where(in_list(Paragraph.id, "ids")))
+            .join(ParagraphVersion, (col(ParagraphVersion.paragraph_id) == col(Paragraph.id))
+                  & (col(ParagraphVersion.version) == col(Paragraph.current_version)))
+            .where(in_list(table_of(Paragraph).c.id, "ids")))
 
 
 def suggest(session: Session, *, text: str, limit: int = 5, exclude_question_id: int | None = None) -> list[Suggestion]:
@@ -68,12 +69,12 @@ def suggest(session: Session, *, text: str, limit: int = 5, exclude_question_id:
     if earlier:
         ids = [h.ref_id for h in earlier]
         score_of = {h.ref_id: h.score for h in earlier}
-        for question_id, pid, question_text in session.execute(_QUESTION_LINKS, {"ids": ids}):
+        for question_id, pid, question_text in tuples_of(session.execute(_QUESTION_LINKS, {"ids": ids})):
             combined = VIA_QUESTION * score_of[question_id] + (direct[pid].score if pid in direct else 0.0)
             if combined > best.get(pid, (0.0,))[0]:
                 best[pid] = (combined, "question", question_text)
     ranked = sorted(best.items(), key=lambda item: (-item[1][0], item[0]))[:limit]
-    current = {p.id: (p, v) for p, v in session.execute(_CURRENT, {"ids": [pid for pid, _ in ranked]})}
+    current = {p.id: (p, v) for p, v in tuples_of(session.execute(_CURRENT, {"ids": [pid for pid, _ in ranked]}))}
     # The figures of all the suggested paragraphs in one go, for their text and their flags.
     series = library_service.load_series(session, {k for _, v in current.values() for k in statfill.keys_in(v.text)})
     word_terms = {w: frozenset(found.analyzer.analyse(w)) for w in words(text) if len(w) > 2}

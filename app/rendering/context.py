@@ -5,9 +5,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app import formatting
+from app.db import stored
 from app.errors import Invalid, NotFound
 from app.inquiries.deadlines import today as danish_today
 from app.library import service as library_service
@@ -71,7 +72,7 @@ class LetterContext:
     letterhead: Letterhead
     title: str
     date: date
-    recipient_name: str | None
+    recipient_name: str  # build refuses a letter without one
     recipient_title: str | None
     recipient_email: str | None
     copy_to: str | None
@@ -125,22 +126,22 @@ def build(session: Session, *, letter_id: int, approval: str | None = None) -> L
     letter = session.get(Letter, letter_id)
     if letter is None:
         raise NotFound(f"no letter with id {letter_id}")
-    inquiry = session.get(Inquiry, letter.inquiry_id)
-    org = session.get(Organisation, inquiry.organisation_id)
-    asker = session.get(Asker, inquiry.asker_id)
+    inquiry = stored(session, Inquiry, letter.inquiry_id)
+    org = stored(session, Organisation, inquiry.organisation_id)
+    asker = stored(session, Asker, inquiry.asker_id)
     signatory = session.get(Person, letter.signatory_id) if letter.signatory_id else None
-    questions = list(session.exec(select(Question).where(Question.inquiry_id == inquiry.id).order_by(Question.number)))
-    refs = session.exec(select(CaseRef).where(CaseRef.inquiry_id == inquiry.id).order_by(CaseRef.position))
-    blocks = list(session.exec(select(LetterBlock).where(LetterBlock.letter_id == letter.id).order_by(LetterBlock.position)))
+    questions = list(session.exec(select(Question).where(col(Question.inquiry_id) == inquiry.id).order_by(col(Question.number))))
+    refs = session.exec(select(CaseRef).where(col(CaseRef.inquiry_id) == inquiry.id).order_by(col(CaseRef.position)))
+    blocks = list(session.exec(select(LetterBlock).where(col(LetterBlock.letter_id) == letter.id).order_by(col(LetterBlock.position))))
     versions = {
         (v.paragraph_id, v.version): v
         for v in session.exec(
-            select(ParagraphVersion).where(ParagraphVersion.paragraph_id.in_({b.paragraph_id for b in blocks if b.paragraph_id}))
+            select(ParagraphVersion).where(col(ParagraphVersion.paragraph_id).in_({b.paragraph_id for b in blocks if b.paragraph_id}))
         )
     }
     raw: dict[int, list[str]] = defaultdict(list)
     for block in blocks:
-        if block.paragraph_id is not None:
+        if block.paragraph_id is not None and block.paragraph_version is not None:
             raw[block.question_id].append(versions[(block.paragraph_id, block.paragraph_version)].text)
         elif block.text:
             raw[block.question_id].append(block.text)
@@ -155,7 +156,9 @@ def build(session: Session, *, letter_id: int, approval: str | None = None) -> L
     # A submitted letter shows the figures pinned at submit: what the approver reviews is what is approved.
     series = (statfill.unpin(letter.pinned_series) if letter.pinned_series is not None
               else library_service.load_series(session, used_keys(raw.values())))
-    answers, warnings, figures = [], [], []
+    answers: list[Answer] = []
+    warnings: list[str] = []
+    figures: list[statfill.UsedFigure] = []
     for q in questions:
         paragraphs: list[str | Table] = []
         for text in raw[q.id]:
@@ -174,12 +177,12 @@ def build(session: Session, *, letter_id: int, approval: str | None = None) -> L
         answers.append(Answer(number=q.number, question=q.text, paragraphs=tuple(paragraphs)))
     # Placeholders expand ([[x.navn]] x 4,500 became 1.37 M characters): the cap is on the text as it will be
     # drawn, so the renderer never sees more than it can lay out within its time limit.
-    filled = sum(len(q.text) for q in questions) + sum(
+    drawn = sum(len(q.text) for q in questions) + sum(
         len(p) if isinstance(p, str) else sum(len(c) for row in (p.header, *p.rows) for c in row)
         for a in answers for p in a.paragraphs)
-    if filled > MAX_LETTER_CHARS:
+    if drawn > MAX_LETTER_CHARS:
         raise Invalid(
-            f"with its figures filled in the letter holds {filled:,} characters; at most {MAX_LETTER_CHARS:,} can be "
+            f"with its figures filled in the letter holds {drawn:,} characters; at most {MAX_LETTER_CHARS:,} can be "
             "rendered as one document: split it into several letters",
             field="answers",
         )

@@ -57,7 +57,7 @@ def page_roles(*roles: Role):
 
 async def csrf(request: Request, auth: PageUser) -> Auth:
     """Every POST carries the session's CSRF token, as a form field (urlencoded or multipart) or header."""
-    submitted = request.headers.get("x-csrf-token")
+    submitted: object = request.headers.get("x-csrf-token")
     if submitted is None:
         form = await read_form(request)
         submitted = form.get("csrf")

@@ -15,4 +15,4 @@ def whole_number(value: object, *, below: int = 10**17) -> int | None:
 
 def search_text(value: str, limit: int = 200) -> str | None:
     """A filter typed in a page's search box, cleaned as stored text is (PostgreSQL refuses NUL), or None."""
-    return clean_text(value).strip()[:limit] or None
+    return str(clean_text(value)).strip()[:limit] or None

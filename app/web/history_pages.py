@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
-from sqlmodel import select
+from sqlmodel import col, select
 
 from app.audit import service as audit_service
 from app.db import SessionDep
@@ -28,7 +28,7 @@ def history(request: Request, session: SessionDep, auth: PageUser, letter_id: Id
         entries = audit_service.trail(session, letter_id=letter_id, inquiry_id=inquiry_id)
     else:
         entries = audit_service.latest(session, limit=LATEST)
-    names = dict(session.exec(select(User.username, User.name)).all())
+    names = dict(session.exec(select(col(User.username), col(User.name))).all())
     lines = history_view.rows(entries, names, ACTION)
     if not (letter_id or inquiry_id):
         lines.reverse()  # the newest first, as a log is read

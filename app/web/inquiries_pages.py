@@ -1,12 +1,13 @@
 """Indbakke, ny henvendelse (paste an e-mail, get the questions), and one inquiry."""
 
 from datetime import date
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
-from sqlmodel import select
+from sqlmodel import col, select
 
 from app import formatting
 from app.db import SessionDep
@@ -50,7 +51,7 @@ def inbox(request: Request, session: SessionDep, auth: PageUser, status: str = "
           q: str = "", organisation: str = "", asker: str = "", fra: str = "", til: str = "", sort: str = "frist",
           side: str = "1"):
     """All inquiries, open ones by deadline first, a page at a time; filter, search questions and answers, sort by a column."""
-    status_filter = status if status in InquiryStatus.__members__ else None
+    status_filter = InquiryStatus(status) if status in InquiryStatus.__members__ else None
     drafter_id = whole_number(drafter)
     column = sort.lstrip("-")
     sort = sort if column in SORTABLE else "frist"
@@ -62,7 +63,7 @@ def inbox(request: Request, session: SessionDep, auth: PageUser, status: str = "
         drafter_id=drafter_id, organisation=search_text(organisation, 100), asker=search_text(asker),
         received_from=_date_or_none(fra), received_to=_date_or_none(til), limit=PAGE_SIZE,
         offset=(number - 1) * PAGE_SIZE, sort=("-" if sort.startswith("-") else "") + SORTABLE[sort.lstrip("-")])
-    drafters = {u.id: u for u in session.exec(select(User).where(User.role.in_([Role.drafter, Role.admin])))}
+    drafters = {u.id: u for u in session.exec(select(User).where(col(User.role).in_([Role.drafter, Role.admin])))}
     pages = max(1, -(-total // PAGE_SIZE))
     kept = {k: v for k, v in filters.items() if v}
     return page(request, "inquiries/inbox.html", items=items, total=total, drafters=drafters,
@@ -96,7 +97,7 @@ def new_inquiry(request: Request, session: SessionDep, auth: PageUser):
 @router.post("/henvendelser/ny", response_class=HTMLResponse, dependencies=[Drafter])
 def new_inquiry_post(request: Request, session: SessionDep, auth: FormUser, form: PostedForm):
     """Either split the pasted e-mail into questions, or create the inquiry from the fields."""
-    values = {k: str(form.get(k, "")) for k in ("mail", "title", "asker_name", "asker_role", "asker_email",
+    values: dict[str, Any] = {k: str(form.get(k, "")) for k in ("mail", "title", "asker_name", "asker_role", "asker_email",
                                                    "received_on", "channel", "organisation")}
     values["questions"] = [str(q) for q in form.getlist("question")]
     values["case_refs"] = [
@@ -154,8 +155,8 @@ def deadline_preview(request: Request, session: SessionDep, auth: PageUser, rece
     except ValueError:
         return HTMLResponse("Skriv modtagelsesdatoen for at se svarfristen.")
     key = search_text(organisation, 100)
-    org = session.exec(select(Organisation).where(Organisation.key == key)).first() if key else None
-    org = org or (organisation_service.list_all(session) or [None])[0]
+    org = session.exec(select(Organisation).where(col(Organisation.key) == key)).first() if key else None
+    org = org or next(iter(organisation_service.list_all(session)), None)
     days = org.deadline_days if org else 10
     due = deadlines.add_working_days(received, days)
     return HTMLResponse(f"Svarfrist: <strong>{formatting.long_date(due)}</strong> ({days} arbejdsdage)")

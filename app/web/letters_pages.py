@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import col, select
 
 from app import formatting
 from app.approval import service as approval_service
@@ -18,7 +18,7 @@ from app.fields import KEY_PATTERN, IdPath
 from app.inquiries import service as inquiry_service
 from app.inquiries.deadlines import today as danish_today
 from app.letters import service as letter_service
-from app.letters.schemas import LetterUpdate, SubmitIn
+from app.letters.schemas import LetterOut, LetterUpdate, SubmitIn
 from app.library import service as library_service
 from app.library.suggest import suggest
 from app.models import (
@@ -59,7 +59,7 @@ def _view(session, letter_id: int, posted: dict | None = None) -> dict:
     versions = {}
     pids = {b["paragraph_id"] for blocks in answers.values() for b in blocks if b.get("paragraph_id")}
     if pids:
-        for v in session.exec(select(ParagraphVersion).where(ParagraphVersion.paragraph_id.in_(pids))):
+        for v in session.exec(select(ParagraphVersion).where(col(ParagraphVersion.paragraph_id).in_(pids))):
             versions[(v.paragraph_id, v.version)] = v
     questions = []
     for q in inquiry.questions:
@@ -79,20 +79,20 @@ def _view(session, letter_id: int, posted: dict | None = None) -> dict:
                           "suggestions": [s for s in suggest(session, text=q.text, limit=4, exclude_question_id=q.id)
                                           if s.paragraph_id not in used]})
     org_id = session.get(Inquiry, letter.inquiry_id).organisation_id
-    people = session.exec(select(Person).where(Person.organisation_id == org_id).order_by(Person.name)).all()
+    people = session.exec(select(Person).where(col(Person.organisation_id) == org_id).order_by(col(Person.name))).all()
     series, _total = library_service.list_statistics(session, q=None, limit=200, offset=0)
     stats = [{"key": s.key, "label": f"{s.label}: " + (f"{s.latest.formatted} ({s.latest.period_label})" if s.latest else "intet tal")}
              for s in sorted(series, key=lambda s: s.label)]
     model = letter_service.load(session, letter_id)
     flags = approval_service.flags_for(session, model) if letter.status == LetterStatus.draft else []
-    exports = session.exec(select(ExportRecord).where(ExportRecord.letter_id == letter_id).order_by(ExportRecord.id)).all()
+    exports = session.exec(select(ExportRecord).where(col(ExportRecord.letter_id) == letter_id).order_by(col(ExportRecord.id))).all()
     return {"letter": letter, "inquiry": inquiry, "fields": fields, "questions": questions, "people": people,
             "stats": stats, "flags": flags, "exports": exports}
 
 
 def _parse(form, question_ids: set[int]) -> tuple[dict, dict[int, list[dict]]]:
     """Fields and answers from the editor form, in the order the blocks stand."""
-    fields = {name: (str(form.get(name, "")).strip() or None) for name in _TEXT_FIELDS}
+    fields: dict[str, object] = {name: (str(form.get(name, "")).strip() or None) for name in _TEXT_FIELDS}
     fields["kind"] = str(form.get("kind") or "brev")
     fields["letter_date"] = str(form.get("letter_date") or "") or None
     signatory = str(form.get("signatory_id") or "")
@@ -116,8 +116,9 @@ def _parse(form, question_ids: set[int]) -> tuple[dict, dict[int, list[dict]]]:
 def _apply(action: str, answers: dict[int, list[dict]], form, session) -> None:
     """Insert, move, remove or add a block, as the pressed button says."""
     verb, _, rest = action.partition(":")
-    args = [whole_number(a) for a in rest.split(":")]
-    if None in args:
+    numbers = [whole_number(a) for a in rest.split(":")]
+    args = [n for n in numbers if n is not None]
+    if len(args) != len(numbers):
         return
     if verb in ("up", "down", "remove") and len(args) == 2:
         blocks, pos = answers.get(args[0], []), args[1]
@@ -135,7 +136,7 @@ def _apply(action: str, answers: dict[int, list[dict]], form, session) -> None:
         answers[args[0]].append({"paragraph_id": None, "paragraph_version": None, "text": PLACEHOLDER_TEXT})
     elif verb == "stat" and args[0] in answers:
         key = str(form.get(f"stat-{args[0]}", ""))
-        if re.fullmatch(KEY_PATTERN, key) and session.exec(select(Statistic.id).where(Statistic.key == key)).first():
+        if re.fullmatch(KEY_PATTERN, key) and session.exec(select(col(Statistic.id)).where(col(Statistic.key) == key)).first():
             text = f"[[{key}]] ([[{key}.periode]], kilde: [[{key}.kilde]])"
             answers[args[0]].append({"paragraph_id": None, "paragraph_version": None, "text": text})
 
@@ -175,7 +176,7 @@ def _danish(exc: Exception) -> tuple[str, str | None]:
     return "Der skete en fejl.", None
 
 
-def _save(form, session, letter_id: int, auth) -> tuple[object, dict, dict, int]:
+def _save(form, session, letter_id: int, auth) -> tuple[LetterOut | ValidationError | BesvarError, dict, dict, int]:
     """Parse, apply the action and save; returns (saved letter or the exception, fields, answers, version)."""
     letter = letter_service.load(session, letter_id)
     question_ids = {q.id for q in inquiry_service.get(session, inquiry_id=letter.inquiry_id).questions}
@@ -262,7 +263,10 @@ def correct(request: Request, letter_id: IdPath, session: SessionDep, auth: Form
         # A parallel click won the race. Only a redirect follows: the rollback expires what the
         # error page would show.
         session.rollback()
-        new_id = approval_service.correction_of(session, letter_id)
+        raced = approval_service.correction_of(session, letter_id)
+        if raced is None:  # the index refused something other than a second correction
+            raise
+        new_id = raced
     return see_other(f"/breve/{new_id}")
 
 

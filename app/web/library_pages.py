@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
-from sqlmodel import select
+from sqlmodel import col, select
 
 from app.db import SessionDep
 from app.errors import BesvarError
@@ -38,10 +38,10 @@ def library(request: Request, session: SessionDep, auth: PageUser, q: str = "", 
 
 def _paragraph_page(request, session, paragraph_id: int, version: int | None = None, status: int = 200, **extra):
     paragraph = library_service.get_paragraph(session, paragraph_id=paragraph_id, version=version)
-    questions = session.exec(select(Question).join(QuestionParagraph, QuestionParagraph.question_id == Question.id)
-                             .where(QuestionParagraph.paragraph_id == paragraph_id)).all()
-    letters = session.exec(select(Letter).join(LetterBlock, LetterBlock.letter_id == Letter.id)
-                           .where(LetterBlock.paragraph_id == paragraph_id).distinct()).all()
+    questions = session.exec(select(Question).join(QuestionParagraph, col(QuestionParagraph.question_id) == col(Question.id))
+                             .where(col(QuestionParagraph.paragraph_id) == paragraph_id)).all()
+    letters = session.exec(select(Letter).join(LetterBlock, col(LetterBlock.letter_id) == col(Letter.id))
+                           .where(col(LetterBlock.paragraph_id) == paragraph_id).distinct()).all()
     return page(request, "library/paragraph.html", status=status, paragraph=paragraph, questions=questions,
                 letters=letters, **extra)
 

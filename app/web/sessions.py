@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from sqlalchemy import delete, func, update
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.audit import service as audit
 from app.auth.service import hash_password, verify_password
@@ -31,24 +31,24 @@ def _hash(token: str) -> str:
 def login(session: Session, *, username: str, password: str, address: str, settings: Settings) -> tuple[str, WebSession] | None:
     """A new session (and its cookie token) for valid credentials; None if they are wrong; 429 when throttled."""
     window = utcnow() - timedelta(minutes=settings.login_window_minutes)
-    recent = select(func.count()).select_from(LoginFailure).where(LoginFailure.at >= window)
+    recent = select(func.count()).select_from(LoginFailure).where(col(LoginFailure.at) >= window)
     # Guessing is throttled per name *and* address: a stranger's five wrong guesses must not lock the
     # director out at her own desk. An address guessing many names (password spraying) is stopped
     # later, since a town hall's staff share one address; a name guessed at from everywhere, later still.
-    here = session.exec(recent.where(LoginFailure.username == username, LoginFailure.address == address)).one()
-    from_address = session.exec(recent.where(LoginFailure.address == address)).one()
-    for_user = session.exec(recent.where(LoginFailure.username == username)).one()
+    here = session.exec(recent.where(col(LoginFailure.username) == username, col(LoginFailure.address) == address)).one()
+    from_address = session.exec(recent.where(col(LoginFailure.address) == address)).one()
+    for_user = session.exec(recent.where(col(LoginFailure.username) == username)).one()
     if here >= settings.login_max_failures or from_address >= settings.login_max_failures * 6 or \
             for_user >= settings.login_max_failures * 20:
         raise TooManyAttempts(f"For mange mislykkede loginforsøg. Prøv igen om {settings.login_window_minutes} minutter.")
-    user = session.exec(select(User).where(User.username == username, User.is_active.is_(True))).first()
+    user = session.exec(select(User).where(col(User.username) == username, col(User.is_active).is_(True))).first()
     # Verify against a dummy hash for unknown users too, so timing does not tell which names exist.
     ok = verify_password(password, user.password_hash if user and user.password_hash else _dummy_hash())
     if not (user and user.password_hash and ok):
         session.add(LoginFailure(username=username[:100], address=address[:64]))
         session.commit()
         return None
-    session.exec(delete(LoginFailure).where(LoginFailure.username == username, LoginFailure.address == address))
+    session.exec(delete(LoginFailure).where(col(LoginFailure.username) == username, col(LoginFailure.address) == address))
     token = secrets.token_urlsafe(32)
     web = WebSession(id=_hash(token), user_id=user.id, csrf_token=secrets.token_urlsafe(32))
     session.add(web)
@@ -81,7 +81,7 @@ def current(session: Session, *, token: str | None, settings: Settings) -> tuple
 def _set(session: Session, web: WebSession, **values) -> None:
     """Write a login session's bookkeeping in a transaction of its own, leaving the request's untouched."""
     with writing_apart(session) as conn:
-        conn.execute(update(WebSession).where(WebSession.id == web.id).values(**values))
+        conn.execute(update(WebSession).where(col(WebSession.id) == web.id).values(**values))
     for key, value in values.items():
         set_committed_value(web, key, value)
 
@@ -95,7 +95,7 @@ def logout(session: Session, *, token: str | None) -> None:
 
 def csrf_ok(web: WebSession, submitted: str | None) -> bool:
     """Whether a form's CSRF token is this session's."""
-    return bool(submitted) and hmac.compare_digest(web.csrf_token, submitted)
+    return bool(submitted) and hmac.compare_digest(web.csrf_token, submitted or "")
 
 
 @lru_cache

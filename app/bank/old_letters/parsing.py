@@ -52,6 +52,12 @@ def _clean(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip().strip(_QUOTES).strip()
 
 
+def _add_answer(answers: dict[int, list[str]], number: int | None, text: str) -> None:
+    """Add an answer paragraph to question `number`'s, unless it is a letterhead fragment."""
+    if number is not None and (paragraph := _answer(text)):
+        answers.setdefault(number, []).append(paragraph)
+
+
 def _answer(text: str) -> str | None:
     """An answer paragraph, or None for a fragment of the letterhead column ("Telefon", "www.kk.dk")."""
     text = re.sub(r"\s+", " ", text).strip().strip("*").strip()
@@ -132,13 +138,13 @@ def find(lines: list[Line]) -> Found:
             current = int(m["n"])
             in_questions = False
             if m["rest"].strip():
-                answers.setdefault(current, []).append(_answer(m["rest"]))
+                _add_answer(answers, current, m["rest"])
             continue
         if (m := _SVAR.match(text)) and (m["n"] or last_question is not None):
             current = int(m["n"]) if m["n"] else last_question
             in_questions = False
             if m["rest"].strip():
-                answers.setdefault(current, []).append(_answer(m["rest"]))
+                _add_answer(answers, current, m["rest"])
             continue
         if _QUESTIONS_FOLLOW.search(text):
             in_questions, current = True, None
@@ -170,8 +176,8 @@ def find(lines: list[Line]) -> Found:
                 current = last_question
                 continue
         if current is not None:
-            answers.setdefault(current, []).append(_answer(text))
+            _add_answer(answers, current, text)
     for number in sorted(questions):
         found.questions.append(questions[number])
-        found.answers.append([p for p in answers.get(number, []) if p])
+        found.answers.append(answers.get(number, []))
     return found

@@ -11,6 +11,7 @@ import logging
 import zipfile
 import zlib
 from dataclasses import dataclass
+from typing import Any
 
 from lxml import etree
 
@@ -109,7 +110,8 @@ def _entry(name: str, archive: zipfile.ZipFile, member: str) -> bytes:
     return content
 
 
-_XML_OPTIONS = {"resolve_entities": False, "no_network": True, "load_dtd": False, "huge_tree": False, "dtd_validation": False}
+_XML_OPTIONS: dict[str, Any] = {"resolve_entities": False, "no_network": True, "load_dtd": False, "huge_tree": False,
+                                 "dtd_validation": False}
 
 
 def _count_docx(name: str, xml: bytes) -> None:

@@ -3,9 +3,10 @@
 import re
 from datetime import date
 from difflib import SequenceMatcher
+from typing import Annotated
 
 from pydantic import BaseModel, Field
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.audit import service as audit
 from app.bank.old_letters import parsing, reading, sandbox
@@ -61,12 +62,12 @@ class ConfirmParagraph(BaseModel):
     include: Flag = True
     use_existing: Key | None = Field(default=None, description="link this stored paragraph instead of adding the text")
     title: Line
-    text: Text(50_000, min_length=1)
+    text: Annotated[str, Text(50_000, min_length=1)]
 
 
 class ConfirmQuestion(BaseModel):
     model_config = {"extra": "forbid"}
-    text: Text(10_000, min_length=1)
+    text: Annotated[str, Text(10_000, min_length=1)]
     paragraphs: list[ConfirmParagraph] = Field(default_factory=list, max_length=MAX_PARAGRAPHS)
 
 
@@ -74,7 +75,7 @@ class ConfirmIn(BaseModel):
     """An edited proposal: stored as an answered inquiry whose questions lead to their paragraphs."""
 
     model_config = {"extra": "forbid"}
-    title: Text(500, min_length=1)
+    title: Annotated[str, Text(500, min_length=1)]
     asker: AskerIn
     received_on: PlausibleDate
     case_refs: list[CaseRefIn] = Field(default_factory=list, max_length=20)
@@ -107,8 +108,8 @@ def _duplicate(session: Session, text: str) -> tuple[Paragraph, ParagraphVersion
     if not hits:
         return None
     rows = session.exec(select(Paragraph, ParagraphVersion).join(
-        ParagraphVersion, (ParagraphVersion.paragraph_id == Paragraph.id) & (ParagraphVersion.version == Paragraph.current_version))
-        .where(Paragraph.id.in_([h.ref_id for h in hits]))).all()
+        ParagraphVersion, (col(ParagraphVersion.paragraph_id) == col(Paragraph.id)) & (col(ParagraphVersion.version) == col(Paragraph.current_version)))
+        .where(col(Paragraph.id).in_([h.ref_id for h in hits]))).all()
     mine = _normal(text)
     best = None
     for p, v in sorted(rows, key=lambda row: row[0].id):
@@ -153,11 +154,14 @@ def propose(session: Session, files: list[tuple[str, bytes]]) -> list[Proposal]:
     return out
 
 
+_ASCII: dict[str, str | int | None] = {"æ": "ae", "ø": "oe", "å": "aa"}
+
+
 def _new_key(session: Session, title: str) -> str:
-    base = "import-" + (re.sub(r"[^a-z0-9]+", "-", title.lower().translate(str.maketrans({"æ": "ae", "ø": "oe", "å": "aa"})))
+    base = "import-" + (re.sub(r"[^a-z0-9]+", "-", title.lower().translate(str.maketrans(_ASCII)))
                         .strip("-")[:60] or "afsnit")
     key, n = base, 1
-    while session.exec(select(Paragraph.id).where(Paragraph.key == key)).first() is not None:
+    while session.exec(select(col(Paragraph.id)).where(col(Paragraph.key) == key)).first() is not None:
         n += 1
         key = f"{base}-{n}"
     return key
@@ -177,7 +181,7 @@ def confirm(session: Session, *, data: ConfirmIn, user: User) -> ConfirmOut:
             if not item.include:
                 continue
             if item.use_existing:
-                paragraph = session.exec(select(Paragraph).where(Paragraph.key == item.use_existing)).first()
+                paragraph = session.exec(select(Paragraph).where(col(Paragraph.key) == item.use_existing)).first()
                 if paragraph is None:
                     raise Invalid(f"no paragraph {item.use_existing!r}", field="use_existing")
                 reused.append(paragraph.key)
