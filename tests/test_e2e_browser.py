@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urljoin
 
 import httpx
 import pytest
@@ -141,7 +142,8 @@ def test_the_whole_day_in_the_browser(server, tmp_path):
             section.locator(".suggestions button").first.click()
             expect(page.locator("section.card").nth(n - 1).locator(".block.paragraph")).to_have_count(1)
         shot("03-kladde")
-        preview = page.request.get(server + page.locator("#preview").get_attribute("src"))
+        # The preview follows each change (app.js sets an absolute address after an in-place update).
+        preview = page.request.get(urljoin(server, page.locator("#preview").get_attribute("src")))
         assert preview.ok and preview.headers["content-type"] == "application/pdf"
         think(page)
         page.get_by_role("button", name="Send til godkendelse").click()
@@ -255,3 +257,84 @@ def test_the_api_documentation_draws_under_the_csp(server):
         expect(page.locator(".opblock-summary-path").first).to_be_visible()
         browser.close()
     assert blocked == []
+
+
+def _new_letter(page, server: str, questions: int) -> str:
+    """A draft answering a pasted e-mail with `questions` numbered questions; its editor's address."""
+    from playwright.sync_api import expect
+
+    mail = ("Fra: Anne Testesen <anne@kk.dk>\nEmne: Mange spørgsmål om skolernes indeklima\n\n"
+            + "\n".join(f"{n}. Hvor mange skoler havde målinger af indeklimaet i kvartal {n}?" for n in range(1, questions + 1)))
+    page.goto(f"{server}/henvendelser/ny")
+    page.get_by_label("Indsæt politikerens e-mail").fill(mail)
+    page.get_by_role("button", name="Find spørgsmålene").click()
+    expect(page.get_by_text(f"Fandt {questions} spørgsmål")).to_be_visible()
+    page.get_by_label("Modtaget").fill("2026-11-02")
+    page.get_by_label("Forvaltning").select_option(label="Københavns Kommune, Beskæftigelses- og Integrationsforvaltningen")
+    page.get_by_role("button", name="Opret henvendelse").click()
+    page.get_by_role("button", name="Nyt brev").click()
+    expect(page.locator("#draft")).to_be_visible()
+    return page.url.split("?")[0]
+
+
+def test_block_buttons_update_in_place_and_focus_follows_the_block(server):
+    """Tilføj tekst, ↑, Fjern and Indsæt far down a long letter: the page stays where it is, focus is on the block."""
+    _need_browser()
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser = _browser(p)
+        page = browser.new_page(viewport={"width": 1400, "height": 900}, locale="da-DK")
+        _login(page, server, "sara")
+        letter_url = _new_letter(page, server, 12)
+        section = page.locator("#draft section.card").nth(7)  # question 8, far below the first screen
+        section.scroll_into_view_if_needed()
+        page.mouse.wheel(0, 300)
+        page.wait_for_timeout(200)
+        assert page.evaluate("window.scrollY") > 1000
+
+        def in_place(after: str) -> None:
+            """Question 8 is still on the screen and the focused element is in view: the page did not jump."""
+            section, focus = page.evaluate("""[document.querySelectorAll('#draft section.card')[7].getBoundingClientRect(),
+                                               document.activeElement.getBoundingClientRect()].map(r => [r.top, r.bottom])""")
+            height = page.evaluate("window.innerHeight")
+            assert section[0] < height and section[1] > 0, f"question 8 left the screen after {after}"
+            assert -1 <= focus[0] and focus[1] <= height + 1, f"the focused block is out of view after {after}"
+
+        def focused() -> str:
+            return page.evaluate("document.activeElement.getAttribute('aria-label') || document.activeElement.id || "
+                                 "document.activeElement.tagName")
+
+        add = page.locator("#draft section.card").nth(7).get_by_role("button", name="Tilføj tekst til svar 8")
+        add.click()
+        expect(page.locator("#draft section.card").nth(7).locator("textarea")).to_have_count(1)
+        textareas = page.locator("#draft section.card").nth(7).locator("textarea")
+        assert page.evaluate("document.activeElement.tagName") == "TEXTAREA"
+        assert page.evaluate("document.activeElement.closest('section').id") == page.locator("#draft section.card").nth(7).get_attribute("id")
+        in_place("Tilføj tekst")
+        page.keyboard.type("Første afsnit.")
+        add = page.locator("#draft section.card").nth(7).get_by_role("button", name="Tilføj tekst til svar 8")
+        add.click()
+        expect(textareas).to_have_count(2)
+        page.keyboard.type("Andet afsnit.")  # the new block's "Skriv svaret her." is selected: typing replaces it
+
+        # ↑ on the second block: it moves up, and focus stays on its ↑ button at the new place.
+        page.locator("#draft section.card").nth(7).get_by_role("button", name="Flyt blok 2 i svar 8 op").click()
+        expect(textareas.first).to_have_value("Andet afsnit.")
+        expect(textareas.nth(1)).to_have_value("Første afsnit.")
+        assert focused() == "Flyt blok 1 i svar 8 op"
+        in_place("↑")
+
+        # Fjern the first: the one left takes focus.
+        page.locator("#draft section.card").nth(7).get_by_role("button", name="Fjern blok 1 i svar 8").click()
+        expect(textareas).to_have_count(1)
+        assert focused() == "Blok 1 i svar 8"
+        in_place("Fjern")
+
+        # The preview and the saved letter follow; a reload shows what was left.
+        version = page.locator("#version").input_value()
+        assert page.locator("#submit-version").input_value() == version
+        assert f"v={version}" in page.locator("#preview").get_attribute("src")
+        page.goto(letter_url)
+        expect(page.locator("#draft section.card").nth(7).locator("textarea")).to_have_value("Første afsnit.")
+        browser.close()

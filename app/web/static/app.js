@@ -1,4 +1,4 @@
-// Besvar's few behaviours: autosave of the draft editor, preview refresh, no lost typing.
+// Besvar's few behaviours: autosave of the draft editor, in-place block updates, preview refresh, no lost typing.
 // Loaded as a file (the Content-Security-Policy allows no inline scripts).
 (function () {
   "use strict";
@@ -9,73 +9,151 @@
 
 (function () {
   "use strict";
-  const form = document.getElementById("draft");
-  if (!form) return;
-  const saved = document.getElementById("saved");
-  const version = document.getElementById("version");
-  const submitVersion = document.getElementById("submit-version");
-  const preview = document.getElementById("preview");
-  let timer = null, dirty = false, busy = false;
+  if (!document.getElementById("draft")) return;
+  // The editor form is swapped in place by htmx after each block button, so every lookup is by id, never kept.
+  const $ = (id) => document.getElementById(id);
+  let timer = null, dirty = false, busy = false, lastAction = null;
+
+  function setVersion(v) {
+    $("version").value = v;
+    if ($("submit-version")) $("submit-version").value = v;
+  }
+
+  function say(text) { if ($("saved")) $("saved").textContent = text; }
 
   function refreshPreview() {
-    if (preview) preview.src = preview.src.replace(/\?v=.*$/, "") + "?v=" + version.value + "&t=" + Date.now();
+    const preview = $("preview");
+    if (preview) preview.src = preview.src.replace(/\?v=.*$/, "") + "?v=" + $("version").value + "&t=" + Date.now();
   }
 
   async function save() {
     if (busy) { timer = setTimeout(save, 500); return; }
     busy = true;
+    const form = $("draft");
     const data = new FormData(form);
     data.set("action", "save");
     try {
       const response = await fetch(form.dataset.autosave, { method: "POST", body: data, credentials: "same-origin" });
       const body = await response.json();
       if (response.ok) {
-        version.value = body.version;
-        if (submitVersion) submitVersion.value = body.version;
+        setVersion(body.version);
         dirty = false;
-        saved.textContent = body.message;
+        say(body.message);
         refreshPreview();
       } else if (body.conflict) {
         // Keep what the user typed; the next save (button or typing) goes on top of the newer version.
-        version.value = body.version;
-        if (submitVersion) submitVersion.value = body.version;
-        saved.textContent = body.message;
+        setVersion(body.version);
+        say(body.message);
       } else {
-        saved.textContent = body.message || "Kunne ikke gemme.";
+        say(body.message || "Kunne ikke gemme.");
       }
     } catch (err) {
-      saved.textContent = "Ikke gemt (ingen forbindelse). Prøver igen …";
+      say("Ikke gemt (ingen forbindelse). Prøver igen …");
       timer = setTimeout(save, 3000);
     } finally {
       busy = false;
     }
   }
 
-  form.addEventListener("input", function () {
+  document.addEventListener("input", function (event) {
+    if (!event.target.closest("#draft")) return;
     dirty = true;
-    saved.textContent = "Ikke gemt endnu …";
+    say("Ikke gemt endnu …");
     clearTimeout(timer);
     timer = setTimeout(save, 1200);
   });
-  form.addEventListener("submit", function () { dirty = false; });
-  const submitForm = document.getElementById("submit-form");
-  if (submitForm) {
-    submitForm.addEventListener("submit", async function (event) {
-      const button = document.getElementById("submit-button");
-      if (button.disabled) { event.preventDefault(); return; }
-      button.disabled = true;  // a double click sends one request
-      if (dirty) {
-        // Save what was typed since the last autosave, then submit that version.
-        event.preventDefault();
-        clearTimeout(timer);
-        await save();
-        if (!dirty) submitForm.submit(); else button.disabled = false;
-      }
-    });
+
+  // Which block button was pressed, so that focus can follow the block after the swap.
+  document.addEventListener("click", function (event) {
+    const button = event.target.closest("#draft button[name=action]");
+    if (button) lastAction = button.value;
+  });
+
+  document.body.addEventListener("htmx:confirm", function (event) {
+    if (event.target.id !== "draft") return;
+    // The form carries everything typed: a pending autosave would only race it for the same version.
+    clearTimeout(timer);
+    if (busy) {
+      event.preventDefault();
+      const wait = setInterval(function () { if (!busy) { clearInterval(wait); event.detail.issueRequest(); } }, 100);
+    }
+  });
+
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    if (event.detail.target.id !== "draft") return;
+    const xhr = event.detail.xhr;
+    if (xhr.responseText.indexOf('id="draft"') === -1) {
+      // Not the editor (the login page after a long absence, a refusal): never swap the form away.
+      event.detail.shouldSwap = false;
+      if (/\/login/.test(xhr.responseURL)) { window.location.href = xhr.responseURL; return; }
+      say("Kunne ikke gemme (fejl " + xhr.status + "). Genindlæs siden.");
+    }
+  });
+
+  document.body.addEventListener("htmx:responseError", function (event) {
+    if (event.detail.elt.id === "draft") say("Kunne ikke gemme (fejl " + event.detail.xhr.status + "). Genindlæs siden.");
+  });
+  document.body.addEventListener("htmx:sendError", function (event) {
+    if (event.detail.elt.id === "draft") say("Ikke gemt (ingen forbindelse). Prøv igen.");
+  });
+
+  // The element to focus after a block button: the moved block's same button, the new block, or what took its place.
+  function focusTarget(action) {
+    const [verb, qid, arg] = action.split(":");
+    const pos = Number(arg);
+    const section = $("q" + qid);
+    if (!section) return null;
+    const blocks = section.querySelectorAll(".block");
+    if (verb === "up" || verb === "down") {
+      const to = verb === "up" ? Math.max(pos - 1, 0) : Math.min(pos + 1, blocks.length - 1);
+      return section.querySelector('button[value="' + verb + ":" + qid + ":" + to + '"]');
+    }
+    if (verb === "remove") {
+      if (!blocks.length) return section.querySelector('button[value="text:' + qid + '"]');
+      return blocks[Math.min(pos, blocks.length - 1)];
+    }
+    if (verb === "text" || verb === "insert" || verb === "stat") {
+      const last = blocks[blocks.length - 1];
+      return last ? (last.querySelector("textarea") || last) : null;
+    }
+    return null;
   }
+
+  document.body.addEventListener("htmx:afterSettle", function (event) {
+    if (event.detail.elt.id !== "draft" && event.target.id !== "draft") return;
+    dirty = false;
+    refreshPreview();
+    const action = lastAction;
+    lastAction = null;
+    const el = action && focusTarget(action);
+    if (el) {
+      el.focus({ preventScroll: true });
+      // A new text block holds "Skriv svaret her.": selected, the first keystroke replaces it.
+      if (el.tagName === "TEXTAREA" && action.startsWith("text:")) el.select();
+      const box = el.getBoundingClientRect();
+      if (box.top < 0 || box.bottom > window.innerHeight) el.scrollIntoView({ block: "nearest" });
+    }
+  });
+
+  const submitForm = () => $("submit-form");
+  document.addEventListener("submit", async function (event) {
+    if (event.target.id === "draft") { dirty = false; return; }
+    if (event.target !== submitForm()) return;
+    const button = $("submit-button");
+    if (button.disabled) { event.preventDefault(); return; }
+    button.disabled = true;  // a double click sends one request
+    if (dirty) {
+      // Save what was typed since the last autosave, then submit that version.
+      event.preventDefault();
+      clearTimeout(timer);
+      await save();
+      if (!dirty) submitForm().submit(); else button.disabled = false;
+    }
+  });
   window.addEventListener("beforeunload", function (event) {
     if (dirty) { event.preventDefault(); event.returnValue = ""; }
   });
-  const refresh = document.getElementById("refresh-preview");
-  if (refresh) refresh.addEventListener("click", refreshPreview);
+  document.addEventListener("click", function (event) {
+    if (event.target.id === "refresh-preview") refreshPreview();
+  });
 })();
