@@ -128,6 +128,9 @@ class Api:
     def put(self, url: str, role: str = "drafter", **kw):
         return self.client.put(url, headers=self.headers(role), **kw)
 
+    def patch(self, url: str, role: str = "drafter", **kw):
+        return self.client.patch(url, headers=self.headers(role), **kw)
+
     def approve(self, letter_id: int, role: str = "approver"):
         """Approve the letter at the version it has now, as a reviewer who has just read it."""
         version = self.get(f"/api/v1/letters/{letter_id}", role="admin").json()["version"]

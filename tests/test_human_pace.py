@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func
 from sqlmodel import Session, SQLModel, select
 
-from app.models import Letter, LetterStatus, Question
+from app.models import Inquiry, Letter, LetterStatus, Question
 from tests.conftest import PASSWORD, api_routes
 from tests.documents import seed_docx
 
@@ -86,6 +86,12 @@ def _interpret(day: Day, csrf: str):
                                            "mail": "Spørgsmål:\n1. Hvor lang er ventetiden?\n2. Hvad gøres ved den?"}
 
 
+def _correct_inquiry(day: Day, csrf: str):
+    return "drafter", f"/henvendelser/{day.ids['inquiry']}/ret", {
+        "csrf": csrf, "title": "Ventetider i jobcentret (rettet)", "asker_name": "Anne Testesen", "received_on": "2024-12-03",
+        "case_system": "F2", "case_kind": "sagsnummer", "case_number": "2024-0001", "reason": "Forkert dato"}
+
+
 def _start_letter(day: Day, csrf: str):
     return "drafter", f"/henvendelser/{day.ids['inquiry']}/breve", {"csrf": csrf, "kind": "brev"}
 
@@ -152,6 +158,7 @@ def _logout(day: Day, csrf: str):
 # (name, route, step): the route names which page form the step sends, for the completeness check.
 STEPS: list[tuple[str, str, Callable]] = [
     ("fortolk", "/henvendelser/ny", _interpret), ("opret", "/henvendelser/ny", _new_inquiry),
+    ("ret henvendelse", "/henvendelser/X/ret", _correct_inquiry),
     ("nyt brev", "/henvendelser/X/breve", _start_letter), ("indsæt", "/breve/X", _insert),
     ("autosave", "/breve/X/autosave", _autosave), ("gem", "/breve/X", _save), ("indsend", "/breve/X/indsend", _submit),
     ("returner", "/breve/X/returner", _return), ("gem igen", "/breve/X", _save),
@@ -199,6 +206,9 @@ def _after(day: Day, name: str, r) -> None:
             assert session.get(Letter, day.ids["letter"]).status == expected, name
     if name == "autosave":
         assert r.json()["version"] >= 2
+    if name == "ret henvendelse":
+        with Session(day.engine) as session:
+            assert session.get(Inquiry, day.ids["inquiry"]).received_on.isoformat() == "2024-12-03"
 
 
 def _counts(engine) -> dict[str, int]:

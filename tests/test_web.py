@@ -128,6 +128,7 @@ PAGES = {
     ("POST", "/henvendelser/ny"): ("drafter", "admin"),
     ("GET", "/henvendelser/1"): ROLES,
     ("POST", "/henvendelser/1/breve"): ("drafter", "admin"),
+    ("POST", "/henvendelser/1/ret"): ("drafter", "admin"),
     ("GET", "/frist?received_on=2024-12-20"): ROLES,
     ("GET", "/breve/1"): ROLES,
     ("POST", "/breve/1"): ("drafter", "admin"),

@@ -8,9 +8,10 @@ from app.auth.deps import CurrentUser, Writer
 from app.db import SessionDep
 from app.errors import ERROR_RESPONSES
 from app.fields import IdPath, IsoDate, Key, Text
+from app.inquiries import corrections
 from app.inquiries import service as inquiry_service
 from app.inquiries.parsing import parse_email
-from app.inquiries.schemas import InquiryIn, InquiryList, InquiryOut, ParseIn, ParseOut
+from app.inquiries.schemas import InquiryCorrection, InquiryIn, InquiryList, InquiryOut, ParseIn, ParseOut
 from app.models import InquiryStatus
 from app.routing import SessionRoute
 
@@ -62,3 +63,9 @@ def list_inquiries(
 def get_inquiry(inquiry_id: IdPath, session: SessionDep, _user: CurrentUser) -> InquiryOut:
     """One inquiry with its questions and case references."""
     return inquiry_service.get(session, inquiry_id=inquiry_id)
+
+
+@router.patch("/{inquiry_id}", response_model=InquiryOut)
+def correct_inquiry(inquiry_id: IdPath, body: InquiryCorrection, session: SessionDep, user: Writer) -> InquiryOut:
+    """Correct the inquiry's title, asker, received date or case references; the history keeps the old values."""
+    return corrections.correct(session, inquiry_id=inquiry_id, data=body, user=user)

@@ -133,3 +133,14 @@ class InquiryOut(BaseModel):
 class InquiryList(BaseModel):
     items: list[InquiryOut]
     total: int
+
+
+class InquiryCorrection(Strict):
+    """Corrected details of a registered inquiry; the fields left out stay as they are."""
+
+    title: Annotated[str, Text(500, min_length=1)] | None = None
+    asker: AskerIn | None = None
+    received_on: PlausibleDate | None = Field(
+        default=None, description="the deadline follows when it was the organisation's rule, not one set by hand")
+    case_refs: list[CaseRefIn] | None = Field(default=None, max_length=20, description="all of them, in order")
+    reason: Annotated[str, Text(500)] | None = Field(default=None, description="why, for the history")

@@ -1,8 +1,9 @@
 """Historik as people read it: Danish events, people's names, one line per sitting of edits. Pure."""
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
+from app import formatting
 from app.models import AuditEntry
 
 # Edits by one person with less than this between them are one sitting, shown as one line.
@@ -12,9 +13,12 @@ NOT_CHANGES = {"letter.render", "user.login"}
 FIELDS = {"title": "titel", "answers": "svar", "letter_date": "dato", "recipient_name": "modtager",
           "recipient_title": "modtagers titel", "recipient_email": "modtagers e-mail", "copy_to": "kopi til",
           "salutation": "indledende hilsen", "intro": "indledning", "signatory_id": "underskriver", "initials": "initialer",
-          "kind": "type", "text": "tekst", "topics": "emner", "legal_refs": "lovhenvisninger", "review_by": "revideres senest"}
+          "kind": "type", "text": "tekst", "asker": "spørger", "received_on": "modtaget", "deadline": "svarfrist",
+          "case_refs": "sagsreferencer", "topics": "emner", "legal_refs": "lovhenvisninger", "review_by": "revideres senest"}
+DATES = {"received_on", "deadline", "letter_date", "review_by"}
 # Fields whose old and new value are shown; the others are only named (they are long or internal).
-SHOWN = {"title", "letter_date", "recipient_name", "recipient_title", "copy_to", "salutation", "initials", "kind", "review_by"}
+SHOWN = {"title", "letter_date", "recipient_name", "recipient_title", "copy_to", "salutation", "initials", "kind", "review_by",
+         "asker", "received_on", "deadline", "case_refs"}
 
 
 @dataclass
@@ -67,7 +71,10 @@ def _details(detail: dict) -> list[str]:
     for name, change in (detail.get("changed") or {}).items():
         label = FIELDS.get(name, name).capitalize()
         if name in SHOWN and isinstance(change, dict):
-            out.append(f"{label}: {_short(change.get('before'))} → {_short(change.get('after'))}")
+            before, after = change.get("before"), change.get("after")
+            if name in DATES:
+                before, after = _date(before), _date(after)
+            out.append(f"{label}: {_short(before)} → {_short(after)}")
         else:
             out.append(f"{label} ændret")
     if detail.get("personal_data"):
@@ -79,6 +86,13 @@ def _details(detail: dict) -> list[str]:
     if detail.get("target"):
         out.append("Hentet som fil" if detail["target"] == "download" else f"Til {detail['target']}")
     return out
+
+
+def _date(value: object) -> object:
+    try:
+        return formatting.long_date(date.fromisoformat(str(value)))
+    except ValueError:
+        return value
 
 
 def _short(value: object) -> str:

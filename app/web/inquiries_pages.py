@@ -11,12 +11,12 @@ from sqlmodel import col, select
 
 from app import formatting
 from app.db import SessionDep
-from app.errors import BesvarError
+from app.errors import BesvarError, Conflict
 from app.fields import IdPath
-from app.inquiries import deadlines
+from app.inquiries import corrections, deadlines
 from app.inquiries import service as inquiry_service
 from app.inquiries.parsing import parse_email
-from app.inquiries.schemas import InquiryIn
+from app.inquiries.schemas import InquiryCorrection, InquiryIn
 from app.letters import service as letter_service
 from app.letters.schemas import LetterIn
 from app.models import InquiryStatus, LetterKind, Organisation, Role, User
@@ -163,11 +163,40 @@ def deadline_preview(request: Request, session: SessionDep, auth: PageUser, rece
 
 
 @router.get("/henvendelser/{inquiry_id}", response_class=HTMLResponse)
-def inquiry_page(request: Request, inquiry_id: IdPath, session: SessionDep, auth: PageUser):
-    """One inquiry: its questions, its letters, and buttons to start a brev or a notat."""
+def inquiry_page(request: Request, inquiry_id: IdPath, session: SessionDep, auth: PageUser, ok: str = ""):
+    """One inquiry: its questions, its letters, buttons to start a brev or a notat, and its details to correct."""
     inquiry = inquiry_service.get(session, inquiry_id=inquiry_id)
     letters = letter_service.for_inquiry(session, inquiry_id=inquiry_id)
-    return page(request, "inquiries/detail.html", inquiry=inquiry, letters=letters)
+    notice = "Oplysningerne er rettet. Historikken viser, hvad de var før." if ok == "rettet" else None
+    return page(request, "inquiries/detail.html", inquiry=inquiry, letters=letters, notice=notice, values=None, errors={})
+
+
+@router.post("/henvendelser/{inquiry_id}/ret", response_class=HTMLResponse, dependencies=[Drafter])
+def correct_inquiry(request: Request, inquiry_id: IdPath, session: SessionDep, auth: FormUser, form: PostedForm):
+    """Correct the inquiry's title, asker, received date and case references; refused while a letter awaits approval."""
+    values = {k: str(form.get(k, "")) for k in ("title", "asker_name", "asker_role", "asker_email", "received_on", "reason")}
+    refs = [{"system": str(s), "kind": str(k), "number": str(n)} for s, k, n in
+            zip(form.getlist("case_system"), form.getlist("case_kind"), form.getlist("case_number"), strict=False)]
+    body = {"title": values["title"], "received_on": values["received_on"], "reason": values["reason"] or None,
+            "asker": {"name": values["asker_name"], "role": values["asker_role"] or None, "email": values["asker_email"] or None},
+            "case_refs": [r for r in refs if any(v.strip() for v in r.values())]}
+    try:
+        corrections.correct(session, inquiry_id=inquiry_id, data=InquiryCorrection.model_validate(body), user=auth.user)
+    except ValidationError as exc:
+        errors = {str(e["loc"][0]): _FIELD_MESSAGES.get(str(e["loc"][0]), "Ugyldig værdi.") for e in exc.errors()}
+        return _correction_page(request, session, inquiry_id, values, refs, errors, 422)
+    except Conflict:
+        errors = {"letter": "Et brev til henvendelsen venter på godkendelse. Det skal sendes retur, før oplysningerne kan rettes."}
+        return _correction_page(request, session, inquiry_id, values, refs, errors, 409)
+    return see_other(f"/henvendelser/{inquiry_id}?ok=rettet")
+
+
+def _correction_page(request: Request, session, inquiry_id: int, values: dict, refs: list, errors: dict, status: int):
+    """The inquiry page again with the correction form open, what was typed kept, and the errors beside the fields."""
+    inquiry = inquiry_service.get(session, inquiry_id=inquiry_id)
+    letters = letter_service.for_inquiry(session, inquiry_id=inquiry_id)
+    return page(request, "inquiries/detail.html", status=status, inquiry=inquiry, letters=letters, notice=None,
+                values=values | {"case_refs": refs}, errors=errors)
 
 
 @router.post("/henvendelser/{inquiry_id}/breve", dependencies=[Drafter])

@@ -17,7 +17,7 @@ STATUS = {"new": "Ny", "drafting": "Under udarbejdelse", "answered": "Besvaret",
           "draft": "Kladde", "submitted": "Til godkendelse", "approved": "Godkendt"}
 ROLE = {"drafter": "Sekretariat", "approver": "Direktør", "admin": "Administrator"}
 ACTION = {
-    "inquiry.create": "Henvendelse oprettet", "letter.create": "Brev oprettet", "letter.update": "Kladde gemt",
+    "inquiry.create": "Henvendelse oprettet", "inquiry.correct": "Henvendelsens oplysninger rettet", "letter.create": "Brev oprettet", "letter.update": "Kladde gemt",
     "letter.submit": "Sendt til godkendelse", "letter.return": "Sendt retur", "letter.approve": "Godkendt",
     "letter.correct": "Rettelse startet", "letter.render": "Dokument dannet", "paragraph.create": "Afsnit oprettet",
     "paragraph.update": "Afsnit ændret", "statistic.create": "Nøgletal oprettet", "statistic.value": "Nyt tal",
