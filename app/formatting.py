@@ -32,6 +32,18 @@ def short_date(value: date) -> str:
     return format_date(value, "dd-MM-y", locale=LOCALE)
 
 
+# The ways a document's dates are written; an organisation picks one per document kind.
+DATE_STYLES = {"numeric": short_date, "long": long_date}
+# As the seed documents write them: Copenhagen's brev "12-05-2023", Aalborg's notat "24. marts 2014".
+DEFAULT_DATE_STYLE = {"brev": "numeric", "notat": "long"}
+
+
+def document_date(value: date, kind: str, styles: dict[str, str] | None = None) -> str:
+    """`value` in the one style documents of `kind` use: the organisation's choice, else the kind's default."""
+    style = (styles or {}).get(kind) or DEFAULT_DATE_STYLE.get(kind, "long")
+    return DATE_STYLES[style](value)
+
+
 @lru_cache(maxsize=4096)
 def period_label(value: date, kind: str) -> str:
     """The period a figure belongs to: 'februar 2014', '2. kvartal 2014', '2014'."""

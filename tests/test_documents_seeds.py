@@ -2,10 +2,12 @@
 
 import io
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pikepdf
 import pytest
+import time_machine
 from docx import Document
 from sqlmodel import Session, select
 
@@ -197,3 +199,39 @@ def test_a_fourth_municipality_is_a_yaml_file_and_a_logo(seeded, tmp_path):
         assert images, "the logo is on page 1"
     word = Document(io.BytesIO(docx.render(ctx)))
     assert word.inline_shapes and word.styles["Normal"].font.name == "Calibri"
+
+
+def test_each_kind_writes_its_dates_in_the_one_style_the_organisation_chose(seeded, tmp_path, api):
+    """Odense writes its brev dates long: the date line in both formats and the approval line follow; bad styles fail."""
+    path = tmp_path / "odense.yaml"
+    path.write_text(FOURTH.replace('docx_font: Calibri}', 'docx_font: Calibri, date_style: {brev: long}}'), encoding="utf-8")
+    assert import_path(seeded, path)[0].error is None
+    with Session(seeded) as session:
+        letter_id = session.exec(select(Letter.id).where(Letter.key == "odense-1-brev")).one()
+        ctx = context.build(session, letter_id=letter_id)
+        copenhagen = context.build(session, letter_id=session.exec(select(Letter.id).where(Letter.kind == "brev")).first())
+    assert ctx.date_text == "8. februar 2024" and copenhagen.date_text == "12-05-2023"
+    pdf_path = tmp_path / "odense.pdf"
+    pdf_path.write_bytes(pdf.render(ctx))
+    assert "8. februar 2024" in pdftotext(pdf_path) and "08-02-2024" not in pdftotext(pdf_path)
+    assert "8. februar 2024" in [p.text for p in Document(io.BytesIO(docx.render(ctx))).tables[0].rows[0].cells[1].paragraphs]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(FOURTH.replace('docx_font: Calibri}', 'docx_font: Calibri, date_style: {brev: "dd/mm/yy"}}'), encoding="utf-8")
+    report = import_path(seeded, bad)[0]
+    assert report.error is not None and "date_style" in str(report.error)
+
+
+def test_the_approval_line_is_dated_in_the_kinds_style(api):
+    """Copenhagen's brev is approved "…, 02-12-2024", as its date line reads; nothing there is written long."""
+    inquiry = api.post("/api/v1/inquiries", json={
+        "title": "Ventetider", "asker": {"name": "Anne Testesen"}, "received_on": "2024-11-18", "organisation": "kk-bif",
+        "questions": [{"text": "Hvor lang er ventetiden?"}]}).json()
+    letter = api.post("/api/v1/letters", json={"inquiry_id": inquiry["id"], "kind": "brev"}).json()
+    answers = [{"question_id": inquiry["questions"][0]["id"], "blocks": [{"text": "Ventetiden er fire uger."}]}]
+    saved = api.put(f"/api/v1/letters/{letter['id']}", json={"version": letter["version"], "answers": answers,
+                                                            "letter_date": "2024-12-02"}).json()
+    assert api.post(f"/api/v1/letters/{letter['id']}/submit", json={"version": saved["version"]}).status_code == 200
+    with time_machine.travel(datetime(2024, 12, 2, 10, tzinfo=UTC)):
+        assert api.approve(letter["id"]).status_code == 200
+    docx_text = " ".join(p.text for p in Document(io.BytesIO(api.get(f"/api/v1/letters/{letter['id']}/document.docx").content)).paragraphs)
+    assert "Godkendt af" in docx_text and "02-12-2024" in docx_text and "2. december 2024" not in docx_text

@@ -141,10 +141,12 @@ def approve(session: Session, *, letter_id: int, data: ApproveIn, user: User, ti
         raise Forbidden("nobody approves a letter they drafted or submitted")
     checks.plausible_date(letter)
     today = danish_today()
-    approval = f"Godkendt af {user.name}" + (f", {user.title}" if user.title else "") + f", {formatting.long_date(today)}"
     seen_version = letter.version
-    org_key = session.exec(select(col(Organisation.key)).join(Inquiry, col(Inquiry.organisation_id) == col(Organisation.id))
-                           .where(col(Inquiry.id) == letter.inquiry_id)).one()
+    org_key, letterhead = session.exec(
+        select(col(Organisation.key), col(Organisation.letterhead)).join(Inquiry, col(Inquiry.organisation_id) == col(Organisation.id))
+        .where(col(Inquiry.id) == letter.inquiry_id)).one()
+    when = formatting.document_date(today, letter.kind, (letterhead or {}).get("date_style"))
+    approval = f"Godkendt af {user.name}" + (f", {user.title}" if user.title else "") + f", {when}"
     # An undated letter is dated today by the context, and that date is frozen with it below.
     ctx = context.build(session, letter_id=letter.id, approval=approval)
     session.rollback()  # render outside any transaction

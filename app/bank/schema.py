@@ -1,6 +1,6 @@
 """The shape of question bank files, validated before anything is written."""
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -20,6 +20,8 @@ class LetterheadDoc(Strict):
     colour: Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")] = "#1a1a1a"
     font: Annotated[str, Field(pattern=r"^[A-Za-z0-9 -]{1,60}$")] = "Liberation Sans"
     docx_font: Annotated[str, Field(pattern=r"^[A-Za-z0-9 -]{1,60}$")] = "Arial"
+    # How each kind of document writes its dates (the date line and the approval): 12-05-2023 or 12. maj 2023.
+    date_style: dict[Literal["brev", "notat"], Literal["numeric", "long"]] = Field(default_factory=dict)
 
 
 class GetOrganizedDoc(Strict):

@@ -42,6 +42,7 @@ class Letterhead:
     colour: str = "#1a1a1a"
     font: str = "Liberation Sans"
     docx_font: str = "Arial"
+    date_style: dict[str, str] = field(default_factory=dict)  # per document kind: "numeric" or "long"
 
 
 @dataclass(frozen=True)
@@ -88,12 +89,9 @@ class LetterContext:
     figures: tuple[statfill.UsedFigure, ...] = field(default_factory=tuple)  # the statistic values shown
 
     @property
-    def long_date(self) -> str:
-        return formatting.long_date(self.date)
-
-    @property
-    def short_date(self) -> str:
-        return formatting.short_date(self.date)
+    def date_text(self) -> str:
+        """The letter's date as this kind of document from this organisation writes it."""
+        return formatting.document_date(self.date, self.kind, self.letterhead.date_style)
 
     @property
     def case_line(self) -> str:
@@ -190,7 +188,7 @@ def build(session: Session, *, letter_id: int, approval: str | None = None) -> L
     letterhead = Letterhead(
         municipality=org.municipality, name=org.name, unit=org.unit, street=org.street, postcode=org.postcode,
         city=org.city, phone=org.phone, web=org.web, email=org.email,
-        **{k: lh[k] for k in ("logo", "logo_docx", "colour", "font", "docx_font") if lh.get(k)},
+        **{k: lh[k] for k in ("logo", "logo_docx", "colour", "font", "docx_font", "date_style") if lh.get(k)},
     )
     recipient = letter.recipient_name or asker.name
     if letter.kind == "brev" and not recipient:

@@ -152,7 +152,7 @@ def _header(doc, ctx: LetterContext) -> None:
 
 def _column(w: _Writer, cell, ctx: LetterContext) -> None:
     """Page 1's right-hand column as a table cell, which survives editing."""
-    cell.paragraphs[0].text = ctx.short_date
+    cell.paragraphs[0].text = ctx.date_text
     cell.paragraphs[0]._p.style = w.ids["Besvar Kolonneoverskrift"]
     for c in ctx.case_numbers:
         w.para(c.label, "Besvar Kolonneoverskrift", cell)
@@ -238,7 +238,7 @@ def _notat(w: _Writer, ctx: LetterContext) -> None:
             cell.paragraphs[0].text = value
             cell.paragraphs[0]._p.style = w.ids["Besvar Kolonneoverskrift" if n == 0 else "Besvar Kolonne"]
     w.para()
-    w.para(ctx.long_date)
+    w.para(ctx.date_text)
     w.para(ctx.title, "Heading 1")
     for a in ctx.answers:
         w.para(a.question, "Besvar Spørgsmål")
