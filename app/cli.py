@@ -4,7 +4,7 @@ import os
 import secrets
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from sqlmodel import col
@@ -37,7 +37,7 @@ def _engine():
     return make_engine(get_settings().database_url)
 
 
-def _fail(message: str, code: int = 1) -> None:
+def _fail(message: str, code: int = 1) -> NoReturn:
     typer.echo(f"besvar: {message}", err=True)
     raise typer.Exit(code)
 
@@ -164,8 +164,36 @@ def user_demo(logins_file: Annotated[Path, typer.Option(help="where the demo log
 
 
 @token_cli.command("create")
-def token_create(username: str) -> None:
+def token_create(
+    username: str,
+    name: str = typer.Option("API-token", help="what the token is for, as the token list shows it"),
+    expires: str | None = typer.Option(None, help="valid through this day, YYYY-MM-DD; default: until revoked"),
+    read_only: bool = typer.Option(False, "--read-only", help="only GET and HEAD requests"),
+) -> None:
     """Print a new API token, and nothing else, on stdout."""
+    from datetime import date
+
+    from sqlmodel import Session
+
+    from app.auth import service as auth_service
+    from app.errors import BesvarError
+
+    try:
+        expires_on = date.fromisoformat(expires) if expires else None
+    except ValueError:
+        _fail(f"--expires must be a date written YYYY-MM-DD, not {expires!r}", 2)
+    with Session(_engine()) as session:
+        try:
+            token = auth_service.create_token(session, username=username, name=name[:100], expires_on=expires_on,
+                                              read_only=read_only)
+        except BesvarError as exc:
+            _fail(exc.detail, 2)
+    typer.echo(token)
+
+
+@token_cli.command("revoke")
+def token_revoke(token_id: int) -> None:
+    """Revoke a token (its id from GET /api/v1/tokens); it stops at once."""
     from sqlmodel import Session
 
     from app.auth import service as auth_service
@@ -173,10 +201,26 @@ def token_create(username: str) -> None:
 
     with Session(_engine()) as session:
         try:
-            token = auth_service.create_token(session, username=username)
+            auth_service.revoke_token(session, token_id=token_id, user=None, everyone=True)
         except BesvarError as exc:
             _fail(exc.detail, 2)
-    typer.echo(token)
+    typer.echo(f"token {token_id} revoked")
+
+
+@user_cli.command("deactivate")
+def user_deactivate(username: str) -> None:
+    """Deactivate a user: their sessions and tokens stop at once; their work stays."""
+    from sqlmodel import Session
+
+    from app.auth import service as auth_service
+    from app.errors import BesvarError
+
+    with Session(_engine()) as session:
+        try:
+            auth_service.set_active(session, username=username, active=False, by="cli")
+        except BesvarError as exc:
+            _fail(exc.detail, 2)
+    typer.echo(f"user {username} deactivated")
 
 
 @audit_cli.command("verify")

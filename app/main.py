@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app import __version__, formatting
 from app.approval.routes import router as approval_router
 from app.audit.routes import router as audit_router
+from app.auth.routes import router as accounts_router
 from app.bank.routes import router as bank_router
 from app.config import Settings, get_settings
 from app.db import make_engine, read_only
@@ -133,6 +134,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.engine = engine or make_engine(settings.database_url)
     app.state.read_engine = app.state.engine.execution_options(**read_only(app.state.engine))
     install_handlers(app)
+    app.include_router(accounts_router)
     app.include_router(inquiries_router)
     app.include_router(library_router)
     app.include_router(bank_router)

@@ -164,6 +164,11 @@ class ApiToken(SQLModel, table=True):
     id: int = Field(default=None, primary_key=True, sa_type=IdType)
     user_id: int = Field(foreign_key="user.id", sa_type=IdType, index=True)
     token_hash: str = Field(max_length=64, unique=True)
+    name: str = Field(default="API-token", max_length=100)
+    # Valid through this day (Danish time); None: until revoked.
+    expires_on: date | None = None
+    # Reads only: any other method answers 403.
+    read_only: bool = Field(default=False)
     created_at: datetime = _created()
     revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
 

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.auth import service as auth_service
@@ -14,15 +14,18 @@ _bearer = HTTPBearer(auto_error=False, description="an API token from `besvar to
 
 
 def current_user(
-    session: SessionDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+    request: Request, session: SessionDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> User:
-    """The user behind the Bearer token; 401 without a valid one."""
+    """The user behind the Bearer token; 401 without a valid one, 403 for a read-only token on anything but a read."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("missing Bearer token")
     with read_connection(session) as conn:
-        user = auth_service.user_for_token(conn, credentials.credentials)
-    if user is None:
-        raise Unauthorized("invalid or revoked token")
+        found = auth_service.user_for_token(conn, credentials.credentials)
+    if found is None:
+        raise Unauthorized("invalid, expired or revoked token, or the user is deactivated")
+    user, read_only = found
+    if read_only and request.method not in ("GET", "HEAD"):
+        raise Forbidden("this token is read-only")
     return user
 
 
@@ -43,3 +46,4 @@ def require_role(*roles: Role):
 
 # Drafters keep the inquiries and the library; admins may do everything.
 Writer = Annotated[User, require_role(Role.drafter, Role.admin)]
+Admin = Annotated[User, require_role(Role.admin)]

@@ -21,7 +21,7 @@ ACTION = {
     "letter.submit": "Sendt til godkendelse", "letter.return": "Sendt retur", "letter.approve": "Godkendt",
     "letter.correct": "Rettelse startet", "letter.render": "Dokument dannet", "paragraph.create": "Afsnit oprettet",
     "paragraph.update": "Afsnit ændret", "statistic.create": "Nøgletal oprettet", "statistic.value": "Nyt tal",
-    "bank.import": "Spørgsmålsbank indlæst", "user.login": "Logget ind", "letter.export": "Eksporteret",
+    "bank.import": "Spørgsmålsbank indlæst", "user.login": "Logget ind", "user.deactivate": "Bruger deaktiveret", "user.activate": "Bruger genaktiveret", "letter.export": "Eksporteret",
 }
 templates.env.globals.update(STATUS=STATUS, ROLE=ROLE, ACTION=ACTION)
 
