@@ -135,18 +135,23 @@ def user_demo(logins_file: Annotated[Path, typer.Option(help="where the demo log
     from app.auth import service as auth_service
     from app.models import Organisation, Person, User
 
+    # One set per seed municipality: a drafter and a director of each, and an admin of Copenhagen's.
     demo = [
-        ("sekretariat", "drafter", "Sara Sekretær", "Fuldmægtig", None),
-        ("direktoer", "approver", "Henrik Lund", "Administrerende direktør", "henrik-lund"),
-        ("admin", "admin", "Anders Admin", "Systemadministrator", None),
+        ("sekretariat", "drafter", "Sara Sekretær", "Fuldmægtig", None, "kk-bif"),
+        ("direktoer", "approver", "Henrik Lund", "Administrerende direktør", "henrik-lund", "kk-bif"),
+        ("admin", "admin", "Anders Admin", "Systemadministrator", None, "kk-bif"),
+        ("aalborg-sekretariat", "drafter", "Mette Mikkelsen", "Sagsbehandler", None, "aalborg-fb"),
+        ("aalborg-direktoer", "approver", "Arne Lund Kristensen", "Direktør", "arne-lund-kristensen", "aalborg-fb"),
     ]
     with Session(_engine()) as session:
         if session.exec(select(User).where(col(User.username) == "sekretariat")).first():
             typer.echo(f"demo users exist; their logins are in {logins_file}")
             return
-        org = session.exec(select(Organisation).where(col(Organisation.key) == "kk-bif")).first()
         lines = []
-        for username, role, name, title, person_key in demo:
+        for username, role, name, title, person_key, org_key in demo:
+            if session.exec(select(User).where(col(User.username) == username)).first():
+                continue
+            org = session.exec(select(Organisation).where(col(Organisation.key) == org_key)).first()
             password = secrets.token_urlsafe(9)
             person = session.exec(select(Person).where(col(Person.key) == person_key)).first() if person_key else None
             auth_service.add_user(
@@ -154,7 +159,8 @@ def user_demo(logins_file: Annotated[Path, typer.Option(help="where the demo log
                 organisation_id=org.id if org else None, person_id=person.id if person else None,
             )
             token = auth_service.create_token(session, username=username)
-            lines.append(f"{username:12} {role:9} password: {password}   API token: {token}")
+            where = f"{org.municipality}, {org.name}" if org else "ingen forvaltning"
+            lines.append(f"{username:20} {role:9} {where:62}  password: {password}   API token: {token}")
     logins_file.parent.mkdir(parents=True, exist_ok=True)
     logins_file.write_text("\n".join(lines) + "\n")
     os.chmod(logins_file, 0o600)

@@ -3,6 +3,7 @@
 Cached: Babel takes tens of microseconds a call, and a page shows the same few dates and figures many times.
 """
 
+import re
 from datetime import date
 from functools import lru_cache
 
@@ -88,3 +89,11 @@ def local_span(start, end) -> str:
     if (a.date(), a.hour, a.minute) == (b.date(), b.hour, b.minute):
         return first
     return f"{first}–{b:%H.%M}" if a.date() == b.date() else f"{first} – {local_datetime(end)}"
+
+
+_ASCII: dict[str, str | int | None] = {"æ": "ae", "ø": "oe", "å": "aa"}
+
+
+def key_of(text: str, limit: int = 100) -> str:
+    """A key made from a name, as keys are written: 'Københavns Kommune' → 'koebenhavns-kommune' ('' if none is left)."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower().translate(str.maketrans(_ASCII))).strip("-")[:limit]

@@ -61,9 +61,22 @@ def _created() -> Any:
 
 
 class Role(StrEnum):
-    drafter = "drafter"
-    approver = "approver"
-    admin = "admin"
+    drafter = "drafter"  # sagsbehandler, sekretariat
+    approver = "approver"  # direktør, chef
+    contributor = "contributor"  # fagperson who answers a part
+    admin = "admin"  # of one municipality
+    viewer = "viewer"  # reads only, e.g. the borgmester's office
+
+
+class Municipality(SQLModel, table=True):
+    """A kommune: its organisations' staff may work together; nothing crosses to another."""
+
+    id: int = Field(default=None, primary_key=True, sa_type=IdType)
+    key: str = Field(max_length=100, unique=True)
+    name: str = Field(max_length=300, unique=True)
+    # Whether staff of one organisation may read the inquiries of the others in the municipality.
+    share_inquiries: bool = Field(default=False)
+    created_at: datetime = _created()
 
 
 class InquiryStatus(StrEnum):
@@ -96,7 +109,9 @@ class Organisation(SQLModel, table=True):
 
     id: int = Field(default=None, primary_key=True, sa_type=IdType)
     key: str = Field(max_length=100, unique=True)
-    municipality: str = Field(max_length=300)
+    municipality: str = Field(max_length=300)  # its name as the letterhead prints it
+    # Written only by app.organisations.structure; no foreign key, so that SQLite can drop it in place (migration 0012).
+    municipality_id: int | None = Field(default=None, sa_type=IdType, index=True)
     name: str = Field(max_length=300)
     unit: str | None = Field(default=None, max_length=300)
     street: str | None = Field(default=None, max_length=300)
@@ -153,6 +168,29 @@ class User(SQLModel, table=True):
     person_id: int | None = Field(default=None, foreign_key="person.id", sa_type=IdType)
     organisation_id: int | None = Field(default=None, foreign_key="organisation.id", sa_type=IdType)
     is_active: bool = Field(default=True)
+    created_at: datetime = _created()
+
+
+class Unit(SQLModel, table=True):
+    """An enhed or team of an organisation: where work is allocated and people are members."""
+
+    id: int = Field(default=None, primary_key=True, sa_type=IdType)
+    key: str = Field(max_length=100, unique=True)
+    organisation_id: int = Field(foreign_key="organisation.id", sa_type=IdType, index=True)
+    name: str = Field(max_length=300)
+    lead_id: int | None = Field(default=None, foreign_key="user.id", sa_type=IdType)
+    created_at: datetime = _created()
+
+
+class Membership(SQLModel, table=True):
+    """A user's role in a unit (and so in its organisation); one user may hold several."""
+
+    __table_args__ = (UniqueConstraint("user_id", "unit_id", "role", name="uq_membership"),)
+
+    id: int = Field(default=None, primary_key=True, sa_type=IdType)
+    user_id: int = Field(foreign_key="user.id", sa_type=IdType, index=True)
+    unit_id: int = Field(foreign_key="unit.id", sa_type=IdType, index=True)
+    role: str = Field(max_length=20)
     created_at: datetime = _created()
 
 

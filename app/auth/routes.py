@@ -11,7 +11,8 @@ from app.auth.schemas import MembershipOut, MeOut, TokenCreated, TokenIn, TokenO
 from app.db import SessionDep
 from app.errors import ERROR_RESPONSES, NotFound
 from app.fields import IdPath
-from app.models import ApiToken, Organisation, Role, User
+from app.models import ApiToken, Role, User
+from app.organisations import structure
 from app.routing import SessionRoute
 
 Username = Annotated[str, Path(min_length=1, max_length=100)]
@@ -21,10 +22,10 @@ router = APIRouter(route_class=SessionRoute, prefix="/api/v1", tags=["accounts"]
 @router.get("/me", response_model=MeOut)
 def me(session: SessionDep, user: CurrentUser) -> MeOut:
     """Who the token belongs to, and where they work."""
-    org = session.get(Organisation, user.organisation_id) if user.organisation_id else None
-    membership = MembershipOut(unit=org.unit if org else None, organisation=org.key if org else None,
-                               municipality=org.municipality if org else None, role=user.role)
-    return MeOut(username=user.username, name=user.name, title=user.title, memberships=[membership])
+    places = structure.memberships(session, user.id)
+    return MeOut(username=user.username, name=user.name, title=user.title,
+                 memberships=[MembershipOut(unit=p.unit, organisation=p.organisation, municipality=p.municipality, role=p.role)
+                              for p in places])
 
 
 def _token_out(token: ApiToken, owner: str) -> TokenOut:

@@ -12,7 +12,8 @@ from sqlmodel import Session, col, select
 from app.audit import service as audit
 from app.errors import Conflict, Invalid, NotFound
 from app.inquiries.deadlines import today as danish_today
-from app.models import ApiToken, Role, User, WebSession, utcnow
+from app.models import ApiToken, Organisation, Role, User, WebSession, utcnow
+from app.organisations import structure
 from app.sql import table_of
 
 _hasher = PasswordHash.recommended()
@@ -60,6 +61,11 @@ def add_user(
         person_id=person_id,
     )
     session.add(user)
+    session.flush()
+    org = session.get(Organisation, organisation_id) if organisation_id is not None else None
+    if org is not None:
+        # The organisation's default unit, in the user's role: where a user of one organisation works.
+        structure.join(session, user=user, unit_key=structure.place(session, org).key, role=role)
     session.commit()
     session.refresh(user)
     return user

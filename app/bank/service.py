@@ -40,6 +40,7 @@ from app.models import (
     StatisticValue,
     SynonymGroup,
 )
+from app.organisations import structure
 from app.sql import table_of
 
 
@@ -251,9 +252,15 @@ def _simple(section: str, model: type[SQLModel], refs: dict[str, type[SQLModel]]
     return run
 
 
+def _organisation(session: Session, i: int, doc, tally: Counter) -> None:
+    org, state = _upsert(session, Organisation, doc.key, doc.model_dump(exclude={"key"}))
+    structure.place(session, org)
+    tally[state] += 1
+
+
 # One importer per section, each called as importer(session, index, entry, tally).
 _IMPORTERS: dict[str, Callable] = {
-    "organisations": _simple("organisations", Organisation, {}),
+    "organisations": _organisation,
     "synonyms": _simple("synonyms", SynonymGroup, {}),
     "people": _simple("people", Person, {"organisation": Organisation}),
     "askers": _simple("askers", Asker, {}),

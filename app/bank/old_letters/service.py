@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field
 from sqlmodel import Session, col, select
 
+from app import formatting
 from app.audit import service as audit
 from app.bank.old_letters import parsing, reading, sandbox
 from app.errors import Invalid, TooLarge
@@ -154,12 +155,8 @@ def propose(session: Session, files: list[tuple[str, bytes]]) -> list[Proposal]:
     return out
 
 
-_ASCII: dict[str, str | int | None] = {"æ": "ae", "ø": "oe", "å": "aa"}
-
-
 def _new_key(session: Session, title: str) -> str:
-    base = "import-" + (re.sub(r"[^a-z0-9]+", "-", title.lower().translate(str.maketrans(_ASCII)))
-                        .strip("-")[:60] or "afsnit")
+    base = "import-" + (formatting.key_of(title, 60) or "afsnit")
     key, n = base, 1
     while session.exec(select(col(Paragraph.id)).where(col(Paragraph.key) == key)).first() is not None:
         n += 1
