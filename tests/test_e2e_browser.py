@@ -301,34 +301,31 @@ def test_block_buttons_update_in_place_and_focus_follows_the_block(server):
             assert section[0] < height and section[1] > 0, f"question 8 left the screen after {after}"
             assert -1 <= focus[0] and focus[1] <= height + 1, f"the focused block is out of view after {after}"
 
-        def focused() -> str:
-            return page.evaluate("document.activeElement.getAttribute('aria-label') || document.activeElement.id || "
-                                 "document.activeElement.tagName")
-
-        add = page.locator("#draft section.card").nth(7).get_by_role("button", name="Tilføj tekst til svar 8")
-        add.click()
-        expect(page.locator("#draft section.card").nth(7).locator("textarea")).to_have_count(1)
-        textareas = page.locator("#draft section.card").nth(7).locator("textarea")
-        assert page.evaluate("document.activeElement.tagName") == "TEXTAREA"
-        assert page.evaluate("document.activeElement.closest('section').id") == page.locator("#draft section.card").nth(7).get_attribute("id")
+        # Focus is set once htmx has settled the swap: each check waits for it (and typing waits for it).
+        section = page.locator("#draft section.card").nth(7)
+        textareas = section.locator("textarea")
+        section.get_by_role("button", name="Tilføj tekst til svar 8").click()
+        expect(textareas).to_have_count(1)
+        expect(textareas.first).to_be_focused()
         in_place("Tilføj tekst")
         page.keyboard.type("Første afsnit.")
-        add = page.locator("#draft section.card").nth(7).get_by_role("button", name="Tilføj tekst til svar 8")
-        add.click()
+        section.get_by_role("button", name="Tilføj tekst til svar 8").click()
         expect(textareas).to_have_count(2)
+        expect(textareas.nth(1)).to_be_focused()
         page.keyboard.type("Andet afsnit.")  # the new block's "Skriv svaret her." is selected: typing replaces it
 
         # ↑ on the second block: it moves up, and focus stays on its ↑ button at the new place.
-        page.locator("#draft section.card").nth(7).get_by_role("button", name="Flyt blok 2 i svar 8 op").click()
+        section.get_by_role("button", name="Flyt blok 2 i svar 8 op").click()
         expect(textareas.first).to_have_value("Andet afsnit.")
         expect(textareas.nth(1)).to_have_value("Første afsnit.")
-        assert focused() == "Flyt blok 1 i svar 8 op"
+        expect(section.get_by_role("button", name="Flyt blok 1 i svar 8 op")).to_be_focused()
         in_place("↑")
 
         # Fjern the first: the one left takes focus.
-        page.locator("#draft section.card").nth(7).get_by_role("button", name="Fjern blok 1 i svar 8").click()
+        section.get_by_role("button", name="Fjern blok 1 i svar 8").click()
         expect(textareas).to_have_count(1)
-        assert focused() == "Blok 1 i svar 8"
+        expect(section.locator(".block").first).to_be_focused()
+        assert section.locator(".block").first.get_attribute("aria-label") == "Blok 1 i svar 8"
         in_place("Fjern")
 
         # The preview and the saved letter follow; a reload shows what was left.
