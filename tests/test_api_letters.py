@@ -86,3 +86,28 @@ def test_rendering_past_the_time_limit_is_503_with_retry_after(api):
     api.client.app.state.settings.render_timeout_seconds = 0.0
     r = api.get("/api/v1/letters/1/document.pdf")
     assert r.status_code == 503 and r.headers["retry-after"] == "30"
+
+
+def test_only_an_approver_of_the_letters_organisation_signs_it(api, web, seeded):
+    """Another municipality's director and a clerk of the organisation itself are refused as signatory; nothing changes."""
+    from sqlmodel import Session, select
+
+    from app.models import Organisation, Person
+
+    with Session(seeded) as session:
+        kk = session.exec(select(Organisation).where(Organisation.key == "kk-bif")).one()
+        clerk = Person(key="kk-fuldmaegtig", organisation_id=kk.id, name="Freja Fuldmægtig", role="drafter")
+        session.add(clerk)
+        session.commit()
+        people = {p.key: p.id for p in session.exec(select(Person))}
+    inquiry = api.post("/api/v1/inquiries", json={"title": "Ventetider", "asker": {"name": "Anne Testesen"},
+                                                  "received_on": "2024-11-18", "organisation": "kk-bif",
+                                                  "questions": [{"text": "Hvor lang er ventetiden?"}]}).json()
+    letter = api.post("/api/v1/letters", json={"inquiry_id": inquiry["id"], "kind": "brev"}).json()
+    assert letter["signatory_id"] == people["henrik-lund"]
+    for other in ("arne-lund-kristensen", "kk-fuldmaegtig"):
+        r = api.put(f"/api/v1/letters/{letter['id']}", json={"version": letter["version"], "signatory_id": people[other]})
+        assert r.status_code == 422 and "signatory_id" in str(r.json()["detail"]), other
+    assert api.get(f"/api/v1/letters/{letter['id']}").json()["signatory_id"] == people["henrik-lund"]
+    page = web("drafter").get(f"/breve/{letter['id']}").text
+    assert "Henrik Lund" in page and "Arne Lund Kristensen" not in page and "Freja Fuldmægtig" not in page

@@ -7,6 +7,7 @@ from sqlalchemy import bindparam, delete
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit
+from app.db import stored
 from app.errors import Conflict, Invalid, NotFound
 from app.letters.schemas import AnswerOut, BlockOut, LetterIn, LetterOut, LetterUpdate
 from app.letters.titles import answer_title
@@ -44,6 +45,20 @@ def _names_of(session: Session, organisation_id: int) -> list[str]:
     org = session.get(Organisation, organisation_id)
     return [w for text in (org.municipality, org.name) if text for w in text.replace(",", " ").split() if w[:1].isupper()] \
         if org else []
+
+
+def signatories(session: Session, organisation_id: int) -> list[Person]:
+    """Who may sign the organisation's letters: its approvers."""
+    return list(session.exec(select(Person).where(col(Person.organisation_id) == organisation_id,
+                                                  col(Person.role) == Role.approver).order_by(col(Person.name))))
+
+
+def _check_signatory(session: Session, letter: Letter, person_id: int) -> None:
+    person = session.get(Person, person_id)
+    org_id = stored(session, Inquiry, letter.inquiry_id).organisation_id
+    # Another organisation's director, or a clerk, never signs: not found, as an id from elsewhere is.
+    if person is None or person.organisation_id != org_id or person.role != Role.approver:
+        raise Invalid(f"no approver of the letter's organisation with id {person_id}", field="signatory_id")
 
 
 def create(session: Session, *, data: LetterIn, user: User) -> LetterOut:
@@ -90,8 +105,8 @@ def update(session: Session, *, letter_id: int, data: LetterUpdate, user: User) 
     changed = {}
     for name in _FIELDS:
         if name in data.model_fields_set and getattr(data, name) != getattr(letter, name):
-            if name == "signatory_id" and data.signatory_id is not None and session.get(Person, data.signatory_id) is None:
-                raise Invalid(f"no person with id {data.signatory_id}", field="signatory_id")
+            if name == "signatory_id" and data.signatory_id is not None:
+                _check_signatory(session, letter, data.signatory_id)
             changed[name] = {"before": _plain(getattr(letter, name)), "after": _plain(getattr(data, name))}
             setattr(letter, name, getattr(data, name))
     if data.answers is not None:

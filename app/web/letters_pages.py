@@ -26,7 +26,6 @@ from app.models import (
     Inquiry,
     LetterStatus,
     ParagraphVersion,
-    Person,
     Statistic,
 )
 from app.rendering.service import DOCX_TYPE, document
@@ -79,7 +78,7 @@ def _view(session, letter_id: int, posted: dict | None = None) -> dict:
                           "suggestions": [s for s in suggest(session, text=q.text, limit=4, exclude_question_id=q.id)
                                           if s.paragraph_id not in used]})
     org_id = session.get(Inquiry, letter.inquiry_id).organisation_id
-    people = session.exec(select(Person).where(col(Person.organisation_id) == org_id).order_by(col(Person.name))).all()
+    people = letter_service.signatories(session, org_id)
     series, _total = library_service.list_statistics(session, q=None, limit=200, offset=0)
     stats = [{"key": s.key, "label": f"{s.label}: " + (f"{s.latest.formatted} ({s.latest.period_label})" if s.latest else "intet tal")}
              for s in sorted(series, key=lambda s: s.label)]
