@@ -261,6 +261,8 @@ class Paragraph(SQLModel, table=True):
     key: str = Field(max_length=100, unique=True)
     organisation_id: int | None = Field(default=None, foreign_key="organisation.id", sa_type=IdType, index=True)
     current_version: int = Field(default=1)
+    # Who else may use it: [] (the owner only), "municipality" (the owner's), or named municipalities' keys.
+    shared_with: list = _json(list)
     created_at: datetime = _created()
 
 

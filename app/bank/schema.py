@@ -93,6 +93,8 @@ class StatisticDoc(Strict):
 class ParagraphDoc(ParagraphContent):
     key: Key
     organisation: Key | None = None
+    # "municipality": every organisation of the owner's; or the keys of other municipalities (koebenhavns-kommune).
+    shared_with: list[Key] = Field(default_factory=list, max_length=100)
 
 class QuestionDoc(Strict):
     number: Annotated[int, Field(ge=1, le=999)]

@@ -125,12 +125,12 @@ def _paragraph(session: Session, i: int, doc: ParagraphDoc, tally: Counter) -> N
         raise UnknownReference(("paragraphs", i, "text"), f"paragraphs.{i}.text: no statistic with key {', '.join(unknown)}")
     paragraph = session.exec(select(Paragraph).where(col(Paragraph.key) == doc.key)).first()
     if paragraph is None:
-        paragraph = Paragraph(key=doc.key, organisation_id=org_id, current_version=1)
+        paragraph = Paragraph(key=doc.key, organisation_id=org_id, current_version=1, shared_with=doc.shared_with)
         library_service.stage_version(session, paragraph, doc, created_by="bank")
         tally["created"] += 1
         return
-    moved = paragraph.organisation_id != org_id
-    paragraph.organisation_id = org_id
+    moved = paragraph.organisation_id != org_id or paragraph.shared_with != doc.shared_with
+    paragraph.organisation_id, paragraph.shared_with = org_id, doc.shared_with
     added = library_service.stage_version(session, paragraph, doc, created_by="bank")
     tally["updated" if added or moved else "unchanged"] += 1
 

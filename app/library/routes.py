@@ -7,7 +7,7 @@ from fastapi import APIRouter, Path, Query, Response
 from app.auth.deps import CurrentUser, Writer
 from app.db import SessionDep
 from app.errors import ERROR_RESPONSES
-from app.fields import KEY_PATTERN, IdPath, IsoDate, Text
+from app.fields import KEY_PATTERN, IdPath, IsoDate, Key, Text
 from app.library import service as library_service
 from app.library.schemas import (
     ParagraphIn,
@@ -21,6 +21,7 @@ from app.library.schemas import (
     ValueIn,
 )
 from app.library.suggest import suggest
+from app.organisations import service as organisation_service
 from app.routing import SessionRoute
 
 router = APIRouter(route_class=SessionRoute, prefix="/api/v1", tags=["library"], responses=ERROR_RESPONSES)
@@ -102,9 +103,15 @@ def add_value(key: StatKey, body: ValueIn, session: SessionDep, user: Writer, re
 @router.get("/suggestions", response_model=SuggestionList)
 def suggestions(
     session: SessionDep,
-    _user: CurrentUser,
+    user: CurrentUser,
     q: Annotated[Annotated[str, Text(5_000, min_length=1)], Query(description="the question, or words from it")],
     limit: Annotated[int, Query(ge=1, le=50)] = 5,
+    organisation: Annotated[Key | None, Query(description="answering for this organisation; default: yours")] = None,
 ):
-    """Library paragraphs that may answer `q`, best first; `via` says whether through an earlier question."""
-    return SuggestionList(items=[vars(s) for s in suggest(session, text=q, limit=limit)])
+    """Library paragraphs that may answer `q`, best first; `via` says whether through an earlier question.
+
+    For an organisation, its own paragraphs come first and others' only when shared with it, with `owner` set.
+    """
+    org_id = organisation_service.resolve(session, key=organisation, user=user, field="organisation").id \
+        if organisation or user.organisation_id else None
+    return SuggestionList(items=[vars(s) for s in suggest(session, text=q, limit=limit, organisation_id=org_id)])

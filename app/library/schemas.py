@@ -132,6 +132,7 @@ class SuggestionOut(BaseModel):
     via: str
     why: str
     flags: list[str] = Field(description="what to check before using it: review date passed, old figures")
+    owner: str | None = Field(default=None, description="the owning organisation or municipality, when not yours")
 
 
 class SuggestionList(BaseModel):

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from app import formatting
 from app.inquiries.deadlines import today as danish_today
-from app.library import search_index, statfill
+from app.library import search_index, sharing, statfill
 from app.library import service as library_service
 from app.library.analysis import content_stems, words
 from app.models import Paragraph, ParagraphVersion, Question, QuestionParagraph
@@ -35,6 +35,7 @@ class Suggestion:
     via: str  # "paragraph" or "question"
     why: str  # the shared words, or the earlier question
     flags: tuple[str, ...] = field(default_factory=tuple)
+    owner: str | None = None  # whose it is, when not the asking organisation's own
 
 
 def _flags(version: ParagraphVersion, series: dict[str, statfill.Series], today: date) -> tuple[str, ...]:
@@ -57,8 +58,13 @@ _CURRENT = (select(Paragraph, ParagraphVersion)
             .where(in_list(table_of(Paragraph).c.id, "ids")))
 
 
-def suggest(session: Session, *, text: str, limit: int = 5, exclude_question_id: int | None = None) -> list[Suggestion]:
-    """The best paragraphs for `text`, best first, each with why it matched and what to check."""
+def suggest(session: Session, *, text: str, limit: int = 5, exclude_question_id: int | None = None,
+            organisation_id: int | None = None) -> list[Suggestion]:
+    """The best paragraphs for `text`, best first, each with why it matched and what to check.
+
+    For an organisation: its own paragraphs first, then those others shared with it (named as
+    theirs), never another's that are not shared.
+    """
     text = text[:10_000]
     if not content_stems(text):
         return []
@@ -73,7 +79,11 @@ def suggest(session: Session, *, text: str, limit: int = 5, exclude_question_id:
             combined = VIA_QUESTION * score_of[question_id] + (direct[pid].score if pid in direct else 0.0)
             if combined > best.get(pid, (0.0,))[0]:
                 best[pid] = (combined, "question", question_text)
-    ranked = sorted(best.items(), key=lambda item: (-item[1][0], item[0]))[:limit]
+    owners = sharing.owners(session, set(best), organisation_id) if organisation_id is not None else {}
+    if organisation_id is not None:
+        best = {pid: b for pid, b in best.items() if pid in owners}
+    # Own first (owner None), then the shared; within each, the better match first.
+    ranked = sorted(best.items(), key=lambda item: (owners.get(item[0]) is not None, -item[1][0], item[0]))[:limit]
     current = {p.id: (p, v) for p, v in tuples_of(session.execute(_CURRENT, {"ids": [pid for pid, _ in ranked]}))}
     # The figures of all the suggested paragraphs in one go, for their text and their flags.
     series = library_service.load_series(session, {k for _, v in current.values() for k in statfill.keys_in(v.text)})
@@ -88,5 +98,5 @@ def suggest(session: Session, *, text: str, limit: int = 5, exclude_question_id:
             why = ", ".join(sorted(w for w, terms in word_terms.items() if terms & direct[pid].matched)) or "emne"
         out.append(Suggestion(paragraph_id=pid, key=p.key, title=v.title,
                               text=statfill.fill(v.text, series, today).text, score=round(score, 3),
-                              via=via, why=why, flags=_flags(v, series, today)))
+                              via=via, why=why, flags=_flags(v, series, today), owner=owners.get(pid)))
     return out

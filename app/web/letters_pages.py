@@ -23,7 +23,6 @@ from app.library import service as library_service
 from app.library.suggest import suggest
 from app.models import (
     ExportRecord,
-    Inquiry,
     LetterStatus,
     ParagraphVersion,
     Statistic,
@@ -49,6 +48,7 @@ def _view(session, letter_id: int, posted: dict | None = None) -> dict:
     """Everything the editor shows; `posted` replaces the stored answers and fields (after a conflict)."""
     letter = letter_service.get(session, letter_id=letter_id)
     inquiry = inquiry_service.get(session, inquiry_id=letter.inquiry_id)
+    org_id = inquiry.organisation.id
     fields = {name: getattr(letter, name) for name in (*_TEXT_FIELDS, "kind", "letter_date", "signatory_id")}
     answers = {a.question_id: [b.model_dump() for b in a.blocks] for a in letter.answers}
     if posted:
@@ -75,9 +75,9 @@ def _view(session, letter_id: int, posted: dict | None = None) -> dict:
                 blocks.append({**b, "kind": "t", "shown": shown})
         used = {b.get("paragraph_id") for b in blocks}
         questions.append({"id": q.id, "number": q.number, "text": q.text, "blocks": blocks,
-                          "suggestions": [s for s in suggest(session, text=q.text, limit=4, exclude_question_id=q.id)
+                          "suggestions": [s for s in suggest(session, text=q.text, limit=4, exclude_question_id=q.id,
+                                                             organisation_id=org_id)
                                           if s.paragraph_id not in used]})
-    org_id = session.get(Inquiry, letter.inquiry_id).organisation_id
     people = letter_service.signatories(session, org_id)
     series, _total = library_service.list_statistics(session, q=None, limit=200, offset=0)
     stats = [{"key": s.key, "label": f"{s.label}: " + (f"{s.latest.formatted} ({s.latest.period_label})" if s.latest else "intet tal")}
