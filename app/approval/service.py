@@ -9,7 +9,7 @@ import hashlib
 from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
-from app import formatting
+from app import formatting, policy
 from app.approval import checks
 from app.audit import service as audit
 from app.errors import Conflict, Forbidden, Invalid
@@ -30,10 +30,10 @@ from app.models import (
     ParagraphVersion,
     Question,
     QuestionParagraph,
-    Role,
     User,
     utcnow,
 )
+from app.policy import Action
 from app.rendering import context, jobs, pool, seal
 
 
@@ -111,7 +111,7 @@ def submit(session: Session, *, letter_id: int, data: SubmitIn, user: User) -> L
 
 
 def _approver(user: User) -> None:
-    if user.role != Role.approver:
+    if not policy.may(user, Action.approve):
         raise Forbidden("only an approver can approve or return a letter")
 
 

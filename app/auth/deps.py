@@ -5,10 +5,12 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from app import policy
 from app.auth import service as auth_service
 from app.db import SessionDep, read_connection
 from app.errors import Forbidden, Unauthorized
-from app.models import Role, User
+from app.models import User
+from app.policy import Action
 
 _bearer = HTTPBearer(auto_error=False, description="an API token from `besvar token create`")
 
@@ -32,18 +34,18 @@ def current_user(
 CurrentUser = Annotated[User, Depends(current_user)]
 
 
-def require_role(*roles: Role):
-    """A dependency that lets only `roles` through (403 for the others)."""
+def require(action: Action):
+    """A dependency that lets through only users the policy allows `action` (403 for the others)."""
 
     # Async: a role check touches no database, so it need not wait for a worker thread.
     async def check(user: CurrentUser) -> User:
-        if user.role not in roles:
-            raise Forbidden(f"requires role {' or '.join(roles)}; you are {user.role}")
+        if not policy.may(user, action):
+            allowed = " or ".join(sorted(policy.roles_for(action)))
+            raise Forbidden(f"requires role {allowed}; you are {user.role}")
         return user
 
     return Depends(check)
 
 
-# Drafters keep the inquiries and the library; admins may do everything.
-Writer = Annotated[User, require_role(Role.drafter, Role.admin)]
-Admin = Annotated[User, require_role(Role.admin)]
+Writer = Annotated[User, require(Action.draft)]
+Admin = Annotated[User, require(Action.manage)]

@@ -5,14 +5,16 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response
 from sqlmodel import col, select
 
+from app import policy
 from app.auth import service as auth_service
 from app.auth.deps import Admin, CurrentUser
 from app.auth.schemas import MembershipOut, MeOut, TokenCreated, TokenIn, TokenOut, UserOut, UserUpdate
 from app.db import SessionDep
 from app.errors import ERROR_RESPONSES, NotFound
 from app.fields import IdPath
-from app.models import ApiToken, Role, User
+from app.models import ApiToken, User
 from app.organisations import structure
+from app.policy import Action
 from app.routing import SessionRoute
 
 Username = Annotated[str, Path(min_length=1, max_length=100)]
@@ -36,7 +38,7 @@ def _token_out(token: ApiToken, owner: str) -> TokenOut:
 @router.get("/tokens", response_model=list[TokenOut])
 def list_tokens(session: SessionDep, user: CurrentUser) -> list[TokenOut]:
     """The caller's tokens that are not revoked; an admin sees everyone's."""
-    return [_token_out(t, owner) for t, owner in auth_service.tokens_of(session, user=user, everyone=user.role == Role.admin)]
+    return [_token_out(t, owner) for t, owner in auth_service.tokens_of(session, user=user, everyone=policy.may(user, Action.manage))]
 
 
 @router.post("/tokens", status_code=201, response_model=TokenCreated)
@@ -50,7 +52,7 @@ def create_token(body: TokenIn, session: SessionDep, user: CurrentUser) -> Token
 @router.delete("/tokens/{token_id}", status_code=204, response_class=Response)
 def revoke_token(token_id: IdPath, session: SessionDep, user: CurrentUser) -> Response:
     """Revoke a token at once: the caller's own, or any for an admin; another's is not found."""
-    auth_service.revoke_token(session, token_id=token_id, user=user, everyone=user.role == Role.admin)
+    auth_service.revoke_token(session, token_id=token_id, user=user, everyone=policy.may(user, Action.manage))
     return Response(status_code=204)
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, case, func, or_
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
+from app import policy
 from app.audit import service as audit
 from app.errors import Invalid, NotFound
 from app.inquiries import deadlines
@@ -36,10 +37,10 @@ from app.models import (
     ParagraphVersion,
     Question,
     QuestionParagraph,
-    Role,
     User,
 )
 from app.organisations import service as organisation_service
+from app.policy import Action
 from app.sql import in_list, table_of, tuples_of
 
 
@@ -70,7 +71,7 @@ def stage(session: Session, *, data: InquiryIn, user: User | None) -> Inquiry:
     org = organisation_service.resolve(session, key=data.organisation, user=user)
     if data.drafter_id is not None:
         drafter = session.get(User, data.drafter_id)
-        if drafter is None or drafter.role not in (Role.drafter, Role.admin):
+        if drafter is None or not policy.may(drafter, Action.draft):
             raise Invalid(f"no drafter with id {data.drafter_id}", field="drafter_id")
     deadline = data.deadline or deadlines.add_working_days(data.received_on, org.deadline_days)
     if deadline < data.received_on:

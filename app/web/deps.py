@@ -7,9 +7,11 @@ from urllib.parse import quote
 from fastapi import Depends, Request
 from starlette.datastructures import FormData
 
+from app import policy
 from app.db import SessionDep, reading
 from app.errors import BesvarError
-from app.models import Role, User, WebSession
+from app.models import User, WebSession
+from app.policy import Action
 from app.web import sessions
 
 
@@ -44,11 +46,11 @@ def page_auth(request: Request, session: SessionDep) -> Auth:
 PageUser = Annotated[Auth, Depends(page_auth)]
 
 
-def page_roles(*roles: Role):
-    """Only `roles` may open the page."""
+def page_may(action: Action):
+    """Only users the policy allows `action` may open the page."""
 
     async def check(auth: PageUser) -> Auth:
-        if auth.user.role not in roles:
+        if not policy.may(auth.user, action):
             raise PageForbidden("Din rolle giver ikke adgang til denne side.")
         return auth
 
@@ -88,9 +90,8 @@ async def posted_form(request: Request) -> FormData:
 # rendering never block the event loop that serves everyone else.
 PostedForm = Annotated[FormData, Depends(posted_form)]
 # Who edits drafts and the library; the editor shows a read-only view to everyone else.
-EDITORS = (Role.drafter, Role.admin)
-Drafter = page_roles(*EDITORS)
-Approver = page_roles(Role.approver)
+Drafter = page_may(Action.draft)
+Approver = page_may(Action.approve)
 
 
 def same_origin(request: Request) -> bool:

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 from sqlmodel import col, select
 
-from app import formatting
+from app import formatting, policy
 from app.db import SessionDep
 from app.errors import BesvarError, Conflict
 from app.fields import IdPath
@@ -19,8 +19,9 @@ from app.inquiries.parsing import parse_email
 from app.inquiries.schemas import InquiryCorrection, InquiryIn
 from app.letters import service as letter_service
 from app.letters.schemas import LetterIn
-from app.models import InquiryStatus, LetterKind, Organisation, Role, User
+from app.models import InquiryStatus, LetterKind, Organisation, User
 from app.organisations import service as organisation_service
+from app.policy import Action
 from app.routing import SessionRoute
 from app.web.deps import Drafter, FormUser, PageUser, PostedForm
 from app.web.forms import search_text, whole_number
@@ -63,7 +64,7 @@ def inbox(request: Request, session: SessionDep, auth: PageUser, status: str = "
         drafter_id=drafter_id, organisation=search_text(organisation, 100), asker=search_text(asker),
         received_from=_date_or_none(fra), received_to=_date_or_none(til), limit=PAGE_SIZE,
         offset=(number - 1) * PAGE_SIZE, sort=("-" if sort.startswith("-") else "") + SORTABLE[sort.lstrip("-")])
-    drafters = {u.id: u for u in session.exec(select(User).where(col(User.role).in_([Role.drafter, Role.admin])))}
+    drafters = {u.id: u for u in session.exec(select(User).where(col(User.role).in_(policy.roles_for(Action.draft))))}
     pages = max(1, -(-total // PAGE_SIZE))
     kept = {k: v for k, v in filters.items() if v}
     return page(request, "inquiries/inbox.html", items=items, total=total, drafters=drafters,

@@ -8,7 +8,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
-from app import formatting
+from app import formatting, policy
 from app.approval import service as approval_service
 from app.approval.checks import PLACEHOLDER_TEXT, Unfinished
 from app.db import SessionDep
@@ -27,9 +27,10 @@ from app.models import (
     ParagraphVersion,
     Statistic,
 )
+from app.policy import Action
 from app.rendering.service import DOCX_TYPE, document
 from app.routing import SessionRoute, long_running
-from app.web.deps import EDITORS, Drafter, FormUser, PageUser, PostedForm
+from app.web.deps import Drafter, FormUser, PageUser, PostedForm
 from app.web.forms import whole_number
 from app.web.render import page, see_other
 
@@ -200,7 +201,7 @@ def editor(request: Request, letter_id: IdPath, session: SessionDep, auth: PageU
     notice = {"indsendt": "Brevet er sendt til godkendelse.", "gemt": "Gemt.", "godkendt": "Brevet er godkendt.",
               "returneret": "Brevet er sendt retur til sekretariatet."}.get(ok)
     # An approver opening a draft reads it; the editor's buttons would only end in 403.
-    editable = view["letter"].status == LetterStatus.draft and auth.user.role in EDITORS
+    editable = view["letter"].status == LetterStatus.draft and policy.may(auth.user, Action.draft)
     return page(request, "letters/draft.html" if editable else "letters/view.html", notice=notice, **view)
 
 

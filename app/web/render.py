@@ -6,7 +6,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
-from app import formatting
+from app import formatting, policy
 from app.errors import BesvarError
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -15,7 +15,8 @@ templates.env.filters.update(long_date=formatting.long_date, short_date=formatti
 
 STATUS = {"new": "Ny", "drafting": "Under udarbejdelse", "answered": "Besvaret", "closed": "Lukket",
           "draft": "Kladde", "submitted": "Til godkendelse", "approved": "Godkendt"}
-ROLE = {"drafter": "Sekretariat", "approver": "Direktør", "admin": "Administrator"}
+ROLE = {"drafter": "Sekretariat", "approver": "Direktør", "admin": "Administrator", "contributor": "Fagperson",
+        "viewer": "Læseadgang"}
 ACTION = {
     "inquiry.create": "Henvendelse oprettet", "inquiry.correct": "Henvendelsens oplysninger rettet", "letter.create": "Brev oprettet", "letter.update": "Kladde gemt",
     "letter.submit": "Sendt til godkendelse", "letter.return": "Sendt retur", "letter.approve": "Godkendt",
@@ -23,7 +24,7 @@ ACTION = {
     "paragraph.update": "Afsnit ændret", "statistic.create": "Nøgletal oprettet", "statistic.value": "Nyt tal",
     "bank.import": "Spørgsmålsbank indlæst", "user.login": "Logget ind", "user.deactivate": "Bruger deaktiveret", "user.activate": "Bruger genaktiveret", "letter.export": "Eksporteret",
 }
-templates.env.globals.update(STATUS=STATUS, ROLE=ROLE, ACTION=ACTION)
+templates.env.globals.update(STATUS=STATUS, ROLE=ROLE, ACTION=ACTION, may=policy.may)
 
 # Messages for errors the services raise in English for the API; the pages speak Danish.
 # No inline scripts or styles anywhere; frames only from here (the PDF preview), never framed.
