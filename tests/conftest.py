@@ -4,6 +4,8 @@ import os
 import shutil
 import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
@@ -46,21 +48,40 @@ def _postgres_base_url() -> str | None:
     return url
 
 
-@pytest.fixture(scope="session")
-def postgres_url():
-    """A migrated schema of its own on the test PostgreSQL, dropped at the end."""
-    base = _postgres_base_url()
-    schema = f"besvar_test_{uuid.uuid4().hex[:8]}"
+@contextmanager
+def _migrated_schema(base: str, schema: str) -> Iterator[str]:
+    """A migrated schema of its own on the PostgreSQL at `base` (its URL), dropped at the end."""
     admin = create_engine(base)
     with admin.begin() as conn:
         conn.execute(text(f"CREATE SCHEMA {schema}"))
     sep = "&" if "?" in base else "?"
     url = f"{base}{sep}options=-csearch_path%3D{schema}"
     upgrade(url)
-    yield url
-    with admin.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-    admin.dispose()
+    try:
+        yield url
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_base() -> str:
+    """The test PostgreSQL's URL, or a skip (a failure when REQUIRE_POSTGRES=1)."""
+    return _postgres_base_url()
+
+
+@pytest.fixture(scope="session")
+def postgres_schema() -> str:
+    """This run's schema name: runs side by side never meet."""
+    return f"besvar_test_{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_base, postgres_schema):
+    """A migrated schema of its own on the test PostgreSQL, dropped at the end."""
+    with _migrated_schema(postgres_base, postgres_schema) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -113,23 +134,14 @@ def seeded_sqlite_template(sqlite_template, tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgres_seed_schema(postgres_url) -> str:
+def postgres_seed_schema(postgres_base, postgres_schema) -> Iterator[str]:
     """A schema beside the test schema holding the imported question bank, once per run."""
-    schema = postgres_url.rsplit("search_path%3D", 1)[1] + "_seed"
-    base = postgres_url.rsplit("options=", 1)[0].rstrip("?&")
-    admin = create_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    sep = "&" if "?" in base else "?"
-    url = f"{base}{sep}options=-csearch_path%3D{schema}"
-    upgrade(url)
-    eng = make_engine(url)
-    assert [r.error for r in import_path(eng, BANK) if r.error] == []
-    eng.dispose()
-    yield schema
-    with admin.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-    admin.dispose()
+    schema = postgres_schema + "_seed"
+    with _migrated_schema(postgres_base, schema) as url:
+        eng = make_engine(url)
+        assert [r.error for r in import_path(eng, BANK) if r.error] == []
+        eng.dispose()
+        yield schema
 
 
 @pytest.fixture

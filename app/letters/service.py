@@ -54,10 +54,9 @@ def signatories(session: Session, organisation_id: int) -> list[Person]:
 
 
 def _check_signatory(session: Session, letter: Letter, person_id: int) -> None:
-    person = session.get(Person, person_id)
     org_id = stored(session, Inquiry, letter.inquiry_id).organisation_id
     # Another organisation's director, or a clerk, never signs: not found, as an id from elsewhere is.
-    if person is None or person.organisation_id != org_id or person.role != Role.approver:
+    if person_id not in {p.id for p in signatories(session, org_id)}:
         raise Invalid(f"no approver of the letter's organisation with id {person_id}", field="signatory_id")
 
 
@@ -66,9 +65,8 @@ def create(session: Session, *, data: LetterIn, user: User) -> LetterOut:
     inquiry = session.get(Inquiry, data.inquiry_id)
     if inquiry is None:
         raise Invalid(f"no inquiry with id {data.inquiry_id}", field="inquiry_id")
-    signatory = session.exec(
-        select(Person).where(col(Person.organisation_id) == inquiry.organisation_id, col(Person.role) == Role.approver).order_by(col(Person.id))
-    ).first()
+    # The organisation's first approver signs unless the drafter picks another of them.
+    signatory = min(signatories(session, inquiry.organisation_id), key=lambda p: p.id, default=None)
     letter = Letter(
         inquiry_id=inquiry.id,
         kind=data.kind,

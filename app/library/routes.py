@@ -9,6 +9,7 @@ from app.db import SessionDep
 from app.errors import ERROR_RESPONSES
 from app.fields import KEY_PATTERN, IdPath, IsoDate, Key, Text
 from app.library import service as library_service
+from app.library import sharing
 from app.library.schemas import (
     ParagraphIn,
     ParagraphList,
@@ -114,4 +115,5 @@ def suggestions(
     """
     org_id = organisation_service.resolve(session, key=organisation, user=user, field="organisation").id \
         if organisation or user.organisation_id else None
-    return SuggestionList(items=[vars(s) for s in suggest(session, text=q, limit=limit, organisation_id=org_id)])
+    answering = sharing.answering(session, org_id) if org_id is not None else None
+    return SuggestionList(items=[vars(s) for s in suggest(session, text=q, limit=limit, answering=answering)])

@@ -1,5 +1,7 @@
 """Whose a library paragraph is, and who else may use it: the owner's organisation, its municipality, named others."""
 
+from dataclasses import dataclass
+
 from sqlalchemy import bindparam
 from sqlalchemy import select as core_select
 from sqlmodel import Session
@@ -15,12 +17,26 @@ _ME = (core_select(_O.municipality_id, _M.key).select_from(table_of(Organisation
        .outerjoin(table_of(Municipality), _M.id == _O.municipality_id).where(_O.id == bindparam("organisation_id")))
 
 
-def owners(session: Session, paragraph_ids: set[int], organisation_id: int) -> dict[int, str | None]:
-    """Of these paragraphs, those `organisation_id` may use, each with its owner's name (None: its own, or no one's)."""
+@dataclass(frozen=True)
+class Answering:
+    """The organisation suggestions are made for, and its municipality: looked up once per page, not per question."""
+
+    organisation_id: int
+    municipality_id: int | None
+    municipality_key: str | None
+
+
+def answering(session: Session, organisation_id: int) -> Answering:
+    """The organisation and its municipality, for `owners`."""
+    found = list(tuples_of(session.execute(_ME, {"organisation_id": organisation_id})))
+    return Answering(organisation_id, *(found[0] if found else (None, None)))
+
+
+def owners(session: Session, paragraph_ids: set[int], answering: Answering) -> dict[int, str | None]:
+    """Of these paragraphs, those the answering organisation may use, each with its owner's name (None: its own, or no one's)."""
     if not paragraph_ids:
         return {}
-    me = list(tuples_of(session.execute(_ME, {"organisation_id": organisation_id})))
-    my_municipality, my_key = me[0] if me else (None, None)
+    organisation_id, my_municipality, my_key = answering.organisation_id, answering.municipality_id, answering.municipality_key
     out: dict[int, str | None] = {}
     for pid, owner_id, shared_with, owner_name, municipality_id, municipality_key, municipality_name in tuples_of(
             session.execute(_OWNERS, {"ids": sorted(paragraph_ids)})):

@@ -35,7 +35,7 @@ class Suggestion:
     via: str  # "paragraph" or "question"
     why: str  # the shared words, or the earlier question
     flags: tuple[str, ...] = field(default_factory=tuple)
-    owner: str | None = None  # whose it is, when not the asking organisation's own
+    owner: str | None = None  # whose it is, when not the answering organisation's own
 
 
 def _flags(version: ParagraphVersion, series: dict[str, statfill.Series], today: date) -> tuple[str, ...]:
@@ -59,10 +59,10 @@ _CURRENT = (select(Paragraph, ParagraphVersion)
 
 
 def suggest(session: Session, *, text: str, limit: int = 5, exclude_question_id: int | None = None,
-            organisation_id: int | None = None) -> list[Suggestion]:
+            answering: sharing.Answering | None = None) -> list[Suggestion]:
     """The best paragraphs for `text`, best first, each with why it matched and what to check.
 
-    For an organisation: its own paragraphs first, then those others shared with it (named as
+    For an organisation (`answering`): its own paragraphs first, then those others shared with it (named as
     theirs), never another's that are not shared.
     """
     text = text[:10_000]
@@ -79,8 +79,8 @@ def suggest(session: Session, *, text: str, limit: int = 5, exclude_question_id:
             combined = VIA_QUESTION * score_of[question_id] + (direct[pid].score if pid in direct else 0.0)
             if combined > best.get(pid, (0.0,))[0]:
                 best[pid] = (combined, "question", question_text)
-    owners = sharing.owners(session, set(best), organisation_id) if organisation_id is not None else {}
-    if organisation_id is not None:
+    owners = sharing.owners(session, set(best), answering) if answering is not None else {}
+    if answering is not None:
         best = {pid: b for pid, b in best.items() if pid in owners}
     # Own first (owner None), then the shared; within each, the better match first.
     ranked = sorted(best.items(), key=lambda item: (owners.get(item[0]) is not None, -item[1][0], item[0]))[:limit]

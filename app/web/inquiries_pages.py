@@ -166,10 +166,8 @@ def deadline_preview(request: Request, session: SessionDep, auth: PageUser, rece
 @router.get("/henvendelser/{inquiry_id}", response_class=HTMLResponse)
 def inquiry_page(request: Request, inquiry_id: IdPath, session: SessionDep, auth: PageUser, ok: str = ""):
     """One inquiry: its questions, its letters, buttons to start a brev or a notat, and its details to correct."""
-    inquiry = inquiry_service.get(session, inquiry_id=inquiry_id)
-    letters = letter_service.for_inquiry(session, inquiry_id=inquiry_id)
     notice = "Oplysningerne er rettet. Historikken viser, hvad de var før." if ok == "rettet" else None
-    return page(request, "inquiries/detail.html", inquiry=inquiry, letters=letters, notice=notice, values=None, errors={})
+    return _inquiry_page(request, session, inquiry_id, notice=notice)
 
 
 @router.post("/henvendelser/{inquiry_id}/ret", response_class=HTMLResponse, dependencies=[Drafter])
@@ -185,19 +183,20 @@ def correct_inquiry(request: Request, inquiry_id: IdPath, session: SessionDep, a
         corrections.correct(session, inquiry_id=inquiry_id, data=InquiryCorrection.model_validate(body), user=auth.user)
     except ValidationError as exc:
         errors = {str(e["loc"][0]): _FIELD_MESSAGES.get(str(e["loc"][0]), "Ugyldig værdi.") for e in exc.errors()}
-        return _correction_page(request, session, inquiry_id, values, refs, errors, 422)
+        return _inquiry_page(request, session, inquiry_id, values=values | {"case_refs": refs}, errors=errors, status=422)
     except Conflict:
         errors = {"letter": "Et brev til henvendelsen venter på godkendelse. Det skal sendes retur, før oplysningerne kan rettes."}
-        return _correction_page(request, session, inquiry_id, values, refs, errors, 409)
+        return _inquiry_page(request, session, inquiry_id, values=values | {"case_refs": refs}, errors=errors, status=409)
     return see_other(f"/henvendelser/{inquiry_id}?ok=rettet")
 
 
-def _correction_page(request: Request, session, inquiry_id: int, values: dict, refs: list, errors: dict, status: int):
-    """The inquiry page again with the correction form open, what was typed kept, and the errors beside the fields."""
+def _inquiry_page(request: Request, session, inquiry_id: int, *, notice: str | None = None, values: dict | None = None,
+                  errors: dict | None = None, status: int = 200):
+    """The inquiry page; after a refused correction, with its form open, what was typed kept and the errors beside the fields."""
     inquiry = inquiry_service.get(session, inquiry_id=inquiry_id)
     letters = letter_service.for_inquiry(session, inquiry_id=inquiry_id)
-    return page(request, "inquiries/detail.html", status=status, inquiry=inquiry, letters=letters, notice=None,
-                values=values | {"case_refs": refs}, errors=errors)
+    return page(request, "inquiries/detail.html", status=status, inquiry=inquiry, letters=letters, notice=notice,
+                values=values, errors=errors or {})
 
 
 @router.post("/henvendelser/{inquiry_id}/breve", dependencies=[Drafter])

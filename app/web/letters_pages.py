@@ -20,6 +20,7 @@ from app.inquiries.deadlines import today as danish_today
 from app.letters import service as letter_service
 from app.letters.schemas import LetterOut, LetterUpdate, SubmitIn
 from app.library import service as library_service
+from app.library import sharing
 from app.library.suggest import suggest
 from app.models import (
     ExportRecord,
@@ -50,6 +51,7 @@ def _view(session, letter_id: int, posted: dict | None = None) -> dict:
     letter = letter_service.get(session, letter_id=letter_id)
     inquiry = inquiry_service.get(session, inquiry_id=letter.inquiry_id)
     org_id = inquiry.organisation.id
+    answering = sharing.answering(session, org_id)
     fields = {name: getattr(letter, name) for name in (*_TEXT_FIELDS, "kind", "letter_date", "signatory_id")}
     answers = {a.question_id: [b.model_dump() for b in a.blocks] for a in letter.answers}
     if posted:
@@ -77,7 +79,7 @@ def _view(session, letter_id: int, posted: dict | None = None) -> dict:
         used = {b.get("paragraph_id") for b in blocks}
         questions.append({"id": q.id, "number": q.number, "text": q.text, "blocks": blocks,
                           "suggestions": [s for s in suggest(session, text=q.text, limit=4, exclude_question_id=q.id,
-                                                             organisation_id=org_id)
+                                                             answering=answering)
                                           if s.paragraph_id not in used]})
     people = letter_service.signatories(session, org_id)
     series, _total = library_service.list_statistics(session, q=None, limit=200, offset=0)
