@@ -106,9 +106,11 @@ def user_add(
     name: Annotated[str, typer.Option(help="full name as shown in letters")],
     title: Annotated[str | None, typer.Option(help="job title")] = None,
     password_stdin: Annotated[bool, typer.Option("--password-stdin", help="read the password from stdin")] = False,
-    organisation: Annotated[str | None, typer.Option(help="organisation key")] = None,
+    organisation: Annotated[str | None, typer.Option(help="organisation key: a member of its default unit")] = None,
+    unit: Annotated[list[str] | None, typer.Option(help="unit key, the role there after a colon (ROLE if left out); repeat for several")] = None,
+    email: Annotated[str | None, typer.Option(help="the address Besvar mails the user at")] = None,
 ) -> None:
-    """Add a user; without a password the user can only use tokens."""
+    """Add a user with memberships; without a password the user can only use tokens."""
     from sqlmodel import Session
 
     from app.auth import service as auth_service
@@ -119,12 +121,15 @@ def user_add(
     with Session(_engine()) as session:
         try:
             org_id = organisation_service.resolve(session, key=organisation, user=None).id if organisation else None
-            auth_service.add_user(
-                session, username=username, role=role, name=name, title=title, password=password, organisation_id=org_id
-            )
+            units = [(u.partition(":")[0], u.partition(":")[2] or role) for u in unit or []]
+            auth_service.add_user(session, username=username, role=role, name=name, title=title, email=email,
+                                  password=password, organisation_id=org_id, units=units)
         except BesvarError as exc:
             _fail(exc.detail, 2)
-    typer.echo(f"user {username} ({role}) added")
+    if not unit and not organisation:
+        typer.echo(f"user {username} ({role}) added, a member of no unit yet: give --unit to let them see anything", err=True)
+    else:
+        typer.echo(f"user {username} ({role}) added")
 
 
 @user_cli.command("demo")
@@ -207,7 +212,7 @@ def token_revoke(token_id: int) -> None:
 
     with Session(_engine()) as session:
         try:
-            auth_service.revoke_token(session, token_id=token_id, user=None, everyone=True)
+            auth_service.revoke_token(session, token_id=token_id, user=None)
         except BesvarError as exc:
             _fail(exc.detail, 2)
     typer.echo(f"token {token_id} revoked")
@@ -223,7 +228,7 @@ def user_deactivate(username: str) -> None:
 
     with Session(_engine()) as session:
         try:
-            auth_service.set_active(session, username=username, active=False, by="cli")
+            auth_service.set_active(session, username=username, active=False, by=None)
         except BesvarError as exc:
             _fail(exc.detail, 2)
     typer.echo(f"user {username} deactivated")

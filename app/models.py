@@ -163,6 +163,7 @@ class User(SQLModel, table=True):
     username: str = Field(max_length=100, unique=True)
     name: str = Field(max_length=300)
     title: str | None = Field(default=None, max_length=300)
+    email: str | None = Field(default=None, max_length=300)
     role: str = Field(max_length=20)
     password_hash: str | None = Field(default=None, max_length=500)
     person_id: int | None = Field(default=None, foreign_key="person.id", sa_type=IdType)
@@ -295,6 +296,8 @@ class Statistic(SQLModel, table=True):
     source: str = Field(max_length=300)
     period_kind: str = Field(default=PeriodKind.month, max_length=10)
     description: str | None = None
+    # Who else may use it, as for a paragraph: [], "municipality", or named municipalities' keys.
+    shared_with: list = _json(list)
     created_at: datetime = _created()
 
 

@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app.auth import service as auth_service  # noqa: E402
+from app.organisations.structure import bank_units  # noqa: E402
 from app.bank.service import import_path  # noqa: E402
 from app.config import Settings  # noqa: E402
 from app.db import make_engine  # noqa: E402
@@ -38,7 +39,8 @@ def bench(label: str, url: str, rounds: int) -> None:
     print(_row("bank import, empty database", first))
     print(_row("bank import again (nothing changes)", timed(lambda: import_path(engine, ROOT / "question_bank"), rounds)))
     with Session(engine) as session:
-        auth_service.add_user(session, username=f"bench-{uuid.uuid4().hex[:6]}", role="drafter", name="Bench")
+        auth_service.add_user(session, username=f"bench-{uuid.uuid4().hex[:6]}", role="drafter", name="Bench",
+                              units=bank_units("drafter"))
         user = session.exec(text("SELECT username FROM \"user\" ORDER BY id DESC LIMIT 1")).scalar()
         token = auth_service.create_token(session, username=user)
     client = TestClient(create_app(Settings(database_url=url), engine=engine))

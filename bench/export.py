@@ -16,6 +16,7 @@ sys.path.insert(0, str(ROOT))
 
 from app.approval import service as approval_service  # noqa: E402
 from app.auth import service as auth_service  # noqa: E402
+from app.organisations.structure import bank_units  # noqa: E402
 from app.bank.service import import_path  # noqa: E402
 from app.db import make_engine  # noqa: E402
 from app.exports import service as export_service  # noqa: E402
@@ -31,8 +32,9 @@ def prepare(url: str, letters: int) -> None:
     engine = make_engine(url)
     import_path(engine, ROOT / "question_bank")
     with Session(engine) as session:
-        drafter = auth_service.add_user(session, username="bench-d", role="drafter", name="D")
-        approver = auth_service.add_user(session, username="bench-a", role="approver", name="A", title="Direktør")
+        drafter = auth_service.add_user(session, username="bench-d", role="drafter", name="D", units=bank_units("drafter"))
+        approver = auth_service.add_user(session, username="bench-a", role="approver", name="A", title="Direktør",
+                                         units=bank_units("approver"))
         letter = session.exec(select(Letter).where(Letter.kind == "notat")).first()
         submitted = approval_service.submit(session, letter_id=letter.id, data=SubmitIn(), user=drafter)
         approval_service.approve(session, letter_id=letter.id, data=ApproveIn(version=submitted.version), user=approver,

@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 from sqlmodel import Session  # noqa: E402
 
 from app.auth import service as auth_service  # noqa: E402
+from app.organisations.structure import bank_units  # noqa: E402
 from app.bank.service import import_path  # noqa: E402
 from app.db import make_engine  # noqa: E402
 from app.migrate import upgrade  # noqa: E402
@@ -39,7 +40,7 @@ def prepare(url: str) -> str:
     engine = make_engine(url)
     import_path(engine, ROOT / "question_bank")
     with Session(engine) as session:
-        auth_service.add_user(session, username="bench", role="drafter", name="Bench")
+        auth_service.add_user(session, username="bench", role="drafter", name="Bench", units=bank_units("drafter"))
         token = auth_service.create_token(session, username="bench")
     engine.dispose()
     return token

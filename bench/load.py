@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app.auth import service as auth_service  # noqa: E402
+from app.organisations.structure import bank_units  # noqa: E402
 from app.bank.service import import_path  # noqa: E402
 from app.config import Settings  # noqa: E402
 from app.db import make_engine  # noqa: E402
@@ -60,7 +61,7 @@ def prepare(url: str, letters: int) -> tuple[dict[str, str], list[tuple[int, int
     with Session(engine) as session:
         tokens = {}
         for role in ("drafter", "approver"):
-            auth_service.add_user(session, username=f"load-{role}", role=role, name=f"Load {role}")
+            auth_service.add_user(session, username=f"load-{role}", role=role, name=f"Load {role}", units=bank_units(role))
             tokens[role] = auth_service.create_token(session, username=f"load-{role}")
     client = TestClient(create_app(Settings(database_url=url), engine=engine))
     headers = {"Authorization": f"Bearer {tokens['drafter']}"}

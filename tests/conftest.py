@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, SQLModel, select
 
 from app.auth import service as auth_service
 from app.bank.service import import_path
@@ -41,7 +41,7 @@ def _postgres_base_url() -> str | None:
         with probe.connect() as conn:
             conn.execute(text("SELECT 1"))
         probe.dispose()
-    except Exception as exc:  # noqa: BLE001 - any connection failure means "not there"
+    except Exception as exc:
         if required:
             pytest.fail(f"REQUIRE_POSTGRES=1 but PostgreSQL at {url} does not answer: {exc}")
         pytest.skip(f"PostgreSQL at {url} does not answer")
@@ -190,11 +190,24 @@ class Api:
         return self.post(f"/api/v1/letters/{letter_id}/approve", role=role, json={"version": version})
 
 
+def in_every_unit(session: Session, username: str, role: str) -> None:
+    """Make the user a member of every unit in `role`: the general test users work across the bank's organisations
+    (the isolation tests use users of one organisation each)."""
+    from app.models import Unit, User
+    from app.organisations import structure
+
+    user = session.exec(select(User).where(User.username == username)).one()
+    for unit in session.exec(select(Unit)).all():
+        structure.join(session, user=user, unit_key=unit.key, role=role)
+    session.commit()
+
+
 def make_api(engine) -> Api:
     tokens = {}
     with Session(engine) as session:
         for role in ("drafter", "approver", "admin"):
             auth_service.add_user(session, username=f"test-{role}", role=role, name=f"Test {role}")
+            in_every_unit(session, f"test-{role}", role)
             tokens[role] = auth_service.create_token(session, username=f"test-{role}")
     app = create_app(Settings(database_url="sqlite://"), engine=engine)
     return Api(client=TestClient(app, raise_server_exceptions=False), tokens=tokens)
@@ -268,6 +281,7 @@ def _web(seeded):
         for role in ROLES:
             auth_service.add_user(session, username=f"web-{role}", role=role, name=f"Web {role}", title="Titel",
                                   password=PASSWORD, organisation_id=None)
+            in_every_unit(session, f"web-{role}", role)
     app = create_app(Settings(database_url="sqlite://"), engine=seeded)
 
     def client(role: str | None = None) -> TestClient:
@@ -298,7 +312,7 @@ def canary_server():
     hits: list[str] = []
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 - http.server's name
+        def do_GET(self):
             hits.append(self.path)
             self.send_response(200)
             self.send_header("Content-Type", "text/css")

@@ -1,11 +1,13 @@
 """Accounts and tokens (issue 18): named tokens with an expiry and a scope, revoked and deactivated at once."""
 
+import re
 from datetime import UTC, datetime
 
 import time_machine
 from sqlmodel import Session, select
 
 from app.models import AuditEntry
+from tests.conftest import PASSWORD
 from tests.test_api_inquiries import _new
 from tests.test_bank_import import _besvar
 
@@ -98,3 +100,78 @@ def test_the_command_line_makes_revokes_and_deactivates(api, database_url):
     assert _besvar(["user", "deactivate", "test-approver"], database_url).returncode == 0
     assert api.get("/api/v1/me", role="approver").status_code == 401
     assert _besvar(["user", "deactivate", "ingen"], database_url).returncode == 2
+    # A user with memberships: a drafter of Copenhagen's and an approver of Aalborg's.
+    added = _besvar(["user", "add", "bo", "--role", "drafter", "--name", "Bo", "--unit", "kk-bif",
+                     "--unit", "aalborg-fb:approver", "--email", "bo@kk.dk"], database_url)
+    assert added.returncode == 0, added.stderr
+    bo = _besvar(["token", "create", "bo"], database_url).stdout.strip()
+    assert {(m["unit"], m["role"]) for m in _as(api, bo, "GET", "/api/v1/me").json()["memberships"]} == {
+        ("kk-bif", "drafter"), ("aalborg-fb", "approver")}
+    unknown = _besvar(["user", "add", "eva", "--role", "drafter", "--name", "Eva", "--unit", "findes-ikke"], database_url)
+    assert unknown.returncode == 2 and "no unit 'findes-ikke'" in unknown.stderr
+    nowhere = _besvar(["user", "add", "ulla", "--role", "drafter", "--name", "Ulla"], database_url)
+    assert nowhere.returncode == 0 and "a member of no unit yet" in nowhere.stderr
+
+
+def test_an_admin_adds_a_user_with_memberships_in_the_municipality_only(api, seeded):
+    body = {"username": "marie", "name": "Marie Madsen", "email": "marie@kk.dk", "password": "en-lang-adgangskode",
+            "memberships": [{"unit": "kk-bif", "role": "drafter"}]}
+    r = api.post("/api/v1/users", role="admin", json=body)
+    assert r.status_code == 201, r.text
+    assert r.json()["memberships"] == [{"unit": "kk-bif", "organisation": "kk-bif", "municipality": "Københavns Kommune",
+                                        "role": "drafter"}]
+    # Marie drafts for Copenhagen and sees nothing of Aalborg's.
+    with Session(seeded) as session:
+        from app.auth import service as auth_service
+
+        marie = auth_service.create_token(session, username="marie")
+    inquiries = _as(api, marie, "GET", "/api/v1/inquiries").json()["items"]
+    assert {i["organisation"]["key"] for i in inquiries} == {"kk-bif"}
+    assert _as(api, marie, "GET", "/api/v1/me").json()["memberships"][0]["unit"] == "kk-bif"
+    # A unit of another municipality is unknown to an admin who is not its own; a drafter adds no one.
+    with Session(seeded) as session:
+        from app.auth import service as auth_service
+        from app.models import Organisation
+
+        kk = session.exec(select(Organisation).where(Organisation.key == "kk-bif")).one()
+        auth_service.add_user(session, username="kk-admin", role="admin", name="KK Admin", organisation_id=kk.id)
+        kk_admin = auth_service.create_token(session, username="kk-admin")
+    r = _as(api, kk_admin, "POST", "/api/v1/users", json=body | {"username": "arne", "memberships": [{"unit": "aalborg-fb", "role": "drafter"}]})
+    assert r.status_code == 422 and "aalborg-fb" in r.text
+    assert api.post("/api/v1/users", json=body | {"username": "x"}).status_code == 403
+    # Copenhagen's admin moves Marie to approver; Aalborg's users are not theirs to list or change.
+    r = _as(api, kk_admin, "PATCH", "/api/v1/users/marie", json={"memberships": [{"unit": "kk-bif", "role": "approver"}]})
+    assert r.status_code == 200 and [m["role"] for m in r.json()["memberships"]] == ["approver"]
+    assert "marie" in {u["username"] for u in _as(api, kk_admin, "GET", "/api/v1/users").json()}
+    with Session(seeded) as session:
+        aalborg = session.exec(select(Organisation).where(Organisation.key == "aalborg-fb")).one()
+        auth_service.add_user(session, username="aal-drafter", role="drafter", name="A", organisation_id=aalborg.id)
+    assert "aal-drafter" not in {u["username"] for u in _as(api, kk_admin, "GET", "/api/v1/users").json()}
+    assert _as(api, kk_admin, "PATCH", "/api/v1/users/aal-drafter", json={"active": False}).status_code == 404
+    # Units: an admin adds one to their organisation; none to another municipality's.
+    r = _as(api, kk_admin, "POST", "/api/v1/units", json={"key": "kk-jobcenter-sekretariat", "name": "Jobcenter Sekretariat",
+                                                           "organisation": "kk-bif", "lead": "marie"})
+    assert r.status_code == 201 and r.json()["lead"] == "marie"
+    assert _as(api, kk_admin, "POST", "/api/v1/units", json={"key": "x", "name": "X", "organisation": "aalborg-fb"}).status_code == 422
+    assert "kk-jobcenter-sekretariat" in {u["key"] for u in _as(api, marie, "GET", "/api/v1/units").json()}
+
+
+def test_changing_ones_password_needs_the_current_one_and_ends_the_other_sessions(api, web, seeded):
+    other_browser, here = web("drafter"), web("drafter")
+    page = here.get("/konto")
+    assert page.status_code == 200 and "Skift adgangskode" in page.text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)[1]
+    wrong = here.post("/konto/adgangskode", data={"csrf": csrf, "current": "forkert", "new": "ny-og-lang-kode", "again": "ny-og-lang-kode"})
+    assert wrong.status_code == 422 and "nuværende adgangskode er forkert" in wrong.text
+    short = here.post("/konto/adgangskode", data={"csrf": csrf, "current": PASSWORD, "new": "kort", "again": "kort"})
+    assert short.status_code == 422 and "mindst 10 tegn" in short.text
+    done = here.post("/konto/adgangskode", data={"csrf": csrf, "current": PASSWORD, "new": "ny-og-lang-kode",
+                                                 "again": "ny-og-lang-kode"}, follow_redirects=False)
+    assert done.status_code == 303 and here.get("/indbakke", follow_redirects=False).status_code == 200
+    assert other_browser.get("/indbakke", follow_redirects=False).headers["location"].startswith("/login")
+    fresh = web()
+    assert fresh.post("/login", data={"username": "web-drafter", "password": PASSWORD}, follow_redirects=False).status_code == 401
+    assert fresh.post("/login", data={"username": "web-drafter", "password": "ny-og-lang-kode"}, follow_redirects=False).status_code == 303
+    # And by the API.
+    r = api.post("/api/v1/me/password", json={"current": "forkert", "new": "endnu-en-lang-kode"})
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "current"]

@@ -1,7 +1,10 @@
 """The inquiries API: seeds, creation with deadlines, list filters, the parse endpoint, auth."""
 
 import pytest
+from sqlmodel import Session, select
 
+from app.auth import service as auth_service
+from app.models import Organisation
 from tests.test_parsing import FORWARDED
 
 
@@ -121,10 +124,21 @@ def test_healthz_needs_no_token(api):
     assert api.client.get("/healthz").json()["status"] == "ok"
 
 
-def test_default_organisation(empty_api):
-    # With no organisation at all there is nothing to default to.
-    r = empty_api.post("/api/v1/inquiries", json=_new(organisation=None))
+def test_default_organisation(api, seeded):
+    # A drafter of two organisations names the one the inquiry is for: there is not one to default to.
+    r = api.post("/api/v1/inquiries", json=_new(organisation=None))
     assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "organisation"]
+    # A drafter of one organisation need not name it.
+    with Session(seeded) as session:
+        aalborg = session.exec(select(Organisation).where(Organisation.key == "aalborg-fb")).one()
+        auth_service.add_user(session, username="aal", role="drafter", name="Aalborg", organisation_id=aalborg.id)
+        auth_service.add_user(session, username="nowhere", role="drafter", name="Ingen steder")
+        tokens = {u: {"Authorization": f"Bearer {auth_service.create_token(session, username=u)}"} for u in ("aal", "nowhere")}
+    r = api.client.post("/api/v1/inquiries", headers=tokens["aal"], json=_new(organisation=None))
+    assert r.status_code == 201 and r.json()["organisation"]["key"] == "aalborg-fb"
+    # A user who is a member of no unit drafts nowhere.
+    r = api.client.post("/api/v1/inquiries", headers=tokens["nowhere"], json=_new(organisation=None))
+    assert r.status_code == 403 and "in one of your units" in r.json()["detail"]
 
 
 def test_openapi_docs_load_nothing_from_the_network(api):

@@ -45,14 +45,14 @@ def test_paragraph_create_edit_versions(api):
 
 
 def test_paragraph_with_unknown_statistic_is_refused(api):
-    r = api.post("/api/v1/paragraphs", json={"key": "p-x", "title": "T", "text": "Tal: [[findes-ikke]]"})
+    r = api.post("/api/v1/paragraphs", json={"key": "p-x", "title": "T", "text": "Tal: [[findes-ikke]]", "organisation": "kk-bif"})
     assert r.status_code == 422
     assert r.json()["detail"][0] == {"loc": ["body", "text"], "msg": "unknown statistic findes-ikke in [[...]]", "type": "value_error"}
 
 
 def test_statistics_values(api):
     r = api.post("/api/v1/statistics", json={
-        "key": "kk-ventetid", "label": "Ventetid på lægekonsulent", "unit": "uger", "source": "KK",
+        "key": "kk-ventetid", "label": "Ventetid på lægekonsulent", "unit": "uger", "source": "KK", "organisation": "kk-bif",
         "period_kind": "quarter", "values": [{"period": "2023-02-15", "value": 1.5}]})
     assert r.status_code == 201, r.text
     stat = r.json()

@@ -151,6 +151,11 @@ def _import_save(day: Day, csrf: str):
         "q0_paragraphs": "1", "q0_p0_include": "1", "q0_p0_title": "Ventetid", "q0_p0_text": "Fire uger i gennemsnit."}
 
 
+def _password(day: Day, csrf: str):
+    # The same password again: the day's later logins still use it.
+    return "approver", "/konto/adgangskode", {"csrf": csrf, "current": PASSWORD, "new": PASSWORD, "again": PASSWORD}
+
+
 def _logout(day: Day, csrf: str):
     return "drafter", "/logout", {"csrf": csrf}
 
@@ -165,7 +170,8 @@ STEPS: list[tuple[str, str, Callable]] = [
     ("indsend igen", "/breve/X/indsend", _submit), ("godkend", "/breve/X/godkend", _approve),
     ("ret", "/breve/X/ret", _correct), ("afsnit", "/bibliotek/afsnit/X", _paragraph),
     ("statistik", "/bibliotek/statistik/X", _statistic), ("import læs", "/bibliotek/import", _import_read),
-    ("import gem", "/bibliotek/import/gem", _import_save), ("log ud", "/logout", _logout),
+    ("import gem", "/bibliotek/import/gem", _import_save), ("adgangskode", "/konto/adgangskode", _password),
+    ("log ud", "/logout", _logout),
 ]
 
 
@@ -206,6 +212,8 @@ def _after(day: Day, name: str, r) -> None:
             assert session.get(Letter, day.ids["letter"]).status == expected, name
     if name == "autosave":
         assert r.json()["version"] >= 2
+    if name == "adgangskode":
+        assert location == "/konto?ok=1"
     if name == "ret henvendelse":
         with Session(day.engine) as session:
             assert session.get(Inquiry, day.ids["inquiry"]).received_on.isoformat() == "2024-12-03"

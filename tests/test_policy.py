@@ -1,11 +1,11 @@
 """The one permission policy (issue 18): what each role may do, asserted exactly; a new role is a row here and in app/policy.py."""
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from app import policy
 from app.auth import service as auth_service
-from app.models import Role, User
+from app.models import Organisation, Role
 from app.policy import Action
 from tests.test_api_inquiries import _new
 
@@ -21,20 +21,26 @@ EXPECTED = {
 
 @pytest.mark.parametrize("role", list(Role))
 def test_each_role_may_do_exactly_its_actions(role):
-    user = User(username="x", name="X", role=role)
-    assert {a for a in Action if policy.may(user, a)} == EXPECTED[role]
-    user.is_active = False
-    assert not any(policy.may(user, a) for a in Action)  # a deactivated user may do nothing
+    # A member in `role` of organisation 1 (of municipality 7), which shares nothing with organisation 2.
+    access = policy.Access(user_id=1, active=True, roles={1: frozenset({role})}, readable=frozenset({1}),
+                           municipalities={7: "testby-kommune"})
+    assert {a for a in Action if policy.may(access, a, 1)} == EXPECTED[role]
+    assert {a for a in Action if policy.may(access, a)} == EXPECTED[role]  # "in any of theirs", for the menus
+    assert not any(policy.may(access, a, 2) for a in Action)  # nothing in another organisation
+    deactivated = policy.Access(user_id=1, active=False, roles=access.roles, readable=access.readable)
+    assert not any(policy.may(deactivated, a, 1) for a in Action)  # a deactivated user may do nothing
 
 
 def test_a_viewer_reads_and_changes_nothing(api, web, seeded):
     with Session(seeded) as session:
-        auth_service.add_user(session, username="borgmester", role="viewer", name="Borgmesterens kontor", password="en-god-adgangskode")
+        kk = session.exec(select(Organisation).where(Organisation.key == "kk-bif")).one()
+        auth_service.add_user(session, username="borgmester", role="viewer", name="Borgmesterens kontor",
+                              password="en-god-adgangskode", organisation_id=kk.id)
         token = auth_service.create_token(session, username="borgmester")
     headers = {"Authorization": f"Bearer {token}"}
     assert api.client.get("/api/v1/inquiries", headers=headers).status_code == 200
     r = api.client.post("/api/v1/inquiries", headers=headers, json=_new())
-    assert r.status_code == 403 and "requires role admin or drafter" in r.json()["detail"]
+    assert r.status_code == 403 and "requires role admin or drafter in one of your units" in r.json()["detail"]
     c = web()
     assert c.post("/login", data={"username": "borgmester", "password": "en-god-adgangskode"}, follow_redirects=False).status_code == 303
     inbox = c.get("/indbakke")

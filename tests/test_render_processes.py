@@ -89,7 +89,7 @@ def _corpus_letter(api, entry: dict) -> int:
     """A draft holding the corpus entry's blocks (tests/corpus/letters.json), its statistic made first."""
     stat = entry["statistic"]
     label = (stat["label_repeat"] * (stat["label_length"] // len(stat["label_repeat"]) + 1))[:stat["label_length"]]
-    made = api.post("/api/v1/statistics", json={"key": stat["key"], "label": label, "source": "Test",
+    made = api.post("/api/v1/statistics", json={"key": stat["key"], "label": label, "source": "Test", "organisation": "kk-bif",
                                                   "values": [{"period": "2024-01", "value": 1}]})
     assert made.status_code in (201, 409), made.text
     letter_id, questions = _drafts(api, 1)[0]

@@ -61,24 +61,24 @@ def test_the_same_suggestions_on_both_databases(sqlite_seeded, postgres_url):
 
 
 def test_a_paragraph_is_found_by_its_own_words_after_create_and_edit(api, seeded):
-    body = {"key": "vinterbadning", "title": "Vinterbadning ved Amager Strand",
+    body = {"key": "vinterbadning", "title": "Vinterbadning ved Amager Strand", "organisation": "kk-bif",
             "text": "Kommunen holder isranden åben for vinterbadere fra december til marts."}
     created = api.post("/api/v1/paragraphs", json=body)
     assert created.status_code == 201, created.text
-    first = api.get("/api/v1/suggestions", params={"q": "Hvornår kan vinterbadere bruge isranden?"}).json()["items"]
+    first = api.get("/api/v1/suggestions", params={"q": "Hvornår kan vinterbadere bruge isranden?", "organisation": "kk-bif"}).json()["items"]
     assert first[0]["key"] == "vinterbadning" and "isranden" in first[0]["why"]
     edited = api.put(f"/api/v1/paragraphs/{created.json()['id']}",
                      json={"title": body["title"], "text": "Kommunen holder saunaen åben for vinterbadere hele året.", "version": 1})
     assert edited.status_code == 200, edited.text
-    now = api.get("/api/v1/suggestions", params={"q": "Hvornår kan vinterbadere bruge isranden?"}).json()["items"]
+    now = api.get("/api/v1/suggestions", params={"q": "Hvornår kan vinterbadere bruge isranden?", "organisation": "kk-bif"}).json()["items"]
     assert now[0]["key"] == "vinterbadning" and "isranden" not in now[0]["why"]  # the old words are gone
-    assert api.get("/api/v1/suggestions", params={"q": "saunaen"}).json()["items"][0]["key"] == "vinterbadning"
+    assert api.get("/api/v1/suggestions", params={"q": "saunaen", "organisation": "kk-bif"}).json()["items"][0]["key"] == "vinterbadning"
     _consistent(seeded)
 
 
 def test_an_approved_answer_leads_the_next_similar_question_to_its_paragraph(api, seeded):
     question = "Hvor mange rottespærrer har forvaltningen opsat i kloakkerne?"
-    inquiry = api.post("/api/v1/inquiries", json=_new(questions=[{"text": question}])).json()
+    inquiry = api.post("/api/v1/inquiries", json=_new(questions=[{"text": question}], organisation="aalborg-fb")).json()
     letter = api.post("/api/v1/letters", json={"inquiry_id": inquiry["id"], "kind": "brev"}).json()
     pid = _paragraph_id(api, "aalborg-kontanthjaelpssager-udvikling")
     saved = api.put(f"/api/v1/letters/{letter['id']}", json={

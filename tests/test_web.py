@@ -152,6 +152,8 @@ PAGES = {
     ("POST", "/bibliotek/import/gem"): ("drafter", "admin"),
     ("GET", "/historik?letter_id=1"): ROLES,
     ("POST", "/logout"): ROLES,
+    ("GET", "/konto"): ROLES,
+    ("POST", "/konto/adgangskode"): ROLES,
 }
 
 

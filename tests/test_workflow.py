@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 
 from app.audit import service as audit_service
 from app.models import User
+from app.organisations import structure
 from tests.documents import docx_text, pdftotext, squash
 from tests.test_api_inquiries import _new
 from tests.test_bank_import import _besvar
@@ -24,8 +25,8 @@ def _paragraph_id(api, key: str) -> int:
 
 @pytest.fixture
 def draft(api):
-    """A letter with both questions answered: a library paragraph with a figure, and free text."""
-    inquiry = api.post("/api/v1/inquiries", json=_new()).json()
+    """An Aalborg letter with both questions answered: a library paragraph of Aalborg's with a figure, and free text."""
+    inquiry = api.post("/api/v1/inquiries", json=_new(organisation="aalborg-fb")).json()
     letter = api.post("/api/v1/letters", json={"inquiry_id": inquiry["id"], "kind": "brev"}).json()
     q1, q2 = (q["id"] for q in inquiry["questions"])
     answers = [
@@ -141,7 +142,7 @@ def test_nobody_approves_their_own_draft(api, draft, seeded):
     assert api.post(f"/api/v1/letters/{draft['id']}/submit", json={}).status_code == 200
     with Session(seeded) as session:
         drafter = session.exec(select(User).where(User.username == "test-drafter")).one()
-        drafter.role = "approver"  # promoted after drafting and submitting
+        structure.join(session, user=drafter, unit_key="aalborg-fb", role="approver")  # promoted after submitting
         session.commit()
     r = api.approve(draft['id'], role="drafter")
     assert r.status_code == 403 and "nobody approves a letter they drafted" in r.json()["detail"]

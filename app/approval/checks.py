@@ -5,11 +5,12 @@ from datetime import date
 
 from sqlmodel import Session, col, select
 
+from app.db import stored
 from app.errors import Invalid
 from app.fields import EARLIEST, LATEST
 from app.library import service as library_service
 from app.library import statfill
-from app.models import Letter, LetterBlock, ParagraphVersion, Question
+from app.models import Inquiry, Letter, LetterBlock, ParagraphVersion, Question
 
 # The text "Tilføj tekst" puts in a new block, for the drafter to replace.
 PLACEHOLDER_TEXT = "Skriv svaret her."
@@ -73,7 +74,8 @@ def gaps(session: Session, letter: Letter, as_of: date) -> list[Gap]:
     """Every unfinished spot of the letter's answers, in question order."""
     questions = list(session.exec(select(Question).where(col(Question.inquiry_id) == letter.inquiry_id).order_by(col(Question.number))))
     block_texts = texts_of_blocks(session, letter)
-    series = library_service.load_series(session, set().union(*(statfill.keys_in(t) for _b, t in block_texts)))
+    series = library_service.load_series(session, set().union(*(statfill.keys_in(t) for _b, t in block_texts)),
+                                         organisation_id=stored(session, Inquiry, letter.inquiry_id).organisation_id)
     found: list[Gap] = []
     for q in questions:
         mine = [(b, t) for b, t in block_texts if b.question_id == q.id]

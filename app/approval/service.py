@@ -66,7 +66,8 @@ def readable(session: Session, letter: Letter) -> list[dict]:
     for b, text in checks.texts_of_blocks(session, letter):
         texts[numbers[b.question_id]].append(text)
     keys = set().union(*(statfill.keys_in(t) for group in texts.values() for t in group))
-    series = statfill.unpin(letter.pinned_series) if letter.pinned_series is not None else library_service.load_series(session, keys)
+    series = statfill.unpin(letter.pinned_series) if letter.pinned_series is not None else \
+        library_service.load_series(session, keys, organisation_id=letter_service.organisation_of(session, letter))
     as_of = letter.letter_date or danish_today()
     return [{"number": 0, "text": letter.title}] + [
         {"number": n, "text": "\n\n".join(statfill.fill(t, series, as_of).text for t in group)} for n, group in texts.items()]
@@ -76,13 +77,14 @@ def flags_for(session: Session, letter: Letter) -> list[personal_data.Flag]:
     """What the personal-data check finds in the text as the recipient will read it (figures filled in)."""
     texts, _ = _answer_texts(session, letter)
     as_of = letter.letter_date or danish_today()
-    readable = [library_service.render(session, t, as_of).text for t in texts]
+    org_id = letter_service.organisation_of(session, letter)
+    readable = [library_service.render(session, t, as_of, organisation_id=org_id).text for t in texts]
     return personal_data.scan("\n".join([letter.salutation or "", letter.intro or "", *readable]))
 
 
 def submit(session: Session, *, letter_id: int, data: SubmitIn, user: User) -> LetterOut:
     """Hand a draft to the approver: every question answered and finished, flagged personal data confirmed."""
-    letter = letter_service.load(session, letter_id)
+    letter = letter_service.load(session, letter_id, user=user, action=Action.draft)
     if letter.status != LetterStatus.draft:
         raise Conflict(f"the letter is {letter.status}; only a draft can be submitted")
     if data.version is not None and data.version != letter.version:
@@ -102,36 +104,30 @@ def submit(session: Session, *, letter_id: int, data: SubmitIn, user: User) -> L
     _transition(session, letter, from_status=LetterStatus.draft, values={
         "status": LetterStatus.submitted, "submitted_by_id": user.id, "version": letter.version + 1,
         "personal_data_flags": personal_data.as_json(flags), "return_comment": None,
-        "pinned_series": statfill.pin(library_service.load_series(session, keys)),
+        "pinned_series": statfill.pin(library_service.load_series(
+            session, keys, organisation_id=letter_service.organisation_of(session, letter))),
     })
     audit.record(session, actor=user.username, action="letter.submit", inquiry_id=letter.inquiry_id, letter_id=letter.id,
                  detail={"version": letter.version + 1, "personal_data": [f.label() for f in flags]})
     session.commit()
-    return letter_service.get(session, letter_id=letter_id)
-
-
-def _approver(user: User) -> None:
-    if not policy.may(user, Action.approve):
-        raise Forbidden("only an approver can approve or return a letter")
+    return letter_service.get(session, letter_id=letter_id, user=user)
 
 
 def return_(session: Session, *, letter_id: int, data: ReturnIn, user: User) -> LetterOut:
     """Send a submitted letter back to its drafter with a comment."""
-    _approver(user)
-    letter = letter_service.load(session, letter_id)
+    letter = letter_service.load(session, letter_id, user=user, action=Action.approve)
     _transition(session, letter, from_status=LetterStatus.submitted,
                 values={"status": LetterStatus.draft, "return_comment": data.comment, "pinned_series": None,
                         "returned_text": readable(session, letter)})
     audit.record(session, actor=user.username, action="letter.return", inquiry_id=letter.inquiry_id, letter_id=letter.id,
                  detail={"comment": data.comment})
     session.commit()
-    return letter_service.get(session, letter_id=letter_id)
+    return letter_service.get(session, letter_id=letter_id, user=user)
 
 
 def approve(session: Session, *, letter_id: int, data: ApproveIn, user: User, timeout: float) -> LetterOut:
     """Approve and freeze what the approver reviewed: paragraph versions, pinned figures, the rendered bytes."""
-    _approver(user)
-    letter = letter_service.load(session, letter_id)
+    letter = letter_service.load(session, letter_id, user=user, action=Action.approve)
     if letter.status != LetterStatus.submitted:
         raise Conflict(f"the letter is {letter.status}; only a submitted letter can be approved")
     if data.version != letter.version:
@@ -154,7 +150,7 @@ def approve(session: Session, *, letter_id: int, data: ApproveIn, user: User, ti
     rendered_pdf, rendered_docx = pool.run(jobs.pdf_and_docx, ctx, timeout=timeout)
     documents = {"pdf": seal.seal(rendered_pdf, org_key), "docx": rendered_docx}
 
-    current = letter_service.load(session, letter_id)
+    current = letter_service.load(session, letter_id, user=user, action=Action.approve)
     if current.version != seen_version:
         raise Conflict("the letter changed while it was being approved; reload it")
     _transition(session, current, from_status=LetterStatus.submitted, values={
@@ -171,7 +167,7 @@ def approve(session: Session, *, letter_id: int, data: ApproveIn, user: User, ti
     audit.record(session, actor=user.username, action="letter.approve", inquiry_id=current.inquiry_id, letter_id=letter_id,
                  detail={"sha256": hashes, "approval": approval, "figures": len(ctx.figures)})
     session.commit()
-    return letter_service.get(session, letter_id=letter_id)
+    return letter_service.get(session, letter_id=letter_id, user=user)
 
 
 def _remember_answers(session: Session, letter_id: int) -> None:
@@ -192,7 +188,7 @@ def _remember_answers(session: Session, letter_id: int) -> None:
 
 def correct(session: Session, *, letter_id: int, user: User) -> LetterOut:
     """Start a correction of an approved letter: a new draft with the same content, to be approved again."""
-    old = letter_service.load(session, letter_id)
+    old = letter_service.load(session, letter_id, user=user, action=Action.draft)
     if old.status != LetterStatus.approved:
         raise Conflict("only an approved letter is corrected this way; a draft is simply edited")
     if (successor := correction_of(session, letter_id)) is not None:
@@ -208,7 +204,7 @@ def correct(session: Session, *, letter_id: int, user: User) -> LetterOut:
     audit.record(session, actor=user.username, action="letter.correct", inquiry_id=old.inquiry_id, letter_id=new.id,
                  detail={"supersedes": old.id})
     session.commit()
-    return letter_service.get(session, letter_id=new.id)
+    return letter_service.get(session, letter_id=new.id, user=user)
 
 
 def correction_of(session: Session, letter_id: int) -> int | None:
@@ -217,7 +213,11 @@ def correction_of(session: Session, letter_id: int) -> int | None:
 
 
 def queue(session: Session, *, user: User) -> tuple[list[Letter], list[Letter]]:
-    """Submitted letters: (those for this approver's signature, the others waiting for approval)."""
-    waiting = list(session.exec(select(Letter).where(col(Letter.status) == LetterStatus.submitted).order_by(col(Letter.id))))
+    """Submitted letters of the organisations the user approves for: (those for their signature, the others)."""
+    query = select(Letter).where(col(Letter.status) == LetterStatus.submitted).order_by(col(Letter.id))
+    where = policy.where(policy.access(session, user), Action.approve)
+    if where is not None:
+        query = query.where(col(Letter.inquiry_id).in_(select(col(Inquiry.id)).where(col(Inquiry.organisation_id).in_(where))))
+    waiting = list(session.exec(query))
     mine = [letter for letter in waiting if user.person_id is not None and letter.signatory_id == user.person_id]
     return mine, [letter for letter in waiting if letter not in mine]

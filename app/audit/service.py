@@ -4,10 +4,10 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import update
+from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
-from app.models import AuditEntry, AuditHead, utcnow
+from app.models import AuditEntry, AuditHead, Inquiry, Membership, Unit, User, utcnow
 
 GENESIS = "0" * 64
 
@@ -78,9 +78,17 @@ def verify(session: Session) -> Verification:
     return Verification(True, n)
 
 
-def latest(session: Session, *, limit: int) -> list[AuditEntry]:
-    """The newest `limit` entries, oldest first."""
-    return list(reversed(session.exec(select(AuditEntry).order_by(col(AuditEntry.seq).desc()).limit(limit)).all()))
+def latest(session: Session, *, limit: int, organisations: frozenset[int] | None = None) -> list[AuditEntry]:
+    """The newest `limit` entries, oldest first: of these organisations (None: all), that is about their
+    inquiries, or done by their staff and about no inquiry (the library, logins)."""
+    query = select(AuditEntry).order_by(col(AuditEntry.seq).desc()).limit(limit)
+    if organisations is not None:
+        staff = (select(col(User.username)).join(Membership, col(Membership.user_id) == col(User.id))
+                 .join(Unit, col(Unit.id) == col(Membership.unit_id)).where(col(Unit.organisation_id).in_(organisations)))
+        theirs = select(col(Inquiry.id)).where(col(Inquiry.organisation_id).in_(organisations))
+        query = query.where(or_(col(AuditEntry.inquiry_id).in_(theirs),
+                                col(AuditEntry.inquiry_id).is_(None) & col(AuditEntry.actor).in_(staff)))
+    return list(reversed(session.exec(query).all()))
 
 
 def count(session: Session) -> int:

@@ -23,9 +23,11 @@ def current_user(
         raise Unauthorized("missing Bearer token")
     with read_connection(session) as conn:
         found = auth_service.user_for_token(conn, credentials.credentials)
-    if found is None:
-        raise Unauthorized("invalid, expired or revoked token, or the user is deactivated")
-    user, read_only = found
+        if found is None:
+            raise Unauthorized("invalid, expired or revoked token, or the user is deactivated")
+        user, read_only = found
+        # Loaded with the user, in the same connection: every service of the request asks it.
+        policy.remember(session, policy.load(conn, user))
     if read_only and request.method not in ("GET", "HEAD"):
         raise Forbidden("this token is read-only")
     return user
@@ -37,11 +39,11 @@ CurrentUser = Annotated[User, Depends(current_user)]
 def require(action: Action):
     """A dependency that lets through only users the policy allows `action` (403 for the others)."""
 
-    # Async: a role check touches no database, so it need not wait for a worker thread.
-    async def check(user: CurrentUser) -> User:
-        if not policy.may(user, action):
+    # Async: current_user has loaded the access, so the check touches no database and need not wait for a worker thread.
+    async def check(user: CurrentUser, session: SessionDep) -> User:
+        if not policy.may(policy.access(session, user), action):
             allowed = " or ".join(sorted(policy.roles_for(action)))
-            raise Forbidden(f"requires role {allowed}; you are {user.role}")
+            raise Forbidden(f"requires role {allowed} in one of your units")
         return user
 
     return Depends(check)

@@ -2,6 +2,7 @@
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from datetime import date
 
 from pwdlib import PasswordHash
@@ -9,11 +10,13 @@ from sqlalchemy import Connection, bindparam, delete, or_
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
+from app import policy
 from app.audit import service as audit
 from app.errors import Conflict, Invalid, NotFound
 from app.inquiries.deadlines import today as danish_today
-from app.models import ApiToken, Organisation, Role, User, WebSession, utcnow
+from app.models import ApiToken, Membership, Organisation, Role, Unit, User, WebSession, utcnow
 from app.organisations import structure
+from app.policy import Action
 from app.sql import table_of
 
 _hasher = PasswordHash.recommended()
@@ -35,6 +38,14 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+MIN_PASSWORD = 10
+
+
+def _check_password(password: str, field: str = "password") -> None:
+    if len(password) < MIN_PASSWORD:
+        raise Invalid(f"a password has at least {MIN_PASSWORD} characters", field=field)
+
+
 def add_user(
     session: Session,
     *,
@@ -42,20 +53,30 @@ def add_user(
     role: str,
     name: str,
     title: str | None = None,
+    email: str | None = None,
     password: str | None = None,
     organisation_id: int | None = None,
     person_id: int | None = None,
+    units: Sequence[tuple[str, str]] = (),
+    by: User | None = None,
 ) -> User:
-    """Create a user; without a password the user can only use tokens."""
+    """Create a user with memberships (unit key, role); `organisation_id` alone means its default unit in `role`.
+
+    Without a password the user can only use tokens. An admin (`by`) places users only in units of the
+    organisations they manage; another municipality's unit is unknown to them.
+    """
     if role not in Role.__members__:
         raise Invalid(f"role must be one of {', '.join(Role)}, not {role!r}", field="role")
     if session.exec(select(User).where(col(User.username) == username)).first():
         raise Conflict(f"user {username!r} exists already")
+    if password is not None and by is not None:
+        _check_password(password)
     user = User(
         username=username,
         role=role,
         name=name,
         title=title,
+        email=email,
         password_hash=hash_password(password) if password else None,
         organisation_id=organisation_id,
         person_id=person_id,
@@ -63,12 +84,83 @@ def add_user(
     session.add(user)
     session.flush()
     org = session.get(Organisation, organisation_id) if organisation_id is not None else None
-    if org is not None:
+    wanted = list(units)
+    if org is not None and not wanted:
         # The organisation's default unit, in the user's role: where a user of one organisation works.
-        structure.join(session, user=user, unit_key=structure.place(session, org).key, role=role)
+        wanted = [(structure.place(session, org).key, role)]
+    for i, (unit_key, unit_role) in enumerate(wanted):
+        _check_unit(session, unit_key, by, field=f"memberships.{i}.unit")
+        structure.join(session, user=user, unit_key=unit_key, role=unit_role)
+    if by is not None:
+        audit.record(session, actor=by.username, action="user.add",
+                     detail={"username": username, "memberships": [f"{u}: {r}" for u, r in wanted]})
     session.commit()
     session.refresh(user)
     return user
+
+
+def _check_unit(session: Session, unit_key: str, by: User | None, *, field: str) -> None:
+    """422 unless `by` (None: the command line) manages the unit's organisation; another's unit is unknown."""
+    unit = session.exec(select(Unit).where(col(Unit.key) == unit_key)).first()
+    if unit is None or not policy.may(policy.access(session, by), Action.manage, unit.organisation_id):
+        raise Invalid(f"no unit {unit_key!r}", field=field)
+
+
+def managed(session: Session, by: User | None) -> list[User]:
+    """The users `by` manages: members of a unit of an organisation they are admin of (the command line: all)."""
+    where = policy.where(policy.access(session, by), Action.manage)
+    query = select(User).order_by(col(User.username))
+    if where is not None:
+        query = query.where(col(User.id).in_(_members_of(where)))
+    return list(session.exec(query))
+
+
+def _members_of(organisations: frozenset[int]):
+    return (select(col(Membership.user_id)).join(Unit, col(Unit.id) == col(Membership.unit_id))
+            .where(col(Unit.organisation_id).in_(organisations)))
+
+
+def managed_user(session: Session, username: str, by: User | None) -> User:
+    """The user named, if `by` manages them; 404 otherwise, as for a username that does not exist."""
+    user = session.exec(select(User).where(col(User.username) == username)).first()
+    if user is None or (by is not None and user.id != by.id and user.id not in {u.id for u in managed(session, by)}):
+        raise NotFound(f"no user {username!r}")
+    return user
+
+
+def set_memberships(session: Session, *, username: str, units: Sequence[tuple[str, str]], by: User | None) -> User:
+    """Replace the user's memberships in the units `by` manages with these (unit key, role); others stay."""
+    user = managed_user(session, username, by)
+    for i, (unit_key, role) in enumerate(units):
+        _check_unit(session, unit_key, by, field=f"memberships.{i}.unit")
+        if role not in Role.__members__:
+            raise Invalid(f"role must be one of {', '.join(Role)}, not {role!r}", field=f"memberships.{i}.role")
+    where = policy.where(policy.access(session, by), Action.manage)
+    mine = select(col(Unit.id)) if where is None else select(col(Unit.id)).where(col(Unit.organisation_id).in_(where))
+    before = [f"{p.unit}: {p.role}" for p in structure.memberships(session, user.id)]
+    session.exec(delete(Membership).where(col(Membership.user_id) == user.id, col(Membership.unit_id).in_(mine)))
+    session.flush()
+    for unit_key, role in units:
+        structure.join(session, user=user, unit_key=unit_key, role=role)
+    after = [f"{p.unit}: {p.role}" for p in structure.memberships(session, user.id)]
+    audit.record(session, actor=by.username if by else "cli", action="user.memberships",
+                 detail={"username": username, "before": before, "after": after})
+    session.commit()
+    session.refresh(user)
+    return user
+
+
+def change_password(session: Session, *, user: User, current: str, new: str, keep_session: str | None = None) -> None:
+    """Change one's own password, proving the current one; other login sessions end (`keep_session`, the one
+    changing it, stays)."""
+    stored_user = session.get(User, user.id)
+    if stored_user is None or not stored_user.password_hash or not verify_password(current, stored_user.password_hash):
+        raise Invalid("the current password is not right", field="current")
+    _check_password(new, "new")
+    stored_user.password_hash = hash_password(new)
+    session.exec(delete(WebSession).where(col(WebSession.user_id) == user.id, col(WebSession.id) != (keep_session or "")))
+    audit.record(session, actor=user.username, action="user.password", detail={"username": user.username})
+    session.commit()
 
 
 def create_token(session: Session, *, username: str, name: str = "API-token", expires_on: date | None = None,
@@ -93,31 +185,39 @@ def issue_token(session: Session, *, username: str, name: str = "API-token", exp
     return row, token
 
 
-def tokens_of(session: Session, *, user: User, everyone: bool = False) -> list[tuple[ApiToken, str]]:
-    """The tokens not revoked, with their owner's username: the user's own, or everyone's for an admin."""
+def _token_owners(session: Session, user: User | None) -> set[int] | None:
+    """Whose tokens `user` sees and revokes: their own and those of the users they manage (None: everyone's)."""
+    if user is None:
+        return None
+    return {user.id} | {u.id for u in managed(session, user)}
+
+
+def tokens_of(session: Session, *, user: User | None) -> list[tuple[ApiToken, str]]:
+    """The tokens not revoked, with their owner's username: the user's own, and an admin's municipality's."""
     query = select(ApiToken, col(User.username)).join(User, col(User.id) == col(ApiToken.user_id)).where(
         col(ApiToken.revoked_at).is_(None))
-    if not everyone:
-        query = query.where(col(ApiToken.user_id) == user.id)
+    if (owners := _token_owners(session, user)) is not None:
+        query = query.where(col(ApiToken.user_id).in_(owners))
     return [(token, username) for token, username in session.exec(query.order_by(col(ApiToken.id)))]
 
 
-def revoke_token(session: Session, *, token_id: int, user: User | None, everyone: bool = False) -> None:
-    """Revoke a token at once; another user's token is not found (404) unless `everyone` (an admin, the CLI)."""
+def revoke_token(session: Session, *, token_id: int, user: User | None) -> None:
+    """Revoke a token at once: one's own, or (an admin) one of their municipality's; any other is not found (404)."""
     row = session.get(ApiToken, token_id)
-    if row is None or row.revoked_at is not None or (not everyone and (user is None or row.user_id != user.id)):
+    owners = _token_owners(session, user)
+    if row is None or row.revoked_at is not None or (owners is not None and row.user_id not in owners):
         raise NotFound(f"no token with id {token_id}")
     row.revoked_at = utcnow()
+    audit.record(session, actor=user.username if user else "cli", action="token.revoke", detail={"token_id": token_id})
     session.commit()
 
 
-def set_active(session: Session, *, username: str, active: bool, by: str) -> User:
-    """Activate or deactivate a user; a deactivated user's sessions and tokens stop at the next request."""
-    user = session.exec(select(User).where(col(User.username) == username)).first()
-    if user is None:
-        raise NotFound(f"no user {username!r}")
+def set_active(session: Session, *, username: str, active: bool, by: User | None) -> User:
+    """Activate or deactivate a user `by` manages; a deactivated user's sessions and tokens stop at the next request."""
+    user = managed_user(session, username, by)
     user.is_active = active
-    audit.record(session, actor=by, action="user.activate" if active else "user.deactivate", detail={"username": username})
+    audit.record(session, actor=by.username if by else "cli", action="user.activate" if active else "user.deactivate",
+                 detail={"username": username})
     if not active:
         # Logged-in pages end at once, not when their session times out.
         session.exec(delete(WebSession).where(col(WebSession.user_id) == user.id))

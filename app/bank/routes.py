@@ -28,10 +28,10 @@ def read_uploads(files: Sequence[datastructures.UploadFile]) -> list[tuple[str, 
 
 @router.post("/imports", response_model=list[old_letters.Proposal])
 @long_running
-def propose(session: SessionDep, _user: Writer,
+def propose(session: SessionDep, user: Writer,
                   files: Annotated[list[UploadFile], File(description="DOCX or text PDF answer letters")]):
     """Read earlier answer letters and propose inquiries, questions and paragraphs; nothing is stored."""
-    return old_letters.propose(session, read_uploads(files))
+    return old_letters.propose(session, read_uploads(files), user=user)
 
 
 @router.post("/imports/confirm", response_model=old_letters.ConfirmOut, status_code=201)

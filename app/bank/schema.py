@@ -89,6 +89,8 @@ class StatisticDoc(Strict):
     period_kind: PeriodKind = PeriodKind.month
     description: Annotated[str, Text(5_000)] | None = None
     values: list[ValueDoc] = Field(default_factory=list, max_length=10_000)
+    # As for a paragraph: "municipality", or other municipalities' keys.
+    shared_with: list[Key] = Field(default_factory=list, max_length=100)
 
 class ParagraphDoc(ParagraphContent):
     key: Key

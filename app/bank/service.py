@@ -121,7 +121,7 @@ def _statistic(session: Session, i: int, doc: StatisticDoc, tally: Counter) -> N
 
 def _paragraph(session: Session, i: int, doc: ParagraphDoc, tally: Counter) -> None:
     org_id = _ref(session, Organisation, doc.organisation, ("paragraphs", i, "organisation"))
-    if unknown := library_service.unknown_statistics(session, doc.text):
+    if unknown := library_service.unknown_statistics(session, doc.text, organisation_id=org_id):
         raise UnknownReference(("paragraphs", i, "text"), f"paragraphs.{i}.text: no statistic with key {', '.join(unknown)}")
     paragraph = session.exec(select(Paragraph).where(col(Paragraph.key) == doc.key)).first()
     if paragraph is None:

@@ -33,9 +33,9 @@ class Prepared:
     metadata: dict
 
 
-def prepare(session: Session, *, letter_id: int) -> Prepared:
-    """The bundle of an approved letter, from its frozen bytes; 409 for any other letter."""
-    letter = letter_service.load(session, letter_id)
+def prepare(session: Session, *, letter_id: int, user: User | None) -> Prepared:
+    """The bundle of an approved letter, from its frozen bytes; 409 for any other letter, 404 outside the user's reach."""
+    letter = letter_service.load(session, letter_id, user=user)
     if letter.status != LetterStatus.approved:
         raise Conflict(f"the letter is {letter.status}; only approved letters are exported")
     pdf, docx = meta.frozen_pdf_and_docx(session, letter)
@@ -58,7 +58,7 @@ def _record(session: Session, prepared: Prepared, *, target: str, delivered: boo
 
 def download(session: Session, *, letter_id: int, user: User) -> tuple[bytes, str]:
     """The bundle as a zip for the user to file by hand; recorded, but it does not count as delivered."""
-    prepared = prepare(session, letter_id=letter_id)
+    prepared = prepare(session, letter_id=letter_id, user=user)
     data = prepared.bundle.zip()
     start_writing(session)  # a GET: its read transaction must not be the one that writes
     _record(session, prepared, target="download", delivered=False, actor=user.username,
@@ -69,7 +69,7 @@ def download(session: Session, *, letter_id: int, user: User) -> tuple[bytes, st
 
 def deliver(session: Session, *, letter_id: int, target: Target, actor: str) -> ExportRecord:
     """Deliver one letter; the record is written only after the target has the whole bundle."""
-    prepared = prepare(session, letter_id=letter_id)
+    prepared = prepare(session, letter_id=letter_id, user=None)  # the command line's export run
     location = target.deliver(prepared.bundle, base=prepared.base, metadata=prepared.metadata)
     record = _record(session, prepared, target=f"{target.describe()} → {location}", delivered=True, actor=actor,
                      zip_sha=hashlib.sha256(prepared.bundle.zip()).hexdigest())

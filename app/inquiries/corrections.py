@@ -4,18 +4,18 @@ from sqlmodel import Session, col, select
 
 from app.audit import service as audit
 from app.db import stored
-from app.errors import Conflict, NotFound
+from app.errors import Conflict
 from app.inquiries import deadlines
+from app.inquiries import service as inquiry_service
 from app.inquiries.schemas import InquiryCorrection, InquiryOut
 from app.inquiries.service import find_or_add_asker, views
-from app.models import Asker, CaseRef, Inquiry, Letter, LetterStatus, Organisation, User
+from app.models import Asker, CaseRef, Letter, LetterStatus, Organisation, User
+from app.policy import Action
 
 
 def correct(session: Session, *, inquiry_id: int, data: InquiryCorrection, user: User) -> InquiryOut:
     """Apply the corrections in one transaction; the history records each field's value before and after."""
-    inquiry = session.get(Inquiry, inquiry_id)
-    if inquiry is None:
-        raise NotFound(f"no inquiry with id {inquiry_id}")
+    inquiry = inquiry_service.load(session, inquiry_id, user=user, action=Action.draft)
     # The approver reviews the letter as rendered from these details: they may not change under the review.
     if session.exec(select(Letter.id).where(col(Letter.inquiry_id) == inquiry_id,
                                             col(Letter.status) == LetterStatus.submitted)).first() is not None:

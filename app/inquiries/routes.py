@@ -41,7 +41,7 @@ def create(body: InquiryIn, session: SessionDep, user: Writer) -> InquiryOut:
 @router.get("", response_model=InquiryList)
 def list_inquiries(
     session: SessionDep,
-    _user: CurrentUser,
+    user: CurrentUser,
     status: InquiryStatus | None = None,
     overdue: bool | None = None,
     q: Annotated[Annotated[str, Text(200)] | None, Query(description="words in the title or a question")] = None,
@@ -52,17 +52,17 @@ def list_inquiries(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> InquiryList:
-    """Inquiries, newest first; filter by status, overdue, free text, organisation, asker and received dates."""
+    """The inquiries the caller may read, newest first; filter by status, overdue, free text, organisation, asker and received dates."""
     items, total = inquiry_service.list_(session, status=status, overdue=overdue, q=q, organisation=organisation,
                                          asker=asker, received_from=received_from, received_to=received_to,
-                                         limit=limit, offset=offset)
+                                         limit=limit, offset=offset, user=user)
     return InquiryList(items=items, total=total)
 
 
 @router.get("/{inquiry_id}", response_model=InquiryOut)
-def get_inquiry(inquiry_id: IdPath, session: SessionDep, _user: CurrentUser) -> InquiryOut:
+def get_inquiry(inquiry_id: IdPath, session: SessionDep, user: CurrentUser) -> InquiryOut:
     """One inquiry with its questions and case references."""
-    return inquiry_service.get(session, inquiry_id=inquiry_id)
+    return inquiry_service.get(session, inquiry_id=inquiry_id, user=user)
 
 
 @router.patch("/{inquiry_id}", response_model=InquiryOut)

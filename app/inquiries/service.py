@@ -71,7 +71,8 @@ def stage(session: Session, *, data: InquiryIn, user: User | None) -> Inquiry:
     org = organisation_service.resolve(session, key=data.organisation, user=user)
     if data.drafter_id is not None:
         drafter = session.get(User, data.drafter_id)
-        if drafter is None or not policy.may(drafter, Action.draft):
+        # Only someone who drafts in the inquiry's organisation; anyone else is not found, as an unknown id is.
+        if drafter is None or not policy.may(policy.access(session, drafter), Action.draft, org.id):
             raise Invalid(f"no drafter with id {data.drafter_id}", field="drafter_id")
     deadline = data.deadline or deadlines.add_working_days(data.received_on, org.deadline_days)
     if deadline < data.received_on:
@@ -105,12 +106,20 @@ def questions_of(session: Session, inquiry_id: int) -> list[Question]:
     return list(session.exec(select(Question).where(col(Question.inquiry_id) == inquiry_id).order_by(col(Question.number))))
 
 
-def get(session: Session, *, inquiry_id: int) -> InquiryOut:
-    """One inquiry with its questions; 404 if unknown."""
-    found = views(session, [inquiry_id])
-    if not found:
-        raise NotFound(f"no inquiry with id {inquiry_id}")
-    return found[0]
+def load(session: Session, inquiry_id: int, *, user: User | None, action: Action = Action.read) -> Inquiry:
+    """The inquiry if the user may do `action` to it; 404 if it is unknown or outside what they may read, 403 else."""
+    inquiry = session.get(Inquiry, inquiry_id)
+    missing = f"no inquiry with id {inquiry_id}"
+    if inquiry is None:
+        raise NotFound(missing)
+    policy.check(policy.access(session, user), action, inquiry.organisation_id, missing=missing)
+    return inquiry
+
+
+def get(session: Session, *, inquiry_id: int, user: User | None) -> InquiryOut:
+    """One inquiry with its questions; 404 if unknown or outside what the user may read."""
+    load(session, inquiry_id, user=user)
+    return views(session, [inquiry_id])[0]
 
 
 def list_(
@@ -128,10 +137,15 @@ def list_(
     offset: int = 0,
     today: date | None = None,
     sort: str = "-received",
+    user: User | None,
 ) -> tuple[list[InquiryOut], int]:
-    """A page of inquiries in the order `sort` names (see SORTS; newest first by default), and how many match in all."""
+    """A page of the inquiries the user may read, in the order `sort` names (see SORTS; newest first by default),
+    and how many match in all."""
     today = today or deadlines.today()
-    where = []
+    where: list[ColumnElement[bool]] = []
+    readable = policy.readable(policy.access(session, user))
+    if readable is not None:
+        where.append(_I.organisation_id.in_(sorted(readable)))
     if status is not None:
         where.append(_I.status == status)
     if overdue is not None:

@@ -20,9 +20,9 @@ def create_letter(body: LetterIn, session: SessionDep, user: Writer):
 
 
 @router.get("/{letter_id}", response_model=LetterOut)
-def get_letter(letter_id: IdPath, session: SessionDep, _user: CurrentUser):
+def get_letter(letter_id: IdPath, session: SessionDep, user: CurrentUser):
     """One letter with its fields and answers."""
-    return letter_service.get(session, letter_id=letter_id)
+    return letter_service.get(session, letter_id=letter_id, user=user)
 
 
 @router.put("/{letter_id}", response_model=LetterOut)

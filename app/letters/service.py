@@ -6,11 +6,13 @@ from collections.abc import Sequence
 from sqlalchemy import bindparam, delete
 from sqlmodel import Session, col, select
 
+from app import policy
 from app.audit import service as audit
 from app.db import stored
 from app.errors import Conflict, Invalid, NotFound
 from app.letters.schemas import AnswerOut, BlockOut, LetterIn, LetterOut, LetterUpdate
 from app.letters.titles import answer_title
+from app.library import sharing
 from app.models import (
     Inquiry,
     InquiryStatus,
@@ -26,18 +28,28 @@ from app.models import (
     Role,
     User,
 )
+from app.policy import Action
 from app.sql import table_of, tuples_of
 
 _FIELDS = ("kind", "title", "letter_date", "recipient_name", "recipient_title", "recipient_email", "copy_to",
            "salutation", "intro", "signatory_id", "initials")
 
 
-def load(session: Session, letter_id: int) -> Letter:
-    """The letter, or 404."""
+def load(session: Session, letter_id: int, *, user: User | None, action: Action = Action.read) -> Letter:
+    """The letter if the user may do `action` to it (in its inquiry's organisation); 404 if it is unknown or
+    outside what they may read, 403 where they may read it but not do `action`."""
     letter = session.get(Letter, letter_id)
+    missing = f"no letter with id {letter_id}"
     if letter is None:
-        raise NotFound(f"no letter with id {letter_id}")
+        raise NotFound(missing)
+    organisation_id = stored(session, Inquiry, letter.inquiry_id).organisation_id
+    policy.check(policy.access(session, user), action, organisation_id, missing=missing)
     return letter
+
+
+def organisation_of(session: Session, letter: Letter) -> int:
+    """The id of the organisation the letter answers for (its inquiry's)."""
+    return stored(session, Inquiry, letter.inquiry_id).organisation_id
 
 
 def _names_of(session: Session, organisation_id: int) -> list[str]:
@@ -63,8 +75,10 @@ def _check_signatory(session: Session, letter: Letter, person_id: int) -> None:
 def create(session: Session, *, data: LetterIn, user: User) -> LetterOut:
     """A new draft answering the inquiry, addressed to its asker, signed by the organisation's approver."""
     inquiry = session.get(Inquiry, data.inquiry_id)
-    if inquiry is None:
+    # An inquiry the user may not read is unknown; one they may read but not answer is refused.
+    if inquiry is None or not policy.may(policy.access(session, user), Action.read, inquiry.organisation_id):
         raise Invalid(f"no inquiry with id {data.inquiry_id}", field="inquiry_id")
+    policy.check(policy.access(session, user), Action.draft, inquiry.organisation_id, missing="")
     # The organisation's first approver signs unless the drafter picks another of them.
     signatory = min(signatories(session, inquiry.organisation_id), key=lambda p: p.id, default=None)
     letter = Letter(
@@ -84,7 +98,7 @@ def create(session: Session, *, data: LetterIn, user: User) -> LetterOut:
     audit.record(session, actor=user.username, action="letter.create", inquiry_id=inquiry.id, letter_id=letter.id,
                  detail={"kind": letter.kind, "title": letter.title})
     session.commit()
-    return get(session, letter_id=letter.id)
+    return get(session, letter_id=letter.id, user=user)
 
 
 def _blocks_summary(blocks: Sequence, numbers: dict[int, int]) -> list[str]:
@@ -95,7 +109,7 @@ def _blocks_summary(blocks: Sequence, numbers: dict[int, int]) -> list[str]:
 
 def update(session: Session, *, letter_id: int, data: LetterUpdate, user: User) -> LetterOut:
     """Save a draft: only from the version it started from, and only while it is a draft."""
-    letter = load(session, letter_id)
+    letter = load(session, letter_id, user=user, action=Action.draft)
     if letter.status != LetterStatus.draft:
         raise Conflict(f"the letter is {letter.status}, not a draft; only drafts can be edited")
     if data.version != letter.version:
@@ -115,7 +129,7 @@ def update(session: Session, *, letter_id: int, data: LetterUpdate, user: User) 
     audit.record(session, actor=user.username, action="letter.update", inquiry_id=letter.inquiry_id, letter_id=letter.id,
                  detail={"version": letter.version, "changed": changed})
     session.commit()
-    return get(session, letter_id=letter.id)
+    return get(session, letter_id=letter.id, user=user)
 
 
 def _plain(value):
@@ -127,13 +141,16 @@ def _replace_blocks(session: Session, letter: Letter, data: LetterUpdate) -> tup
     numbers = dict(session.execute(_QUESTIONS, {"inquiry_id": letter.inquiry_id}).all())
     before = _blocks_summary(session.execute(_BLOCKS, {"letter_id": letter.id}).all(), numbers)
     new_blocks = []
+    wanted = {b.paragraph_id for a in data.answers or [] for b in a.blocks if b.paragraph_id is not None}
+    # Only the organisation's own paragraphs and those shared with it: another's are unknown ids.
+    usable = sharing.owners(session, wanted, sharing.answering(session, stored(session, Inquiry, letter.inquiry_id).organisation_id))
     for i, answer in enumerate(data.answers or []):
         if answer.question_id not in numbers:
             raise Invalid(f"question {answer.question_id} does not belong to this letter's inquiry", field=f"answers.{i}.question_id")
         for position, block in enumerate(answer.blocks, start=1):
             version = None
             if block.paragraph_id is not None:
-                paragraph = session.get(Paragraph, block.paragraph_id)
+                paragraph = session.get(Paragraph, block.paragraph_id) if block.paragraph_id in usable else None
                 if paragraph is None:
                     raise Invalid(f"no paragraph with id {block.paragraph_id}", field=f"answers.{i}.blocks.{position - 1}.paragraph_id")
                 version = block.paragraph_version or paragraph.current_version
@@ -158,9 +175,9 @@ _BLOCKS = (select(_B.question_id, _B.paragraph_id, _B.paragraph_version, _B.text
 _DOCUMENT_HASHES = select(_D.format, _D.sha256).where(_D.letter_id == bindparam("letter_id"))
 
 
-def get(session: Session, *, letter_id: int) -> LetterOut:
-    """One letter with its answers, question by question."""
-    letter = load(session, letter_id)
+def get(session: Session, *, letter_id: int, user: User | None) -> LetterOut:
+    """One letter with its answers, question by question; 404 outside what the user may read."""
+    letter = load(session, letter_id, user=user)
     blocks: dict[int, list[BlockOut]] = defaultdict(list)
     for question_id, paragraph_id, paragraph_version, text in tuples_of(session.execute(_BLOCKS, {"letter_id": letter.id})):
         blocks[question_id].append(BlockOut(paragraph_id=paragraph_id, paragraph_version=paragraph_version, text=text))

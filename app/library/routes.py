@@ -22,7 +22,9 @@ from app.library.schemas import (
     ValueIn,
 )
 from app.library.suggest import suggest
+from app.models import Organisation
 from app.organisations import service as organisation_service
+from app.policy import Action
 from app.routing import SessionRoute
 
 router = APIRouter(route_class=SessionRoute, prefix="/api/v1", tags=["library"], responses=ERROR_RESPONSES)
@@ -34,13 +36,14 @@ Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 
 @router.get("/paragraphs", response_model=ParagraphList)
 def list_paragraphs(
-    session: SessionDep, _user: CurrentUser, q: SearchText = None, limit: Limit = 50, offset: Offset = 0,
+    session: SessionDep, user: CurrentUser, q: SearchText = None, limit: Limit = 50, offset: Offset = 0,
     topic: Annotated[Annotated[str, Text(100)] | None, Query(description="a topic, any case")] = None,
     organisation: Annotated[str | None, Query(max_length=100, pattern=KEY_PATTERN)] = None,
 ):
-    """The answer library, current versions; filter by words, topic and organisation."""
+    """The paragraphs the caller may use (their organisations' own and those shared with them), current versions;
+    filter by words, topic and organisation."""
     items, total = library_service.list_paragraphs(session, q=q, limit=limit, offset=offset, topic=topic,
-                                                   organisation=organisation)
+                                                   organisation=organisation, user=user)
     return ParagraphList(items=items, total=total)
 
 
@@ -54,12 +57,12 @@ def create_paragraph(body: ParagraphIn, session: SessionDep, user: Writer):
 def get_paragraph(
     paragraph_id: IdPath,
     session: SessionDep,
-    _user: CurrentUser,
+    user: CurrentUser,
     version: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
     as_of: Annotated[IsoDate | None, Query(description="fill statistics as of this date; default today")] = None,
 ):
     """One paragraph, its text with the figures filled in, and its versions."""
-    return library_service.get_paragraph(session, paragraph_id=paragraph_id, version=version, as_of=as_of)
+    return library_service.get_paragraph(session, paragraph_id=paragraph_id, version=version, as_of=as_of, user=user)
 
 
 @router.put("/paragraphs/{paragraph_id}", response_model=ParagraphOut)
@@ -69,9 +72,9 @@ def update_paragraph(paragraph_id: IdPath, body: ParagraphUpdate, session: Sessi
 
 
 @router.get("/statistics", response_model=StatisticList)
-def list_statistics(session: SessionDep, _user: CurrentUser, q: SearchText = None, limit: Limit = 50, offset: Offset = 0):
-    """Figure series with their values."""
-    items, total = library_service.list_statistics(session, q=q, limit=limit, offset=offset)
+def list_statistics(session: SessionDep, user: CurrentUser, q: SearchText = None, limit: Limit = 50, offset: Offset = 0):
+    """The figure series the caller may use, with their values."""
+    items, total = library_service.list_statistics(session, q=q, limit=limit, offset=offset, user=user)
     return StatisticList(items=items, total=total)
 
 
@@ -82,9 +85,9 @@ def create_statistic(body: StatisticIn, session: SessionDep, user: Writer):
 
 
 @router.get("/statistics/{key}", response_model=StatisticOut)
-def get_statistic(key: StatKey, session: SessionDep, _user: CurrentUser):
+def get_statistic(key: StatKey, session: SessionDep, user: CurrentUser):
     """One series with all its values."""
-    return library_service.get_statistic(session, key=key)
+    return library_service.get_statistic(session, key=key, user=user)
 
 
 @router.post(
@@ -111,9 +114,16 @@ def suggestions(
 ):
     """Library paragraphs that may answer `q`, best first; `via` says whether through an earlier question.
 
-    For an organisation, its own paragraphs come first and others' only when shared with it, with `owner` set.
+    For an organisation (default: the first the caller drafts for, else reads), its own paragraphs come first and
+    others' only when shared with it, with `owner` set.
     """
-    org_id = organisation_service.resolve(session, key=organisation, user=user, field="organisation").id \
-        if organisation or user.organisation_id else None
-    answering = sharing.answering(session, org_id) if org_id is not None else None
+    org: Organisation | None
+    if organisation is not None:
+        org = organisation_service.resolve(session, key=organisation, user=user, action=Action.read)
+    else:
+        org = next(iter(organisation_service.choices(session, user, Action.draft)
+                        or organisation_service.choices(session, user, Action.read)), None)
+    if org is None:
+        return SuggestionList(items=[])
+    answering = sharing.answering(session, org.id)
     return SuggestionList(items=[vars(s) for s in suggest(session, text=q, limit=limit, answering=answering)])

@@ -21,9 +21,14 @@ class ParagraphContent(Strict):
     review_by: IsoDate | None = None
 
 
+SharedWith = Annotated[list[Key], Field(max_length=100, description='[] (the owner only), ["municipality"] (its '
+                                                                  "municipality), or other municipalities' keys")]
+
+
 class ParagraphIn(ParagraphContent):
     key: Key
     organisation: Key | None = None
+    shared_with: SharedWith = Field(default_factory=list)
 
 
 class ParagraphUpdate(ParagraphContent):
@@ -47,6 +52,7 @@ class ParagraphOut(BaseModel):
     id: int
     key: str
     organisation: str | None
+    shared_with: list[str] = Field(default_factory=list)
     version: int
     current_version: int
     title: str
@@ -93,6 +99,7 @@ class StatisticIn(Strict):
     period_kind: PeriodKind = PeriodKind.month
     description: Annotated[str, Text(5_000)] | None = None
     organisation: Key | None = None
+    shared_with: SharedWith = Field(default_factory=list)
     values: list[ValueIn] = Field(default_factory=list, max_length=1_000)
 
 
@@ -114,6 +121,7 @@ class StatisticOut(BaseModel):
     period_kind: str
     description: str | None
     organisation: str | None
+    shared_with: list[str] = Field(default_factory=list)
     values: list[ValueOut]
     latest: ValueOut | None
 

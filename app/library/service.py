@@ -8,11 +8,11 @@ from sqlalchemy import func, or_, text
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
-from app import formatting
+from app import formatting, policy
 from app.audit import service as audit
-from app.errors import Conflict, Invalid, NotFound
+from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.inquiries.deadlines import today as danish_today
-from app.library import search_index, statfill
+from app.library import search_index, sharing, statfill
 from app.library.schemas import (
     ParagraphContent,
     ParagraphIn,
@@ -36,17 +36,51 @@ from app.models import (
     utcnow,
 )
 from app.organisations import service as organisation_service
+from app.policy import Action
 from app.sql import in_list, table_of, tuples_of
 
 _CONTENT_FIELDS = ("title", "text", "topics", "legal_refs", "review_by")
 
 
+# --- who may read and edit ----------------------------------------------------
+
+
+def _check_readable(session: Session, model: sharing.Shared, row_id: int, user: User | None, missing: str) -> None:
+    """404 (`missing`, as for an unknown one) unless the user may read the paragraph or statistic."""
+    condition = sharing.visible(policy.access(session, user), model)
+    if condition is not None and session.exec(select(col(model.id)).where(col(model.id) == row_id, condition)).first() is None:
+        raise NotFound(missing)
+
+
+def _check_editable(session: Session, row: Paragraph | Statistic, user: User | None, missing: str) -> None:
+    """404 unless readable; 403 unless the user drafts in the owning organisation (no one's: the command line only)."""
+    _check_readable(session, type(row), row.id, user, missing)
+    who = policy.access(session, user)
+    if not who.everything and (row.organisation_id is None or not policy.may(who, Action.draft, row.organisation_id)):
+        raise Forbidden("only the owning organisation's drafters change it; share it or copy it instead")
+
+
+def editable(session: Session, model: sharing.Shared, row_id: int, user: User | None) -> bool:
+    """Whether the user may change the paragraph or statistic: what a page shows its form for."""
+    row = session.get(Paragraph, row_id) if model is Paragraph else session.get(Statistic, row_id)
+    if row is None:
+        return False
+    try:
+        _check_editable(session, row, user, "")
+    except (NotFound, Forbidden):
+        return False
+    return True
+
+
 # --- statistics ---------------------------------------------------------------
 
 
-def load_series(session: Session, keys: Iterable[str]) -> dict[str, statfill.Series]:
-    """The series named by `keys` (unknown keys are left out), with their points oldest first."""
+def load_series(session: Session, keys: Iterable[str], *, organisation_id: int | None) -> dict[str, statfill.Series]:
+    """The series named by `keys` that the organisation may use (None: any), with their points oldest first;
+    unknown keys, and another's unshared series, are left out."""
     keys = sorted(set(keys))
+    if keys and organisation_id is not None:
+        keys = sorted(sharing.owners(session, set(keys), sharing.answering(session, organisation_id), Statistic))
     if not keys:
         return {}
     heads: dict[str, tuple] = {}
@@ -66,18 +100,21 @@ _SERIES = (core_select(_S.key, _S.label, _S.unit, _S.source, _S.period_kind, _V.
            .where(in_list(_S.key, "keys")).order_by(_S.key, _V.period))
 
 
-def unknown_statistics(session: Session, text: str) -> list[str]:
-    """The statistic keys `text` refers to that the library does not have."""
+def unknown_statistics(session: Session, text: str, *, organisation_id: int | None) -> list[str]:
+    """The statistic keys `text` refers to that the library does not have, or (for an organisation) that are
+    another's and not shared with it."""
     keys = statfill.keys_in(text)
     if not keys:
         return []
+    if organisation_id is not None:
+        return sorted(keys - set(sharing.owners(session, set(keys), sharing.answering(session, organisation_id), Statistic)))
     known: set[str] = set(session.exec(select(col(Statistic.key)).where(col(Statistic.key).in_(keys))))
     return sorted(keys - known)
 
 
-def check_placeholders(session: Session, text: str, *, field: str = "text") -> None:
-    """Refuse text that refers to statistics the library does not have."""
-    if unknown := unknown_statistics(session, text):
+def check_placeholders(session: Session, text: str, *, organisation_id: int | None, field: str = "text") -> None:
+    """Refuse text that refers to statistics the library does not have, or the organisation may not use."""
+    if unknown := unknown_statistics(session, text, organisation_id=organisation_id):
         raise Invalid(f"unknown statistic {', '.join(unknown)} in [[...]]", field=field)
 
 
@@ -104,7 +141,7 @@ def _statistics_out(session: Session, stats: list[Statistic]) -> list[StatisticO
         out.append(
             StatisticOut(
                 id=s.id, key=s.key, label=s.label, unit=s.unit, source=s.source, period_kind=s.period_kind,
-                description=s.description, organisation=org_keys.get(s.organisation_id), values=vals,
+                description=s.description, organisation=org_keys.get(s.organisation_id), shared_with=s.shared_with, values=vals,
                 latest=vals[-1] if vals else None,
             )
         )
@@ -159,7 +196,7 @@ def create_statistic(session: Session, *, data: StatisticIn, user: User | None) 
     org_id = _org_id(session, data.organisation, user)
     stat = Statistic(
         key=data.key, label=data.label, unit=data.unit, source=data.source, period_kind=data.period_kind,
-        description=data.description, organisation_id=org_id,
+        description=data.description, organisation_id=org_id, shared_with=data.shared_with,
     )
     session.add(stat)
     session.flush()
@@ -175,6 +212,7 @@ def create_statistic(session: Session, *, data: StatisticIn, user: User | None) 
 def add_value(session: Session, *, key: str, data: ValueIn, user: User | None = None) -> tuple[StatisticOut, bool]:
     """Add the figure for one period; (the series, whether anything was added)."""
     stat = _stat_by_key(session, key)
+    _check_editable(session, stat, user, f"no statistic with key {key!r}")
     parse_value_period(data)
     added = stage_value(session, stat, data)
     if added:
@@ -184,14 +222,19 @@ def add_value(session: Session, *, key: str, data: ValueIn, user: User | None = 
     return _statistics_out(session, [stat])[0], added
 
 
-def get_statistic(session: Session, *, key: str) -> StatisticOut:
-    """One series with all its values."""
-    return _statistics_out(session, [_stat_by_key(session, key)])[0]
+def get_statistic(session: Session, *, key: str, user: User | None) -> StatisticOut:
+    """One series with all its values; 404 for one the user may not read."""
+    stat = _stat_by_key(session, key)
+    _check_readable(session, Statistic, stat.id, user, f"no statistic with key {key!r}")
+    return _statistics_out(session, [stat])[0]
 
 
-def list_statistics(session: Session, *, q: str | None, limit: int, offset: int) -> tuple[list[StatisticOut], int]:
-    """A page of series by key."""
+def list_statistics(session: Session, *, q: str | None, limit: int, offset: int,
+                    user: User | None) -> tuple[list[StatisticOut], int]:
+    """A page of the series the user may read, by key."""
     query = select(Statistic)
+    if (visible := sharing.visible(policy.access(session, user), Statistic)) is not None:
+        query = query.where(visible)
     if q:
         query = query.where(or_(col(Statistic.key).icontains(q, autoescape=True), col(Statistic.label).icontains(q, autoescape=True)))
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
@@ -203,9 +246,11 @@ def list_statistics(session: Session, *, q: str | None, limit: int, offset: int)
 
 
 def _org_id(session: Session, key: str | None, user: User | None) -> int | None:
-    if key is not None:
-        return organisation_service.resolve(session, key=key, user=user).id
-    return user.organisation_id if user else None
+    """The owner of a new paragraph or series: the organisation named, where the user drafts, or their only one;
+    the command line may leave it no one's."""
+    if key is None and user is None:
+        return None
+    return organisation_service.resolve(session, key=key, user=user).id
 
 
 def _same_content(version: ParagraphVersion, content: ParagraphContent) -> bool:
@@ -216,7 +261,7 @@ def stage_version(
     session: Session, paragraph: Paragraph, content: ParagraphContent, *, created_by: str | None
 ) -> ParagraphVersion | None:
     """Add a new version when `content` differs from the current one (no commit); None if unchanged."""
-    check_placeholders(session, content.text)
+    check_placeholders(session, content.text, organisation_id=paragraph.organisation_id)
     if paragraph.id is not None:
         current = _version(session, paragraph.id, paragraph.current_version)
         if _same_content(current, content):
@@ -249,13 +294,14 @@ def create_paragraph(session: Session, *, data: ParagraphIn, user: User | None) 
     """A new paragraph at version 1."""
     if session.exec(select(Paragraph).where(col(Paragraph.key) == data.key)).first():
         raise Conflict(f"paragraph {data.key!r} exists already")
-    paragraph = Paragraph(key=data.key, organisation_id=_org_id(session, data.organisation, user), current_version=1)
+    paragraph = Paragraph(key=data.key, organisation_id=_org_id(session, data.organisation, user), current_version=1,
+                          shared_with=data.shared_with)
     stage_version(session, paragraph, data, created_by=user.username if user else None)
     search_index.update_documents(session, search_index.PARAGRAPH, [paragraph.id])
     audit.record(session, actor=user.username if user else "system", action="paragraph.create",
                  detail={"paragraph_id": paragraph.id, "key": data.key, "text": data.text})
     session.commit()
-    return get_paragraph(session, paragraph_id=paragraph.id)
+    return get_paragraph(session, paragraph_id=paragraph.id, user=user)
 
 
 def update_paragraph(session: Session, *, paragraph_id: int, data: ParagraphUpdate, user: User | None) -> ParagraphOut:
@@ -263,6 +309,7 @@ def update_paragraph(session: Session, *, paragraph_id: int, data: ParagraphUpda
     paragraph = session.get(Paragraph, paragraph_id)
     if paragraph is None:
         raise NotFound(f"no paragraph with id {paragraph_id}")
+    _check_editable(session, paragraph, user, f"no paragraph with id {paragraph_id}")
     if data.version is not None and data.version != paragraph.current_version:
         raise Conflict(f"paragraph is at version {paragraph.current_version}, you edited version {data.version}")
     before = _version(session, paragraph.id, paragraph.current_version).text
@@ -272,24 +319,26 @@ def update_paragraph(session: Session, *, paragraph_id: int, data: ParagraphUpda
                      detail={"paragraph_id": paragraph.id, "version": paragraph.current_version,
                              "text": {"before": before, "after": data.text}})
     session.commit()
-    return get_paragraph(session, paragraph_id=paragraph.id)
+    return get_paragraph(session, paragraph_id=paragraph.id, user=user)
 
 
-def render(session: Session, text: str, as_of: date) -> statfill.Filled:
-    """`text` with its statistics filled in as of `as_of`."""
-    return statfill.fill(text, load_series(session, statfill.keys_in(text)), as_of)
+def render(session: Session, text: str, as_of: date, *, organisation_id: int | None) -> statfill.Filled:
+    """`text` with the statistics the organisation may use (None: any) filled in as of `as_of`."""
+    return statfill.fill(text, load_series(session, statfill.keys_in(text), organisation_id=organisation_id), as_of)
 
 
 def get_paragraph(
-    session: Session, *, paragraph_id: int, version: int | None = None, as_of: date | None = None
+    session: Session, *, paragraph_id: int, user: User | None, version: int | None = None, as_of: date | None = None
 ) -> ParagraphOut:
-    """One paragraph version (the current by default) with its figures as of `as_of` (today by default)."""
+    """One paragraph version (the current by default) with its figures as of `as_of` (today by default);
+    404 for one the user may not read."""
     paragraph = session.get(Paragraph, paragraph_id)
     if paragraph is None:
         raise NotFound(f"no paragraph with id {paragraph_id}")
+    _check_readable(session, Paragraph, paragraph.id, user, f"no paragraph with id {paragraph_id}")
     chosen = _version(session, paragraph.id, version or paragraph.current_version)
     as_of = as_of or danish_today()
-    filled = render(session, chosen.text, as_of)
+    filled = render(session, chosen.text, as_of, organisation_id=paragraph.organisation_id)
     versions = session.exec(
         select(ParagraphVersion).where(col(ParagraphVersion.paragraph_id) == paragraph.id).order_by(col(ParagraphVersion.version))
     )
@@ -297,6 +346,7 @@ def get_paragraph(
         id=paragraph.id,
         key=paragraph.key,
         organisation=_org_keys(session, {paragraph.organisation_id}).get(paragraph.organisation_id),
+        shared_with=paragraph.shared_with,
         version=chosen.version,
         current_version=paragraph.current_version,
         title=chosen.title,
@@ -323,17 +373,22 @@ def _has_topic(session: Session, topic: str):
                 ).bindparams(topic=topic)
 
 
-def topics(session: Session) -> list[str]:
-    """Every topic used by a current paragraph version, sorted."""
-    rows = session.exec(select(col(ParagraphVersion.topics)).join(
-        Paragraph, (col(Paragraph.id) == col(ParagraphVersion.paragraph_id)) & (col(Paragraph.current_version) == col(ParagraphVersion.version))))
+def topics(session: Session, user: User | None) -> list[str]:
+    """Every topic used by a current version of a paragraph the user may read, sorted."""
+    query = select(col(ParagraphVersion.topics)).join(
+        Paragraph, (col(Paragraph.id) == col(ParagraphVersion.paragraph_id)) & (col(Paragraph.current_version) == col(ParagraphVersion.version)))
+    if (visible := sharing.visible(policy.access(session, user), Paragraph)) is not None:
+        query = query.where(visible)
+    rows = session.exec(query)
     return sorted({t for row in rows for t in row}, key=str.lower)
 
 
-def list_paragraphs(session: Session, *, q: str | None, limit: int, offset: int, topic: str | None = None,
+def list_paragraphs(session: Session, *, q: str | None, limit: int, offset: int, user: User | None, topic: str | None = None,
                     organisation: str | None = None) -> tuple[list[ParagraphSummary], int]:
-    """A page of paragraphs (current versions) by key; `q` matches title, text or key."""
+    """A page of the paragraphs (current versions) the user may read, by key; `q` matches title, text or key."""
     where = []
+    if (visible := sharing.visible(policy.access(session, user), Paragraph)) is not None:
+        where.append(visible)
     if topic:
         where.append(_has_topic(session, topic))
     if organisation:

@@ -86,7 +86,8 @@ def suggest(session: Session, *, text: str, limit: int = 5, exclude_question_id:
     ranked = sorted(best.items(), key=lambda item: (owners.get(item[0]) is not None, -item[1][0], item[0]))[:limit]
     current = {p.id: (p, v) for p, v in tuples_of(session.execute(_CURRENT, {"ids": [pid for pid, _ in ranked]}))}
     # The figures of all the suggested paragraphs in one go, for their text and their flags.
-    series = library_service.load_series(session, {k for _, v in current.values() for k in statfill.keys_in(v.text)})
+    series = library_service.load_series(session, {k for _, v in current.values() for k in statfill.keys_in(v.text)},
+                                         organisation_id=answering.organisation_id if answering else None)
     word_terms = {w: frozenset(found.analyzer.analyse(w)) for w in words(text) if len(w) > 2}
     today = danish_today()
     out = []

@@ -29,6 +29,6 @@ class OrganisationOut(BaseModel):
 
 
 @router.get("", response_model=list[OrganisationOut])
-def list_organisations(session: SessionDep, _user: CurrentUser):
-    """Every organisation with its letterhead data."""
-    return organisation_service.list_all(session)
+def list_organisations(session: SessionDep, user: CurrentUser):
+    """The organisations the caller may read, with their letterhead data."""
+    return organisation_service.list_all(session, user)

@@ -1,27 +1,43 @@
-"""Look-ups of organisations, shared by intake and the library."""
+"""Look-ups of organisations, shared by intake and the library, as far as the caller may reach them."""
 
 from sqlmodel import Session, col, select
 
-from app.db import stored
+from app import policy
 from app.errors import Invalid
 from app.models import Organisation, User
+from app.policy import Action
 
 
-def resolve(session: Session, *, key: str | None, user: User | None, field: str = "organisation") -> Organisation:
-    """The organisation named by `key`; else the user's own; else the only one there is."""
+def resolve(session: Session, *, key: str | None, user: User | None, field: str = "organisation",
+            action: Action = Action.draft) -> Organisation:
+    """The organisation named by `key` where the user may do `action`; else the only such one.
+
+    Another municipality's organisation is unknown, as a key that does not exist is.
+    """
+    where = policy.where(policy.access(session, user), action)
+    query = select(Organisation).order_by(col(Organisation.key))
+    if where is not None:
+        query = query.where(col(Organisation.id).in_(where))
     if key is not None:
-        org = session.exec(select(Organisation).where(col(Organisation.key) == key)).first()
+        org = session.exec(query.where(col(Organisation.key) == key)).first()
         if org is None:
             raise Invalid(f"unknown organisation {key!r}", field=field)
         return org
-    if user is not None and user.organisation_id is not None:
-        return stored(session, Organisation, user.organisation_id)
-    orgs = session.exec(select(Organisation).limit(2)).all()
+    orgs = session.exec(query.limit(2)).all()
     if len(orgs) == 1:
         return orgs[0]
     raise Invalid("name the organisation (its key): there is not exactly one to default to", field=field)
 
 
-def list_all(session: Session) -> list[Organisation]:
-    """Every organisation, by key."""
-    return list(session.exec(select(Organisation).order_by(col(Organisation.key))))
+def list_all(session: Session, user: User | None = None) -> list[Organisation]:
+    """The organisations the user may read (the command line: all), by key."""
+    readable = policy.readable(policy.access(session, user))
+    query = select(Organisation).order_by(col(Organisation.key))
+    return list(session.exec(query if readable is None else query.where(col(Organisation.id).in_(readable))))
+
+
+def choices(session: Session, user: User | None, action: Action) -> list[Organisation]:
+    """The organisations where the user may do `action`, by key: what a form offers."""
+    where = policy.where(policy.access(session, user), action)
+    query = select(Organisation).order_by(col(Organisation.key))
+    return list(session.exec(query if where is None else query.where(col(Organisation.id).in_(where))))

@@ -153,7 +153,8 @@ def build(session: Session, *, letter_id: int, approval: str | None = None) -> L
     as_of = letter.letter_date or danish_today()
     # A submitted letter shows the figures pinned at submit: what the approver reviews is what is approved.
     series = (statfill.unpin(letter.pinned_series) if letter.pinned_series is not None
-              else library_service.load_series(session, used_keys(raw.values())))
+              else library_service.load_series(session, used_keys(raw.values()),
+                                               organisation_id=inquiry.organisation_id))
     answers: list[Answer] = []
     warnings: list[str] = []
     figures: list[statfill.UsedFigure] = []

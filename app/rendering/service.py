@@ -13,7 +13,7 @@ DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.docu
 
 def document(session: Session, *, user: User, letter_id: int, fmt: str, timeout: float) -> tuple[bytes, str]:
     """The letter as `fmt` ("pdf" or "docx") and a file name; approved letters are never re-rendered."""
-    letter = letter_service.load(session, letter_id)
+    letter = letter_service.load(session, letter_id, user=user)
     name = f"{letter.kind}-{letter.id}-v{letter.version}.{fmt}"
     if (frozen := letter_service.frozen_document(session, letter_id=letter_id, fmt=fmt)) is not None:
         return frozen, name

@@ -1,12 +1,15 @@
-"""Log in and log out."""
+"""Log in and log out; one's own account and password."""
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from app.auth import service as auth_service
 from app.db import SessionDep
+from app.errors import Invalid
+from app.organisations import structure
 from app.routing import SessionRoute
 from app.web import sessions
-from app.web.deps import FormUser, same_origin
+from app.web.deps import Auth, FormUser, PageUser, PostedForm, same_origin
 from app.web.forms import search_text
 from app.web.render import page, see_other
 
@@ -49,6 +52,33 @@ def logout(request: Request, session: SessionDep, _auth: FormUser):
     response = see_other("/login")
     response.delete_cookie(sessions.COOKIE, path="/", secure=True, httponly=True, samesite="lax")
     return response
+
+
+@router.get("/konto", response_class=HTMLResponse)
+def account(request: Request, session: SessionDep, auth: PageUser, ok: str = ""):
+    """Where the user works, in which role; a form to change the password."""
+    return _account_page(request, session, auth, notice="Adgangskoden er skiftet." if ok else None)
+
+
+def _account_page(request: Request, session, auth: Auth, *, error: str | None = None, status: int = 200, notice: str | None = None):
+    return page(request, "auth/account.html", status=status, places=structure.memberships(session, auth.user.id),
+                error=error, notice=notice, min_length=auth_service.MIN_PASSWORD)
+
+
+@router.post("/konto/adgangskode", response_class=HTMLResponse)
+def change_password(request: Request, session: SessionDep, auth: FormUser, form: PostedForm):
+    """Change one's password; the user's other browser sessions end, this one stays."""
+    current, new, again = (str(form.get(k, ""))[:200] for k in ("current", "new", "again"))
+    if new != again:
+        return _account_page(request, session, auth, error="De to nye adgangskoder er ikke ens.", status=422)
+    try:
+        auth_service.change_password(session, user=auth.user, current=current, new=new, keep_session=auth.web.id)
+    except Invalid as exc:
+        session.rollback()
+        message = ("Den nuværende adgangskode er forkert." if exc.field == "current"
+                   else f"Den nye adgangskode skal have mindst {auth_service.MIN_PASSWORD} tegn.")
+        return _account_page(request, session, auth, error=message, status=422)
+    return see_other("/konto?ok=1")
 
 
 @router.get("/")

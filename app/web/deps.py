@@ -31,15 +31,21 @@ class CsrfFailed(BesvarError):
 class Auth:
     user: User
     web: WebSession
+    access: policy.Access
 
 
 def page_auth(request: Request, session: SessionDep) -> Auth:
     """The logged-in user, or a redirect to the login page."""
     with reading(session):
         found = sessions.current(session, token=request.cookies.get(sessions.COOKIE), settings=request.app.state.settings)
-    if found is None:
-        raise LoginRequired()
-    request.state.auth = Auth(*found)
+        if found is None:
+            raise LoginRequired()
+        access = policy.remember(session, policy.load(session, found[0]))
+    # Detached, with what was read: a rollback in the handler then cannot expire what the page (or an
+    # error page, rendered after the session closed) shows of the user.
+    for row in found:
+        session.expunge(row)
+    request.state.auth = Auth(*found, access)
     return request.state.auth
 
 
@@ -50,7 +56,7 @@ def page_may(action: Action):
     """Only users the policy allows `action` may open the page."""
 
     async def check(auth: PageUser) -> Auth:
-        if not policy.may(auth.user, action):
+        if not policy.may(auth.access, action):
             raise PageForbidden("Din rolle giver ikke adgang til denne side.")
         return auth
 

@@ -9,7 +9,9 @@ from app.bank.old_letters import service as old_letters
 from app.bank.routes import read_uploads
 from app.db import SessionDep
 from app.errors import BesvarError
+from app.models import User
 from app.organisations import service as organisation_service
+from app.policy import Action
 from app.routing import SessionRoute, long_running
 from app.web.deps import Drafter, FormUser, PageUser, PostedForm
 from app.web.forms import whole_number
@@ -20,15 +22,15 @@ _FIELDS = {"title": "Skriv en titel.", "asker": "Skriv hvem der spurgte.", "rece
            "questions": "Behold mindst ét spørgsmål med tekst.", "case_refs": "Sagsnummeret er for langt."}
 
 
-def _form_page(request: Request, session, proposals: list[dict], *, error: str | None = None, status: int = 200):
+def _form_page(request: Request, session, user: User, proposals: list[dict], *, error: str | None = None, status: int = 200):
     return page(request, "library/import.html", status=status, proposals=proposals, error=error,
-                organisations=organisation_service.list_all(session))
+                organisations=organisation_service.choices(session, user, Action.draft))
 
 
 @router.get("/bibliotek/import", response_class=HTMLResponse, dependencies=[Drafter])
 def upload_page(request: Request, session: SessionDep, auth: PageUser):
     """The upload form."""
-    return _form_page(request, session, [])
+    return _form_page(request, session, auth.user, [])
 
 
 @router.post("/bibliotek/import", response_class=HTMLResponse, dependencies=[Drafter])
@@ -37,13 +39,13 @@ def upload(request: Request, session: SessionDep, auth: FormUser, form: PostedFo
     """Read the files and show what Besvar found, for a person to check; nothing is stored yet."""
     files = [f for f in form.getlist("files") if isinstance(f, UploadFile) and f.filename]
     try:
-        proposals = old_letters.propose(session, read_uploads(files))
+        proposals = old_letters.propose(session, read_uploads(files), user=auth.user)
     except BesvarError as exc:
         message = "Vælg mindst én fil." if not files else exc.detail
-        return _form_page(request, session, [], error=f"Filerne blev ikke indlæst: {message}", status=exc.status)
-    org = auth.user.organisation_id
-    org_key = next((o.key for o in organisation_service.list_all(session) if o.id == org), "")
-    return _form_page(request, session, [p.model_dump(mode="json") | {"organisation": org_key} for p in proposals])
+        return _form_page(request, session, auth.user, [], error=f"Filerne blev ikke indlæst: {message}", status=exc.status)
+    # The first organisation the user drafts for is proposed; the form lets them pick another of theirs.
+    org_key = next((o.key for o in organisation_service.choices(session, auth.user, Action.draft)), "")
+    return _form_page(request, session, auth.user, [p.model_dump(mode="json") | {"organisation": org_key} for p in proposals])
 
 
 def _posted(form) -> dict:
@@ -81,8 +83,8 @@ def save(request: Request, session: SessionDep, auth: FormUser, form: PostedForm
         out = old_letters.confirm(session, data=data, user=auth.user)
     except ValidationError as exc:
         field = str(exc.errors()[0]["loc"][0])
-        return _form_page(request, session, [posted], error=_FIELDS.get(field, "Et felt har en ugyldig værdi."), status=422)
+        return _form_page(request, session, auth.user, [posted], error=_FIELDS.get(field, "Et felt har en ugyldig værdi."), status=422)
     except BesvarError as exc:
         session.rollback()
-        return _form_page(request, session, [posted], error=f"Svaret blev ikke gemt: {exc.detail}", status=exc.status)
+        return _form_page(request, session, auth.user, [posted], error=f"Svaret blev ikke gemt: {exc.detail}", status=exc.status)
     return see_other(f"/henvendelser/{out.inquiry_id}")

@@ -7,7 +7,6 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
-from sqlmodel import col, select
 
 from app import formatting, policy
 from app.db import SessionDep
@@ -19,8 +18,9 @@ from app.inquiries.parsing import parse_email
 from app.inquiries.schemas import InquiryCorrection, InquiryIn
 from app.letters import service as letter_service
 from app.letters.schemas import LetterIn
-from app.models import InquiryStatus, LetterKind, Organisation, User
+from app.models import InquiryStatus, LetterKind, User
 from app.organisations import service as organisation_service
+from app.organisations import structure
 from app.policy import Action
 from app.routing import SessionRoute
 from app.web.deps import Drafter, FormUser, PageUser, PostedForm
@@ -63,12 +63,13 @@ def inbox(request: Request, session: SessionDep, auth: PageUser, status: str = "
         session, status=status_filter, overdue=True if overdue == "ja" else None, q=search_text(q),
         drafter_id=drafter_id, organisation=search_text(organisation, 100), asker=search_text(asker),
         received_from=_date_or_none(fra), received_to=_date_or_none(til), limit=PAGE_SIZE,
-        offset=(number - 1) * PAGE_SIZE, sort=("-" if sort.startswith("-") else "") + SORTABLE[sort.lstrip("-")])
-    drafters = {u.id: u for u in session.exec(select(User).where(col(User.role).in_(policy.roles_for(Action.draft))))}
+        offset=(number - 1) * PAGE_SIZE, sort=("-" if sort.startswith("-") else "") + SORTABLE[sort.lstrip("-")],
+        user=auth.user)
+    drafters = {u.id: u for u in structure.members(session, policy.readable(auth.access), policy.roles_for(Action.draft))}
     pages = max(1, -(-total // PAGE_SIZE))
     kept = {k: v for k, v in filters.items() if v}
     return page(request, "inquiries/inbox.html", items=items, total=total, drafters=drafters,
-                organisations=organisation_service.list_all(session), filters=filters, sort=sort,
+                organisations=organisation_service.list_all(session, auth.user), filters=filters, sort=sort,
                 paging={"number": number, "pages": pages,
                         "previous": urlencode(kept | {"sort": sort, "side": number - 1}) if number > 1 else None,
                         "next": urlencode(kept | {"sort": sort, "side": number + 1}) if number < pages else None},
@@ -82,17 +83,17 @@ def _date_or_none(value: str) -> date | None:
         return None
 
 
-def _form_context(session, values: dict, errors: dict | None = None) -> dict:
-    return {"values": values, "errors": errors or {}, "organisations": organisation_service.list_all(session),
+def _form_context(session, user: User, values: dict, errors: dict | None = None) -> dict:
+    return {"values": values, "errors": errors or {}, "organisations": organisation_service.choices(session, user, Action.draft),
             "today": deadlines.today()}
 
 
 @router.get("/henvendelser/ny", response_class=HTMLResponse, dependencies=[Drafter])
 def new_inquiry(request: Request, session: SessionDep, auth: PageUser):
     """Paste the council member's e-mail."""
-    own = session.get(Organisation, auth.user.organisation_id) if auth.user.organisation_id else None
+    own = next(iter(organisation_service.choices(session, auth.user, Action.draft)), None)
     values = {"questions": ["", "", ""], "organisation": own.key if own else ""}
-    return page(request, "inquiries/new.html", **_form_context(session, values))
+    return page(request, "inquiries/new.html", **_form_context(session, auth.user, values))
 
 
 @router.post("/henvendelser/ny", response_class=HTMLResponse, dependencies=[Drafter])
@@ -123,7 +124,7 @@ def new_inquiry_post(request: Request, session: SessionDep, auth: FormUser, form
         if len(values["mail"]) > MAX_MAIL:
             warning = (f"Den indsatte tekst er på {len(values['mail']):,} tegn; kun de første {MAX_MAIL:,} er læst. "
                        "Indsæt kun selve henvendelsen.").replace(",", ".")
-        return page(request, "inquiries/new.html", note=note, warning=warning, **_form_context(session, values))
+        return page(request, "inquiries/new.html", note=note, warning=warning, **_form_context(session, auth.user, values))
     body = {
         "title": values["title"],
         "asker": {"name": values["asker_name"], "role": values["asker_role"] or None, "email": values["asker_email"] or None},
@@ -138,11 +139,11 @@ def new_inquiry_post(request: Request, session: SessionDep, auth: FormUser, form
         created = inquiry_service.create(session, data=data, user=auth.user)
     except ValidationError as exc:
         errors = {str(e["loc"][0]): _FIELD_MESSAGES.get(str(e["loc"][0]), "Ugyldig værdi.") for e in exc.errors()}
-        return page(request, "inquiries/new.html", status=422, **_form_context(session, values, errors))
+        return page(request, "inquiries/new.html", status=422, **_form_context(session, auth.user, values, errors))
     except BesvarError as exc:
         field = (getattr(exc, "field", None) or "title").split(".")[0]
         errors = {field: _FIELD_MESSAGES.get(field, "Ugyldig værdi.")}
-        return page(request, "inquiries/new.html", status=exc.status, **_form_context(session, values, errors))
+        return page(request, "inquiries/new.html", status=exc.status, **_form_context(session, auth.user, values, errors))
     return see_other(f"/henvendelser/{created.id}")
 
 
@@ -155,9 +156,10 @@ def deadline_preview(request: Request, session: SessionDep, auth: PageUser, rece
             raise ValueError
     except ValueError:
         return HTMLResponse("Skriv modtagelsesdatoen for at se svarfristen.")
+    # Only the rules of organisations the user may read; any other key is the user's own first organisation's.
     key = search_text(organisation, 100)
-    org = session.exec(select(Organisation).where(col(Organisation.key) == key)).first() if key else None
-    org = org or next(iter(organisation_service.list_all(session)), None)
+    readable = organisation_service.list_all(session, auth.user)
+    org = next((o for o in readable if o.key == key), None) or next(iter(readable), None)
     days = org.deadline_days if org else 10
     due = deadlines.add_working_days(received, days)
     return HTMLResponse(f"Svarfrist: <strong>{formatting.long_date(due)}</strong> ({days} arbejdsdage)")
@@ -193,7 +195,7 @@ def correct_inquiry(request: Request, inquiry_id: IdPath, session: SessionDep, a
 def _inquiry_page(request: Request, session, inquiry_id: int, *, notice: str | None = None, values: dict | None = None,
                   errors: dict | None = None, status: int = 200):
     """The inquiry page; after a refused correction, with its form open, what was typed kept and the errors beside the fields."""
-    inquiry = inquiry_service.get(session, inquiry_id=inquiry_id)
+    inquiry = inquiry_service.get(session, inquiry_id=inquiry_id, user=request.state.auth.user)
     letters = letter_service.for_inquiry(session, inquiry_id=inquiry_id)
     return page(request, "inquiries/detail.html", status=status, inquiry=inquiry, letters=letters, notice=notice,
                 values=values, errors=errors or {})
@@ -202,6 +204,7 @@ def _inquiry_page(request: Request, session, inquiry_id: int, *, notice: str | N
 @router.post("/henvendelser/{inquiry_id}/breve", dependencies=[Drafter])
 def start_letter(request: Request, inquiry_id: IdPath, session: SessionDep, auth: FormUser, form: PostedForm):
     """Start a draft brev or notat."""
+    inquiry_service.load(session, inquiry_id, user=auth.user, action=Action.draft)  # another's inquiry: 404, as in the address
     kind = form.get("kind") if form.get("kind") in LetterKind.__members__ else "brev"
     letter = letter_service.create(session, data=LetterIn(inquiry_id=inquiry_id, kind=kind), user=auth.user)
     return see_other(f"/breve/{letter.id}")

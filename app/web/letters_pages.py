@@ -27,6 +27,7 @@ from app.models import (
     LetterStatus,
     ParagraphVersion,
     Statistic,
+    User,
 )
 from app.policy import Action
 from app.rendering.service import DOCX_TYPE, document
@@ -46,10 +47,10 @@ _MESSAGES = {
 }
 
 
-def _view(session, letter_id: int, posted: dict | None = None) -> dict:
+def _view(session, letter_id: int, user: User, posted: dict | None = None) -> dict:
     """Everything the editor shows; `posted` replaces the stored answers and fields (after a conflict)."""
-    letter = letter_service.get(session, letter_id=letter_id)
-    inquiry = inquiry_service.get(session, inquiry_id=letter.inquiry_id)
+    letter = letter_service.get(session, letter_id=letter_id, user=user)
+    inquiry = inquiry_service.get(session, inquiry_id=letter.inquiry_id, user=user)
     org_id = inquiry.organisation.id
     answering = sharing.answering(session, org_id)
     fields = {name: getattr(letter, name) for name in (*_TEXT_FIELDS, "kind", "letter_date", "signatory_id")}
@@ -70,11 +71,11 @@ def _view(session, letter_id: int, posted: dict | None = None) -> dict:
             if b.get("paragraph_id"):
                 v = versions.get((b["paragraph_id"], b["paragraph_version"]))
                 blocks.append({**b, "kind": "p", "title": v.title if v else "?",
-                               "shown": library_service.render(session, v.text, as_of).text if v else ""})
+                               "shown": library_service.render(session, v.text, as_of, organisation_id=org_id).text if v else ""})
             else:
                 text = b.get("text") or ""
                 # Show figures the way the letter will read them, under the text with its [[...]] codes.
-                shown = library_service.render(session, text, as_of).text if "[[" in text else None
+                shown = library_service.render(session, text, as_of, organisation_id=org_id).text if "[[" in text else None
                 blocks.append({**b, "kind": "t", "shown": shown})
         used = {b.get("paragraph_id") for b in blocks}
         questions.append({"id": q.id, "number": q.number, "text": q.text, "blocks": blocks,
@@ -82,10 +83,12 @@ def _view(session, letter_id: int, posted: dict | None = None) -> dict:
                                                              answering=answering)
                                           if s.paragraph_id not in used]})
     people = letter_service.signatories(session, org_id)
-    series, _total = library_service.list_statistics(session, q=None, limit=200, offset=0)
-    stats = [{"key": s.key, "label": f"{s.label}: " + (f"{s.latest.formatted} ({s.latest.period_label})" if s.latest else "intet tal")}
-             for s in sorted(series, key=lambda s: s.label)]
-    model = letter_service.load(session, letter_id)
+    series, _total = library_service.list_statistics(session, q=None, limit=200, offset=0, user=None)
+    usable = sharing.owners(session, {s.key for s in series}, answering, Statistic)
+    stats = [{"key": s.key, "label": f"{s.label}: " + (f"{s.latest.formatted} ({s.latest.period_label})" if s.latest else "intet tal")
+              + (f" ({usable[s.key]})" if usable[s.key] else "")}
+             for s in sorted(series, key=lambda s: s.label) if s.key in usable]
+    model = letter_service.load(session, letter_id, user=user)
     flags = approval_service.flags_for(session, model) if letter.status == LetterStatus.draft else []
     exports = session.exec(select(ExportRecord).where(col(ExportRecord.letter_id) == letter_id).order_by(col(ExportRecord.id))).all()
     return {"letter": letter, "inquiry": inquiry, "fields": fields, "questions": questions, "people": people,
@@ -115,7 +118,7 @@ def _parse(form, question_ids: set[int]) -> tuple[dict, dict[int, list[dict]]]:
     return fields, answers
 
 
-def _apply(action: str, answers: dict[int, list[dict]], form, session) -> None:
+def _apply(action: str, answers: dict[int, list[dict]], form, session, organisation_id: int, user: User) -> None:
     """Insert, move, remove or add a block, as the pressed button says."""
     verb, _, rest = action.partition(":")
     numbers = [whole_number(a) for a in rest.split(":")]
@@ -132,13 +135,14 @@ def _apply(action: str, answers: dict[int, list[dict]], form, session) -> None:
                 if 0 <= other < len(blocks):
                     blocks[pos], blocks[other] = blocks[other], blocks[pos]
     elif verb == "insert" and len(args) == 2 and args[0] in answers:
-        paragraph = library_service.get_paragraph(session, paragraph_id=args[1])
+        paragraph = library_service.get_paragraph(session, paragraph_id=args[1], user=user)
         answers[args[0]].append({"paragraph_id": paragraph.id, "paragraph_version": paragraph.version, "text": None})
     elif verb == "text" and args[0] in answers:
         answers[args[0]].append({"paragraph_id": None, "paragraph_version": None, "text": PLACEHOLDER_TEXT})
     elif verb == "stat" and args[0] in answers:
         key = str(form.get(f"stat-{args[0]}", ""))
-        if re.fullmatch(KEY_PATTERN, key) and session.exec(select(col(Statistic.id)).where(col(Statistic.key) == key)).first():
+        # Only a series the letter's organisation may use: another's is not offered, nor taken from a crafted form.
+        if re.fullmatch(KEY_PATTERN, key) and sharing.owners(session, {key}, sharing.answering(session, organisation_id), Statistic):
             text = f"[[{key}]] ([[{key}.periode]], kilde: [[{key}.kilde]])"
             answers[args[0]].append({"paragraph_id": None, "paragraph_version": None, "text": text})
 
@@ -180,15 +184,15 @@ def _danish(exc: Exception) -> tuple[str, str | None]:
 
 def _save(form, session, letter_id: int, auth) -> tuple[LetterOut | ValidationError | BesvarError, dict, dict, int]:
     """Parse, apply the action and save; returns (saved letter or the exception, fields, answers, version)."""
-    letter = letter_service.load(session, letter_id)
-    question_ids = {q.id for q in inquiry_service.get(session, inquiry_id=letter.inquiry_id).questions}
+    letter = letter_service.load(session, letter_id, user=auth.user, action=Action.draft)
+    question_ids = {q.id for q in inquiry_service.get(session, inquiry_id=letter.inquiry_id, user=auth.user).questions}
     version = str(form.get("version", ""))
     version_n = whole_number(version, below=10**9) or 0
     fields: dict = {}
     answers: dict[int, list[dict]] = {}
     try:
         fields, answers = _parse(form, question_ids)
-        _apply(str(form.get("action", "save")), answers, form, session)
+        _apply(str(form.get("action", "save")), answers, form, session, letter_service.organisation_of(session, letter), auth.user)
         saved = letter_service.update(session, letter_id=letter_id, data=_update(fields, answers, version_n), user=auth.user)
         return saved, fields, answers, saved.version
     except (ValidationError, BesvarError) as exc:
@@ -199,11 +203,11 @@ def _save(form, session, letter_id: int, auth) -> tuple[LetterOut | ValidationEr
 @router.get("/breve/{letter_id}", response_class=HTMLResponse)
 def editor(request: Request, letter_id: IdPath, session: SessionDep, auth: PageUser, ok: str = ""):
     """The draft editor; for letters no longer drafts, the document and its status."""
-    view = _view(session, letter_id)
+    view = _view(session, letter_id, auth.user)
     notice = {"indsendt": "Brevet er sendt til godkendelse.", "gemt": "Gemt.", "godkendt": "Brevet er godkendt.",
               "returneret": "Brevet er sendt retur til sekretariatet."}.get(ok)
     # An approver opening a draft reads it; the editor's buttons would only end in 403.
-    editable = view["letter"].status == LetterStatus.draft and policy.may(auth.user, Action.draft)
+    editable = view["letter"].status == LetterStatus.draft and policy.may(auth.access, Action.draft, view["inquiry"].organisation.id)
     return page(request, "letters/draft.html" if editable else "letters/view.html", notice=notice, **view)
 
 
@@ -213,9 +217,9 @@ def editor_post(request: Request, letter_id: IdPath, session: SessionDep, auth: 
     result, fields, answers, _version = _save(form, session, letter_id, auth)
     if isinstance(result, Exception):
         message, field = _danish(result)
-        view = _view(session, letter_id, posted={"fields": fields, "answers": answers} if fields else None)
+        view = _view(session, letter_id, auth.user, posted={"fields": fields, "answers": answers} if fields else None)
         if isinstance(result, Conflict):
-            view["letter"] = view["letter"].model_copy(update={"version": letter_service.load(session, letter_id).version})
+            view["letter"] = view["letter"].model_copy(update={"version": letter_service.load(session, letter_id, user=auth.user).version})
         status = getattr(result, "status", 422)
         return page(request, "letters/draft.html", status=status, error=message, error_field=field, **view)
     return see_other(f"/breve/{letter_id}?ok=gemt")
@@ -227,7 +231,7 @@ def autosave(letter_id: IdPath, session: SessionDep, auth: FormUser, form: Poste
     result, _fields, _answers, _version = _save(form, session, letter_id, auth)
     if isinstance(result, Exception):
         message, _field = _danish(result)
-        current = letter_service.load(session, letter_id)
+        current = letter_service.load(session, letter_id, user=auth.user)
         status = getattr(result, "status", 422)
         return JSONResponse({"message": message, "version": current.version, "conflict": status == 409}, status_code=status)
     return JSONResponse({"version": result.version, "message": f"Gemt kl. {formatting.short_time_now()}"})
@@ -243,20 +247,21 @@ def submit(request: Request, letter_id: IdPath, session: SessionDep, auth: FormU
         approval_service.submit(session, letter_id=letter_id, data=data, user=auth.user)
     except BesvarError as exc:
         session.rollback()
-        current = letter_service.load(session, letter_id)
+        current = letter_service.load(session, letter_id, user=auth.user)
         if isinstance(exc, Conflict) and current.status == LetterStatus.submitted:
             return see_other(f"/breve/{letter_id}?ok=indsendt")
         message, field = _danish(exc)
         template = "letters/draft.html" if current.status == LetterStatus.draft else "letters/view.html"
         gaps = {(g.question_id, g.index): g.danish() for g in exc.gaps} if isinstance(exc, Unfinished) else {}
         return page(request, template, status=exc.status, error=message, error_field=field, gaps=gaps,
-                    **_view(session, letter_id))
+                    **_view(session, letter_id, auth.user))
     return see_other(f"/breve/{letter_id}?ok=indsendt")
 
 
 @router.post("/breve/{letter_id}/ret", dependencies=[Drafter])
 def correct(request: Request, letter_id: IdPath, session: SessionDep, auth: FormUser):
     """Start a correction of an approved letter; a second click opens the correction already started."""
+    letter_service.load(session, letter_id, user=auth.user, action=Action.draft)
     if (started := approval_service.correction_of(session, letter_id)) is not None:
         return see_other(f"/breve/{started}")
     try:

@@ -51,7 +51,7 @@ _DANISH = {
 def page(request: Request, name: str, *, status: int = 200, **context) -> HTMLResponse:
     """A page with the logged-in user, the CSRF token and the navigation."""
     auth = getattr(request.state, "auth", None)
-    context |= {"user": auth.user if auth else None, "csrf": auth.web.csrf_token if auth else ""}
+    context |= {"user": auth.user if auth else None, "access": auth.access if auth else policy.Access(None, False), "csrf": auth.web.csrf_token if auth else ""}
     return templates.TemplateResponse(request, name, context, status_code=status)
 
 

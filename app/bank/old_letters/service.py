@@ -8,14 +8,14 @@ from typing import Annotated
 from pydantic import BaseModel, Field
 from sqlmodel import Session, col, select
 
-from app import formatting
+from app import formatting, policy
 from app.audit import service as audit
 from app.bank.old_letters import parsing, reading, sandbox
 from app.errors import Invalid, TooLarge
 from app.fields import Flag, Key, Line, PlausibleDate, Text
 from app.inquiries import service as inquiry_service
 from app.inquiries.schemas import AskerIn, CaseRefIn, InquiryIn, QuestionIn
-from app.library import search_index
+from app.library import search_index, sharing
 from app.library import service as library_service
 from app.library.schemas import ParagraphContent
 from app.models import (
@@ -99,7 +99,7 @@ def _normal(text: str) -> str:
     return re.sub(r"\W+", " ", text.lower()).strip()
 
 
-def _duplicate(session: Session, text: str) -> tuple[Paragraph, ParagraphVersion, float] | None:
+def _duplicate(session: Session, text: str, user: User | None) -> tuple[Paragraph, ParagraphVersion, float] | None:
     """The stored paragraph that holds (nearly) this text, found through the search index.
 
     Compared as the stored text reads with its figures filled in, and by how much of the new
@@ -108,13 +108,16 @@ def _duplicate(session: Session, text: str) -> tuple[Paragraph, ParagraphVersion
     hits = search_index.search(session, text[:10_000]).paragraphs[:5]
     if not hits:
         return None
-    rows = session.exec(select(Paragraph, ParagraphVersion).join(
+    query = select(Paragraph, ParagraphVersion).join(
         ParagraphVersion, (col(ParagraphVersion.paragraph_id) == col(Paragraph.id)) & (col(ParagraphVersion.version) == col(Paragraph.current_version)))
-        .where(col(Paragraph.id).in_([h.ref_id for h in hits]))).all()
+    # Only among the paragraphs the user may use: another municipality's are not named.
+    if (visible := sharing.visible(policy.access(session, user), Paragraph)) is not None:
+        query = query.where(visible)
+    rows = session.exec(query.where(col(Paragraph.id).in_([h.ref_id for h in hits]))).all()
     mine = _normal(text)
     best = None
     for p, v in sorted(rows, key=lambda row: row[0].id):
-        theirs = _normal(library_service.render(session, v.text, date.today()).text)
+        theirs = _normal(library_service.render(session, v.text, date.today(), organisation_id=p.organisation_id).text)
         blocks = SequenceMatcher(None, mine, theirs, autojunk=False).get_matching_blocks()
         covered = sum(b.size for b in blocks if b.size >= 3) / max(len(mine), 1)
         if best is None or covered > best[2]:
@@ -122,7 +125,7 @@ def _duplicate(session: Session, text: str) -> tuple[Paragraph, ParagraphVersion
     return best if best and best[2] >= SAME_TEXT else None
 
 
-def propose(session: Session, files: list[tuple[str, bytes]]) -> list[Proposal]:
+def propose(session: Session, files: list[tuple[str, bytes]], *, user: User | None) -> list[Proposal]:
     """Read each file and propose questions and paragraphs; any unreadable file is a 422 naming it."""
     if not files:
         raise Invalid("send at least one file", field="files")
@@ -144,7 +147,7 @@ def propose(session: Session, files: list[tuple[str, bytes]]) -> list[Proposal]:
         for question, answer in zip(found.questions, found.answers, strict=False):
             paragraphs = []
             for text in answer:
-                dup = _duplicate(session, text)
+                dup = _duplicate(session, text, user)
                 paragraphs.append(ProposedParagraph(
                     title=_title(text), text=text, duplicate_of=dup[0].key if dup else None,
                     duplicate_title=dup[1].title if dup else None, similarity=round(dup[2], 3) if dup else None))
@@ -179,7 +182,8 @@ def confirm(session: Session, *, data: ConfirmIn, user: User) -> ConfirmOut:
                 continue
             if item.use_existing:
                 paragraph = session.exec(select(Paragraph).where(col(Paragraph.key) == item.use_existing)).first()
-                if paragraph is None:
+                usable = sharing.owners(session, {paragraph.id}, sharing.answering(session, inquiry.organisation_id)) if paragraph else {}
+                if paragraph is None or paragraph.id not in usable:
                     raise Invalid(f"no paragraph {item.use_existing!r}", field="use_existing")
                 reused.append(paragraph.key)
             else:
