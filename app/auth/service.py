@@ -122,8 +122,13 @@ def _members_of(organisations: frozenset[int]):
 
 def managed_user(session: Session, username: str, by: User | None) -> User:
     """The user named, if `by` manages them; 404 otherwise, as for a username that does not exist."""
-    user = session.exec(select(User).where(col(User.username) == username)).first()
-    if user is None or (by is not None and user.id != by.id and user.id not in {u.id for u in managed(session, by)}):
+    query = select(User).where(col(User.username) == username)
+    where = policy.where(policy.access(session, by), Action.manage)
+    if where is not None and by is not None:
+        # One query for the one user, not a list of everyone the admin manages.
+        query = query.where(or_(col(User.id) == by.id, col(User.id).in_(_members_of(where))))
+    user = session.exec(query).first()
+    if user is None:
         raise NotFound(f"no user {username!r}")
     return user
 

@@ -14,10 +14,7 @@ def resolve(session: Session, *, key: str | None, user: User | None, field: str 
 
     Another municipality's organisation is unknown, as a key that does not exist is.
     """
-    where = policy.where(policy.access(session, user), action)
-    query = select(Organisation).order_by(col(Organisation.key))
-    if where is not None:
-        query = query.where(col(Organisation.id).in_(where))
+    query = _among(policy.where(policy.access(session, user), action))
     if key is not None:
         org = session.exec(query.where(col(Organisation.key) == key)).first()
         if org is None:
@@ -31,13 +28,15 @@ def resolve(session: Session, *, key: str | None, user: User | None, field: str 
 
 def list_all(session: Session, user: User | None = None) -> list[Organisation]:
     """The organisations the user may read (the command line: all), by key."""
-    readable = policy.readable(policy.access(session, user))
-    query = select(Organisation).order_by(col(Organisation.key))
-    return list(session.exec(query if readable is None else query.where(col(Organisation.id).in_(readable))))
+    return list(session.exec(_among(policy.readable(policy.access(session, user)))))
 
 
 def choices(session: Session, user: User | None, action: Action) -> list[Organisation]:
     """The organisations where the user may do `action`, by key: what a form offers."""
-    where = policy.where(policy.access(session, user), action)
+    return list(session.exec(_among(policy.where(policy.access(session, user), action))))
+
+
+def _among(ids: frozenset[int] | None):
+    """The organisations with these ids (None: all), by key."""
     query = select(Organisation).order_by(col(Organisation.key))
-    return list(session.exec(query if where is None else query.where(col(Organisation.id).in_(where))))
+    return query if ids is None else query.where(col(Organisation.id).in_(ids))
