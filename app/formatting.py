@@ -4,11 +4,15 @@ Cached: Babel takes tens of microseconds a call, and a page shows the same few d
 """
 
 import re
+import unicodedata
 from datetime import date
 from functools import lru_cache
+from urllib.parse import quote
 
 from babel.dates import format_date
 from babel.numbers import format_decimal
+
+from app.letters import kinds
 
 LOCALE = "da_DK"
 
@@ -35,13 +39,13 @@ def short_date(value: date) -> str:
 
 # The ways a document's dates are written; an organisation picks one per document kind.
 DATE_STYLES = {"numeric": short_date, "long": long_date}
-# As the seed documents write them: Copenhagen's brev "12-05-2023", Aalborg's notat "24. marts 2014".
-DEFAULT_DATE_STYLE = {"brev": "numeric", "notat": "long"}
 
 
 def document_date(value: date, kind: str, styles: dict[str, str] | None = None) -> str:
-    """`value` in the one style documents of `kind` use: the organisation's choice, else the kind's default."""
-    style = (styles or {}).get(kind) or DEFAULT_DATE_STYLE.get(kind, "long")
+    """`value` in the one style documents of `kind` use: the organisation's choice, else the kind's default
+    (app.letters.kinds: as the seed documents write them, Copenhagen's brev "12-05-2023", Aalborg's notat
+    "24. marts 2014")."""
+    style = (styles or {}).get(kind) or (kinds.REGISTRY[kinds.LetterKind(kind)].date_style if kind in kinds.REGISTRY else "long")
     return DATE_STYLES[style](value)
 
 
@@ -55,6 +59,20 @@ def period_label(value: date, kind: str) -> str:
     if kind == "month":
         return format_date(value, "MMMM y", locale=LOCALE)
     return long_date(value)
+
+
+_DANISH = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "Æ": "Ae", "Ø": "Oe", "Å": "Aa"})
+
+
+def ascii_text(text: str) -> str:
+    """`text` in ASCII as Danes transliterate it (ø → oe), other accents dropped: for file names."""
+    return unicodedata.normalize("NFKD", unicodedata.normalize("NFC", text).translate(_DANISH)).encode("ascii", "ignore").decode()
+
+
+def content_disposition(disposition: str, name: str) -> str:
+    """A Content-Disposition header for `name` (RFC 6266): an ASCII name for any client, the exact one beside."""
+    fallback = ascii_text(name).replace('"', "_").replace("\\", "_")
+    return f"{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 def genitive(name: str) -> str:

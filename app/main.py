@@ -20,10 +20,12 @@ from app.audit.routes import router as audit_router
 from app.auth.routes import router as accounts_router
 from app.bank.routes import router as bank_router
 from app.config import Settings, get_settings
+from app.coordination.routes import router as coordination_router
 from app.db import make_engine, read_only
 from app.errors import TooLarge, install_handlers
 from app.exports.routes import router as export_router
 from app.inquiries.routes import router as inquiries_router
+from app.letters.routes import inquiry_router as decline_router
 from app.letters.routes import router as letters_router
 from app.library.routes import router as library_router
 from app.organisations.routes import router as organisations_router
@@ -136,6 +138,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     install_handlers(app)
     app.include_router(accounts_router)
     app.include_router(inquiries_router)
+    app.include_router(coordination_router)
+    app.include_router(decline_router)
     app.include_router(library_router)
     app.include_router(bank_router)
     app.include_router(organisations_router)

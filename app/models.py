@@ -80,6 +80,8 @@ class Municipality(SQLModel, table=True):
 
 
 class InquiryStatus(StrEnum):
+    """The coarse status of API v1, derived from the state (app.inquiries.states decides both)."""
+
     new = "new"
     drafting = "drafting"
     answered = "answered"
@@ -87,6 +89,19 @@ class InquiryStatus(StrEnum):
 
 
 OPEN_STATUSES = (InquiryStatus.new, InquiryStatus.drafting)
+
+
+class InquiryState(StrEnum):
+    """Where an inquiry is in its work; the moves between states are app.inquiries.states'."""
+
+    new = "ny"
+    allocated = "fordelt"
+    drafting = "under_udarbejdelse"
+    awaiting_contributions = "afventer_bidrag"
+    awaiting_approval = "til_godkendelse"
+    answered = "besvaret"
+    transferred = "overdraget"
+    declined = "afvist"
 
 
 class Channel(StrEnum):
@@ -224,10 +239,28 @@ class Inquiry(SQLModel, table=True):
     received_on: date
     deadline: date = Field(index=True)
     status: str = Field(default=InquiryStatus.new, max_length=20, index=True)
+    state: str = Field(default=InquiryState.new, max_length=30, index=True)
+    # The unit it is allocated to (no foreign key, so that SQLite adds the column in place; migration 0015)
+    # and, in it, the person who drafts the answer (the sagsbehandler, "assignee" in the API).
+    unit_id: int | None = Field(default=None, sa_type=IdType, index=True)
     drafter_id: int | None = Field(default=None, foreign_key="user.id", sa_type=IdType)
     kle_number: str | None = Field(default=None, max_length=50)
     kle_action: str | None = Field(default=None, max_length=50)
     created_at: datetime = _created()
+
+
+class DeadlineChange(SQLModel, table=True):
+    """One extension of an inquiry's deadline: from, to, why, who and when."""
+
+    __tablename__ = "deadline_change"
+
+    id: int = Field(default=None, primary_key=True, sa_type=IdType)
+    inquiry_id: int = Field(foreign_key="inquiry.id", sa_type=IdType, index=True, ondelete="CASCADE")
+    from_date: date
+    to_date: date
+    reason: str
+    actor: str = Field(max_length=100)
+    at: datetime = _created()
 
 
 class CaseRef(SQLModel, table=True):
@@ -330,8 +363,11 @@ class QuestionParagraph(SQLModel, table=True):
 
 
 class LetterKind(StrEnum):
+    """The kinds' names; what each one is (template, layout, rules) is app.letters.kinds'."""
+
     brev = "brev"
     notat = "notat"
+    interim = "foreløbigt"
 
 
 class LetterStatus(StrEnum):
@@ -350,6 +386,8 @@ class Letter(SQLModel, table=True):
     version: int = Field(default=1)
     status: str = Field(default=LetterStatus.draft, max_length=20, index=True)
     letter_date: date | None = None
+    # An interim reply's promise: the day the answer is expected by (kind foreløbigt only).
+    expected_answer_on: date | None = None
     title: str = Field(max_length=500)
     recipient_name: str | None = Field(default=None, max_length=300)
     recipient_title: str | None = Field(default=None, max_length=300)

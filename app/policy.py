@@ -24,6 +24,7 @@ class Action(StrEnum):
     read = "read"  # open inquiries, letters, the library, the history
     draft = "draft"  # register and correct inquiries, write and submit letters, edit the library, import
     approve = "approve"  # approve or return a submitted letter
+    allocate = "allocate"  # the secretariat: allocate to a unit and person, transfer, decline, extend deadlines
     manage = "manage"  # users, their tokens and memberships
 
 
@@ -31,6 +32,7 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     Action.read: frozenset(Role),
     Action.draft: frozenset({Role.drafter, Role.admin}),
     Action.approve: frozenset({Role.approver}),
+    Action.allocate: frozenset({Role.drafter, Role.approver, Role.admin}),
     Action.manage: frozenset({Role.admin}),
 }
 
@@ -44,6 +46,8 @@ class Access:
     roles: Mapping[int, frozenset[Role]] = field(default_factory=dict)  # organisation id → roles held there
     readable: frozenset[int] = frozenset()  # the roles' organisations, and the municipality's if it shares inquiries
     municipalities: Mapping[int, str] = field(default_factory=dict)  # id → key of where the user works
+    units: frozenset[int] = frozenset()  # the units the user is a member of (their team)
+    leads: frozenset[int] = frozenset()  # the units the user leads
     everything: bool = False  # the command line, run by whoever runs the server
 
 
@@ -53,7 +57,7 @@ _OTHER = aliased(Organisation)
 # Built once (every request asks it): one row per membership and organisation of its municipality.
 _GRANTS = (
     core_select(col(Membership.role), col(Organisation.id), col(Organisation.municipality_id), col(Municipality.key),
-                col(Municipality.share_inquiries), col(_OTHER.id))
+                col(Municipality.share_inquiries), col(_OTHER.id), col(Unit.id), col(Unit.lead_id))
     .join_from(Membership, Unit, col(Unit.id) == col(Membership.unit_id))
     .join(Organisation, col(Organisation.id) == col(Unit.organisation_id))
     .join(Municipality, col(Municipality.id) == col(Organisation.municipality_id))
@@ -67,8 +71,14 @@ def load(conn: Connection | Session, user: User) -> Access:
     roles: dict[int, set[Role]] = {}
     readable: set[int] = set()
     municipalities: dict[int, str] = {}
-    for role, org_id, municipality_id, municipality_key, shares, other_id in tuples_of(conn.execute(_GRANTS, {"user_id": user.id})):
+    units: set[int] = set()
+    leads: set[int] = set()
+    for (role, org_id, municipality_id, municipality_key, shares, other_id, unit_id,
+         lead_id) in tuples_of(conn.execute(_GRANTS, {"user_id": user.id})):
         municipalities[municipality_id] = municipality_key
+        units.add(unit_id)
+        if lead_id == user.id:
+            leads.add(unit_id)
         roles.setdefault(org_id, set()).add(Role(role))
         readable.add(org_id)
         if role == Role.admin:  # an admin is the municipality's
@@ -76,7 +86,8 @@ def load(conn: Connection | Session, user: User) -> Access:
         if role == Role.admin or shares:
             readable.add(other_id)
     return Access(user_id=user.id, active=user.is_active, roles={k: frozenset(v) for k, v in roles.items()},
-                  readable=frozenset(readable), municipalities=municipalities)
+                  readable=frozenset(readable), municipalities=municipalities, units=frozenset(units),
+                  leads=frozenset(leads))
 
 
 def _key(user_id: int) -> tuple[str, int]:
@@ -110,6 +121,13 @@ def may(who: Access, action: Action | str, organisation_id: int | None = None) -
     if action == Action.read:
         return organisation_id in who.readable
     return bool(who.roles.get(organisation_id, frozenset()) & ALLOWED[action])
+
+
+def may_allocate(who: Access, organisation_id: int, unit_id: int | None) -> bool:
+    """Whether `who` may change an inquiry's allocation: the secretariat of its organisation, or the lead of
+    the unit it is allocated to (a lead allocates within the team even without a secretariat role)."""
+    return may(who, Action.allocate, organisation_id) or (
+        who.active and unit_id is not None and unit_id in who.leads and may(who, Action.read, organisation_id))
 
 
 def roles_for(action: Action) -> frozenset[Role]:

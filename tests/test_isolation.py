@@ -45,6 +45,7 @@ class Objects:
     paragraph: int
     statistic: str
     user: str
+    declined: int  # an inquiry declined: nothing else in the matrix touches it
 
 
 def _letter(session: Session, org: Organisation, drafter: User, *, submit: bool = False,
@@ -64,6 +65,14 @@ def _letter(session: Session, org: Organisation, drafter: User, *, submit: bool 
     return letter.id
 
 
+def _declined(session: Session, org: Organisation, drafter: User) -> int:
+    inquiry = inquiry_service.create(session, data=InquiryIn.model_validate({
+        "title": "Allerede besvaret", "asker": {"name": "Bo Borger"}, "received_on": "2024-11-18", "organisation": org.key,
+        "questions": [{"text": "Hvad koster det?"}]}), user=None)
+    letter_service.decline(session, inquiry_id=inquiry.id, reason="Spørgsmålet er besvaret i sag 12.", user=drafter)
+    return inquiry.id
+
+
 def _objects(session: Session, org: Organisation) -> Objects:
     drafter = auth_service.add_user(session, username=f"{org.key}-seed-drafter", role="drafter", name="Sagsbehandler",
                                     organisation_id=org.id)
@@ -76,9 +85,10 @@ def _objects(session: Session, org: Organisation) -> Objects:
     statistic = library_service.create_statistic(session, user=None, data=StatisticIn(
         key=f"{org.key}-iso-tal", label="Sager", source="Fagsystemet", organisation=org.key)).key
     auth_service.add_user(session, username=f"{org.key}-target", role="viewer", name="Læser", organisation_id=org.id)
+    approved = _letter(session, org, drafter, approver=approver)
     return Objects(org=org.key, inquiry=inquiry, draft=draft, submitted=_letter(session, org, drafter, submit=True),
-                   approved=_letter(session, org, drafter, approver=approver), paragraph=paragraph,
-                   statistic=statistic, user=f"{org.key}-target")
+                   approved=approved, paragraph=paragraph, statistic=statistic, user=f"{org.key}-target",
+                   declined=_declined(session, org, drafter))
 
 
 def add_second_copenhagen_organisation(session: Session) -> Organisation:
@@ -139,6 +149,7 @@ def world(seeded_sqlite_template, tmp_path_factory) -> World:
 
 WRITERS = {"drafter", "admin"}
 EVERYONE = set(ROLES)
+SECRETARIAT = {"drafter", "approver", "admin"}  # who allocates, transfers, declines and extends
 
 
 @dataclass(frozen=True)
@@ -151,6 +162,19 @@ class Route:
     allowed: frozenset  # roles that may do it in their own organisation
     body: Callable[[Objects], dict] | None = None
     hidden: int = 404  # the answer outside what the user may read: 404, or 422 for an id or key in the body
+
+
+_day = count(1)
+
+
+def _next_working_day() -> str:
+    """A working day not used before, in 2030: each extension changes the deadline."""
+    from datetime import date, timedelta
+
+    from app.inquiries.deadlines import is_working_day
+    while not is_working_day(day := date(2030, 1, 1) + timedelta(days=next(_day))):
+        pass
+    return day.isoformat()
 
 
 def r(method: str, path: str, gate: set, allowed: set | None = None, body=None, hidden: int = 404) -> Route:
@@ -167,6 +191,15 @@ API = [
     r("PATCH", "/api/v1/inquiries/{inquiry}", WRITERS, body=lambda o: {"title": f"Rettet titel {next(_unique)}", "reason": "Stavefejl"}),
     r("POST", "/api/v1/inquiries", WRITERS, body=_inquiry_body, hidden=422),
     r("POST", "/api/v1/letters", WRITERS, body=lambda o: {"inquiry_id": o.inquiry, "kind": "notat"}, hidden=422),
+    r("POST", "/api/v1/inquiries/{inquiry}/allocate", EVERYONE, SECRETARIAT, body=lambda o: {"unit": o.org, "reason": "Matrix"}),
+    # Nobody here is the assignee (the seed drafter is), so no role may hand it back.
+    r("POST", "/api/v1/inquiries/{inquiry}/hand_back", EVERYONE, set(), body=lambda o: {"reason": "Ikke mit område"}),
+    r("POST", "/api/v1/inquiries/{inquiry}/extend", EVERYONE, SECRETARIAT,
+      body=lambda o: {"deadline": _next_working_day(), "reason": "Afventer tal"}),
+    # On the declined inquiry, so that the world stays as it is: allowed roles get 409 (or 422), the others 403.
+    r("POST", "/api/v1/inquiries/{declined}/transfer", EVERYONE, SECRETARIAT,
+      body=lambda o: {"organisation": "kk-suf", "reason": "Hører under SUF"}),
+    r("POST", "/api/v1/inquiries/{declined}/decline", EVERYONE, SECRETARIAT, body=lambda o: {"reason": "Besvaret før"}),
     r("GET", "/api/v1/letters/{draft}", EVERYONE),
     r("PUT", "/api/v1/letters/{draft}", WRITERS, body=lambda o: {"version": 1, "title": "Ny titel"}),
     r("POST", "/api/v1/letters/{draft}/submit", WRITERS, body=lambda o: {}),
@@ -255,7 +288,7 @@ def _outcome(route: Route, status: int, text: str) -> str:
 
 
 def _path(route: Route, o: Objects) -> str:
-    return route.path.format(inquiry=o.inquiry, draft=o.draft, submitted=o.submitted, approved=o.approved,
+    return route.path.format(inquiry=o.inquiry, declined=o.declined, draft=o.draft, submitted=o.submitted, approved=o.approved,
                              paragraph=o.paragraph, statistic=o.statistic, user=o.user, org=o.org)
 
 
@@ -295,7 +328,7 @@ def test_every_page_answers_each_role_in_each_organisation_exactly(world, role, 
 
 def test_the_matrix_walks_every_route(world):
     routes = {(m, r.path) for r in api_routes(world.app) for m in r.methods - {"HEAD"}}
-    listed = {(rt.method, re.sub(r"\{[a-z]+\}|(?<=dokument\.)(pdf|docx)", "X", rt.path.split("?")[0])) for rt in API + PAGES}
+    listed = {(rt.method, re.sub(r"\{[a-z_]+\}|(?<=dokument\.)(pdf|docx)", "X", rt.path.split("?")[0])) for rt in API + PAGES}
     listed |= {(m, re.sub(r"\{[a-z_]+\}", "X", p)) for m, p in API_WITHOUT_OBJECT | PAGES_WITHOUT_OBJECT}
     missing = {(m, p) for m, p in routes if (m, re.sub(r"\{[a-z_]+\}", "X", p)) not in listed
                and not p.startswith("/static") and p != "/openapi.json"}

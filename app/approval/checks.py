@@ -8,6 +8,8 @@ from sqlmodel import Session, col, select
 from app.db import stored
 from app.errors import Invalid
 from app.fields import EARLIEST, LATEST
+from app.inquiries.deadlines import today
+from app.letters import kinds
 from app.library import service as library_service
 from app.library import statfill
 from app.models import Inquiry, Letter, LetterBlock, ParagraphVersion, Question
@@ -62,6 +64,15 @@ def texts_of_blocks(session: Session, letter: Letter) -> list[tuple[LetterBlock,
              for v in session.exec(select(ParagraphVersion).where(col(ParagraphVersion.paragraph_id).in_(pids)))} if pids else {}
     return [(b, texts[(b.paragraph_id, b.paragraph_version)]
              if b.paragraph_id is not None and b.paragraph_version is not None else b.text or "") for b in blocks]
+
+
+def required(kind: kinds.Kind, letter: Letter) -> None:
+    """422 naming the kind's required fields the letter leaves empty, or a promised date already past."""
+    if empty := kinds.missing(kind, letter.model_dump()):
+        raise Invalid(f"a {kind.key.value} needs {', '.join(empty)} before it is submitted", field=empty[0])
+    if letter.expected_answer_on is not None and letter.expected_answer_on < today():
+        raise Invalid(f"expected_answer_on {letter.expected_answer_on} is past; promise a day from today on",
+                      field="expected_answer_on")
 
 
 def plausible_date(letter: Letter) -> None:

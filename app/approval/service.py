@@ -12,16 +12,18 @@ from sqlmodel import Session, col, select
 from app import formatting, policy
 from app.approval import checks
 from app.audit import service as audit
+from app.db import stored
 from app.errors import Conflict, Forbidden, Invalid
+from app.inquiries import states
 from app.inquiries.deadlines import today as danish_today
-from app.letters import personal_data
+from app.inquiries.states import Move
+from app.letters import kinds, personal_data
 from app.letters import service as letter_service
 from app.letters.schemas import ApproveIn, LetterOut, ReturnIn, SubmitIn
 from app.library import search_index, statfill
 from app.library import service as library_service
 from app.models import (
     Inquiry,
-    InquiryStatus,
     Letter,
     LetterBlock,
     LetterDocument,
@@ -46,6 +48,19 @@ def _transition(session: Session, letter: Letter, *, from_status: str, values: d
     if result.rowcount != 1:
         session.rollback()
         raise Conflict(f"the letter is no longer {from_status}; reload it")
+
+
+def _move_inquiry(session: Session, letter: Letter, move: Move, user: User) -> None:
+    """The inquiry's move that goes with the letter's transition, if the letter's kind answers the inquiry
+    (an interim reply does not). The letter's own check of the user's role stands for the move's."""
+    if not kinds.of(letter.kind).answers_inquiry:
+        return
+    inquiry = stored(session, Inquiry, letter.inquiry_id)
+    if move == Move.return_ and session.exec(select(col(Letter.id)).where(
+            col(Letter.inquiry_id) == inquiry.id, col(Letter.id) != letter.id,
+            col(Letter.status) == LetterStatus.submitted)).first() is not None:
+        return  # another letter of the inquiry still awaits approval
+    states.make(session, inquiry, move, user=user, checked=False)
 
 
 def _answer_texts(session: Session, letter: Letter) -> tuple[list[str], set[int]]:
@@ -90,8 +105,11 @@ def submit(session: Session, *, letter_id: int, data: SubmitIn, user: User) -> L
     if data.version is not None and data.version != letter.version:
         raise Conflict(f"the letter was saved meanwhile (version {letter.version}, yours {data.version})")
     checks.plausible_date(letter)
+    letter_service.check_signatory(session, letter)
+    kind = kinds.of(letter.kind)
+    checks.required(kind, letter)
     texts, _answered = _answer_texts(session, letter)
-    if unfinished := checks.gaps(session, letter, letter.letter_date or danish_today()):
+    if kind.answers_questions and (unfinished := checks.gaps(session, letter, letter.letter_date or danish_today())):
         raise checks.Unfinished(unfinished)
     context.build(session, letter_id=letter.id)  # what cannot be rendered (too long, no recipient) is refused now
     flags = flags_for(session, letter)
@@ -107,6 +125,7 @@ def submit(session: Session, *, letter_id: int, data: SubmitIn, user: User) -> L
         "pinned_series": statfill.pin(library_service.load_series(
             session, keys, organisation_id=letter_service.organisation_of(session, letter))),
     })
+    _move_inquiry(session, letter, Move.submit, user)
     audit.record(session, actor=user.username, action="letter.submit", inquiry_id=letter.inquiry_id, letter_id=letter.id,
                  detail={"version": letter.version + 1, "personal_data": [f.label() for f in flags]})
     session.commit()
@@ -119,6 +138,7 @@ def return_(session: Session, *, letter_id: int, data: ReturnIn, user: User) -> 
     _transition(session, letter, from_status=LetterStatus.submitted,
                 values={"status": LetterStatus.draft, "return_comment": data.comment, "pinned_series": None,
                         "returned_text": readable(session, letter)})
+    _move_inquiry(session, letter, Move.return_, user)
     audit.record(session, actor=user.username, action="letter.return", inquiry_id=letter.inquiry_id, letter_id=letter.id,
                  detail={"comment": data.comment})
     session.commit()
@@ -162,7 +182,7 @@ def approve(session: Session, *, letter_id: int, data: ApproveIn, user: User, ti
     for fmt, content in documents.items():
         hashes[fmt] = hashlib.sha256(content).hexdigest()
         session.add(LetterDocument(letter_id=letter_id, format=fmt, content=content, sha256=hashes[fmt]))
-    session.exec(update(Inquiry).where(col(Inquiry.id) == current.inquiry_id).values(status=InquiryStatus.answered))
+    _move_inquiry(session, current, Move.approve, user)
     _remember_answers(session, letter_id)
     audit.record(session, actor=user.username, action="letter.approve", inquiry_id=current.inquiry_id, letter_id=letter_id,
                  detail={"sha256": hashes, "approval": approval, "figures": len(ctx.figures)})
@@ -201,6 +221,7 @@ def correct(session: Session, *, letter_id: int, user: User) -> LetterOut:
     for b in session.exec(select(LetterBlock).where(col(LetterBlock.letter_id) == old.id)):
         session.add(LetterBlock(letter_id=new.id, question_id=b.question_id, position=b.position,
                                 paragraph_id=b.paragraph_id, paragraph_version=b.paragraph_version, text=b.text))
+    _move_inquiry(session, old, Move.reopen, user)
     audit.record(session, actor=user.username, action="letter.correct", inquiry_id=old.inquiry_id, letter_id=new.id,
                  detail={"supersedes": old.id})
     session.commit()

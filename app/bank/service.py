@@ -22,7 +22,7 @@ from app.bank.schema import (
 )
 from app.db import stored as stored_row
 from app.errors import BesvarError
-from app.inquiries import deadlines
+from app.inquiries import deadlines, states
 from app.library import search_index, statfill
 from app.library import service as library_service
 from app.models import (
@@ -143,6 +143,7 @@ def _inquiry(session: Session, i: int, doc: InquiryDoc, tally: Counter) -> None:
         "organisation_id": org_id,
         "asker_id": _ref(session, Asker, doc.asker, ("inquiries", i, "asker")),
         "deadline": doc.deadline or deadlines.add_working_days(doc.received_on, org.deadline_days),
+        "state": states.FROM_STATUS[doc.status],
     }
     inquiry, state = _upsert(session, Inquiry, doc.key, values)
     changed = False

@@ -3,11 +3,11 @@
 import re
 import unicodedata
 
+from app.formatting import ascii_text
 from app.letters.personal_data import scan
 
 DEFAULT_PATTERN = "{case_number}_{document_number}_{kind}_{title}"
 MAX_LENGTH = 120
-_DANISH = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "Æ": "Ae", "Ø": "Oe", "Å": "Aa"})
 _FIELDS = re.compile(r"\{(case_number|document_number|kind|title|date|letter_id)\}")
 
 
@@ -18,10 +18,7 @@ def safe_name(pattern: str, values: dict[str, str], *, transliterate: bool = Tru
     for flag in scan(filled):
         if flag.kind == "cpr":
             filled = filled.replace(flag.text, "x")
-    filled = unicodedata.normalize("NFC", filled)
-    if transliterate:
-        filled = filled.translate(_DANISH)
-        filled = unicodedata.normalize("NFKD", filled).encode("ascii", "ignore").decode()
+    filled = ascii_text(filled) if transliterate else unicodedata.normalize("NFC", filled)
     allowed = r"[^A-Za-z0-9._-]" if transliterate else r"[^A-Za-z0-9æøåÆØÅ._-]"
     name = re.sub(allowed, "_", filled)
     name = re.sub(r"_+", "_", re.sub(r"\.{2,}", ".", name)).strip("._-")

@@ -4,6 +4,7 @@ from sqlmodel import Session, col, select
 
 from app import __version__
 from app.db import stored
+from app.letters import kinds
 from app.letters import service as letter_service
 from app.models import (
     Asker,
@@ -18,8 +19,6 @@ from app.models import (
     Question,
     User,
 )
-
-DOCUMENT_TYPE = {"brev": "Udgående brev", "notat": "Notat"}
 
 
 def _person(user: User | None) -> dict | None:
@@ -48,7 +47,7 @@ def collect(session: Session, *, letter: Letter, sealed_by: str | None) -> tuple
         "schema_version": "1",
         "title": letter.title,
         "document_kind": letter.kind,
-        "document_type": DOCUMENT_TYPE[letter.kind],
+        "document_type": kinds.of(letter.kind).document_type,
         "document_date": letter.letter_date.isoformat(),
         "document_number": document_number,
         "case_refs": [{"system": r.system, "kind": r.kind, "number": r.number} for r in refs],

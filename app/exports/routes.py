@@ -7,6 +7,7 @@ from app.db import SessionDep
 from app.errors import ERROR_RESPONSES
 from app.exports import service as export_service
 from app.fields import IdPath
+from app.formatting import content_disposition
 from app.routing import SessionRoute, long_running
 
 router = APIRouter(route_class=SessionRoute, prefix="/api/v1/letters", tags=["export"], responses=ERROR_RESPONSES)
@@ -17,4 +18,4 @@ router = APIRouter(route_class=SessionRoute, prefix="/api/v1/letters", tags=["ex
 def export_bundle(letter_id: IdPath, session: SessionDep, user: CurrentUser) -> Response:
     """PDF, DOCX, metadata.json, metadata.xml and SHA256SUMS; 409 unless the letter is approved."""
     data, name = export_service.download(session, letter_id=letter_id, user=user)
-    return Response(data, media_type="application/zip", headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(data, media_type="application/zip", headers={"Content-Disposition": content_disposition("attachment", name)})

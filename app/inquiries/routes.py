@@ -11,8 +11,9 @@ from app.fields import IdPath, IsoDate, Key, Text
 from app.inquiries import corrections
 from app.inquiries import service as inquiry_service
 from app.inquiries.parsing import parse_email
+from app.inquiries.queues import Queue
 from app.inquiries.schemas import InquiryCorrection, InquiryIn, InquiryList, InquiryOut, ParseIn, ParseOut
-from app.models import InquiryStatus
+from app.models import InquiryState, InquiryStatus
 from app.routing import SessionRoute
 
 router = APIRouter(route_class=SessionRoute, prefix="/api/v1/inquiries", tags=["inquiries"], responses=ERROR_RESPONSES)
@@ -43,6 +44,8 @@ def list_inquiries(
     session: SessionDep,
     user: CurrentUser,
     status: InquiryStatus | None = None,
+    state: InquiryState | None = None,
+    queue: Annotated[Queue | None, Query(description="a work queue; sorted by deadline")] = None,
     overdue: bool | None = None,
     q: Annotated[Annotated[str, Text(200)] | None, Query(description="words in the title or a question")] = None,
     organisation: Annotated[Key | None, Query(description="organisation key")] = None,
@@ -52,10 +55,11 @@ def list_inquiries(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> InquiryList:
-    """The inquiries the caller may read, newest first; filter by status, overdue, free text, organisation, asker and received dates."""
-    items, total = inquiry_service.list_(session, status=status, overdue=overdue, q=q, organisation=organisation,
+    """The inquiries the caller may read, newest first (a queue: by deadline); filter by queue, state, status, overdue, free text, organisation, asker and received dates."""
+    items, total = inquiry_service.list_(session, status=status, state=state, queue=queue, overdue=overdue, q=q, organisation=organisation,
                                          asker=asker, received_from=received_from, received_to=received_to,
-                                         limit=limit, offset=offset, user=user)
+                                         limit=limit, offset=offset, user=user,
+                                         sort="deadline" if queue else "-received")
     return InquiryList(items=items, total=total)
 
 

@@ -14,7 +14,7 @@ from app.fields import (
     Strict,
     Text,
 )
-from app.models import Channel, InquiryStatus
+from app.models import Channel, InquiryState, InquiryStatus
 
 QuestionText = Annotated[str, Text(10_000, min_length=1)]
 
@@ -107,6 +107,26 @@ class QuestionOut(BaseModel):
     answered_by: list[ParagraphLink]
 
 
+class UnitRef(BaseModel):
+    key: str
+    name: str
+
+
+class PersonRef(BaseModel):
+    username: str
+    name: str
+
+
+class DeadlineChangeOut(BaseModel):
+    from_: date = Field(alias="from", serialization_alias="from")
+    to: date
+    reason: str
+    by: str
+    at: datetime
+
+    model_config = {"populate_by_name": True}
+
+
 class InquiryOut(BaseModel):
     id: int
     key: str | None
@@ -119,6 +139,10 @@ class InquiryOut(BaseModel):
     working_days_left: int
     overdue: bool
     status: InquiryStatus
+    state: InquiryState = Field(description="where it is in its work (app.inquiries.states)")
+    unit: UnitRef | None = Field(description="the unit it is allocated to")
+    assignee: PersonRef | None = Field(description="the person drafting the answer (drafter_id's user)")
+    deadline_history: list[DeadlineChangeOut] = Field(description="each extension, oldest first")
     drafter_id: int | None
     kle_number: str | None
     kle_action: str | None

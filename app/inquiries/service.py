@@ -12,22 +12,26 @@ from sqlmodel import Session, col, select
 from app import policy
 from app.audit import service as audit
 from app.errors import Invalid, NotFound
-from app.inquiries import deadlines
+from app.inquiries import deadlines, queues, states
 from app.inquiries.schemas import (
     AskerIn,
     AskerOut,
     CaseRefOut,
+    DeadlineChangeOut,
     InquiryIn,
     InquiryOut,
     OrganisationRef,
     ParagraphLink,
+    PersonRef,
     QuestionOut,
+    UnitRef,
 )
 from app.models import (
-    OPEN_STATUSES,
     Asker,
     CaseRef,
+    DeadlineChange,
     Inquiry,
+    InquiryState,
     InquiryStatus,
     Letter,
     LetterBlock,
@@ -37,6 +41,7 @@ from app.models import (
     ParagraphVersion,
     Question,
     QuestionParagraph,
+    Unit,
     User,
 )
 from app.organisations import service as organisation_service
@@ -126,6 +131,8 @@ def list_(
     session: Session,
     *,
     status: InquiryStatus | None = None,
+    state: InquiryState | None = None,
+    queue: queues.Queue | None = None,
     overdue: bool | None = None,
     q: str | None = None,
     drafter_id: int | None = None,
@@ -143,13 +150,18 @@ def list_(
     and how many match in all."""
     today = today or deadlines.today()
     where: list[ColumnElement[bool]] = []
-    readable = policy.readable(policy.access(session, user))
+    who = policy.access(session, user)
+    readable = policy.readable(who)
     if readable is not None:
         where.append(_I.organisation_id.in_(sorted(readable)))
     if status is not None:
         where.append(_I.status == status)
+    if state is not None:
+        where.append(_I.state == state)
+    if queue is not None:
+        where.append(queues.condition(queue, who, today))
     if overdue is not None:
-        late = (_I.deadline < today) & _I.status.in_(OPEN_STATUSES)
+        late = (_I.deadline < today) & _I.state.in_(sorted(states.OPEN))
         where.append(late if overdue else ~late)
     if drafter_id is not None:
         where.append(_I.drafter_id == drafter_id)
@@ -192,16 +204,19 @@ _INQUIRY, _ORGANISATION, _ASKER, _PARAGRAPH, _QUESTION = (
     table_of(model) for model in (Inquiry, Organisation, Asker, Paragraph, Question))
 _I, _O, _A, _P, _Q = _INQUIRY.c, _ORGANISATION.c, _ASKER.c, _PARAGRAPH.c, _QUESTION.c
 _R, _L = table_of(CaseRef).c, table_of(QuestionParagraph).c
+_U, _USER = table_of(Unit).c, table_of(User).c
 _VIEW = (
     core_select(_I.id, _I.key, _I.title, _I.channel, _I.received_on, _I.deadline, _I.status, _I.drafter_id, _I.kle_number,
-           _I.kle_action, _I.created_at, _O.id, _O.key, _O.name, _O.municipality, _A.id, _A.name, _A.role, _A.email)
+           _I.kle_action, _I.created_at, _O.id, _O.key, _O.name, _O.municipality, _A.id, _A.name, _A.role, _A.email,
+           _I.state, _U.key, _U.name, _USER.username, _USER.name)
     .select_from(_INQUIRY).join(_ORGANISATION, _O.id == _I.organisation_id).join(_ASKER, _A.id == _I.asker_id)
+    .outerjoin(table_of(Unit), _U.id == _I.unit_id).outerjoin(table_of(User), _USER.id == _I.drafter_id)
 )
 _VIEW_BY_IDS = _VIEW.where(in_list(_I.id, "ids"))
 # The orders of a list, ascending ("-" before the name: descending). "deadline" puts open inquiries
 # first, the most overdue at the top, then the answered and closed ones.
 SORTS: dict[str, list[ColumnElement[Any]]] = {
-    "deadline": [case((_I.status.in_(OPEN_STATUSES), 0), else_=1), _I.deadline],
+    "deadline": [case((_I.state.in_(sorted(states.OPEN)), 0), else_=1), _I.deadline],
     "received": [_I.received_on],
     "title": [func.lower(_I.title)],
     "asker": [func.lower(_A.name)],
@@ -213,6 +228,9 @@ _QUESTIONS = (core_select(_Q.inquiry_id, _Q.id, _Q.number, _Q.text, _Q.remark)
 _LETTER = table_of(Letter).c
 _LETTERS = (core_select(_LETTER.inquiry_id, _LETTER.status, _LETTER.return_comment)
             .where(in_list(_LETTER.inquiry_id, "ids"), _LETTER.status.in_((LetterStatus.draft, LetterStatus.submitted))).order_by(_LETTER.id))
+_X = table_of(DeadlineChange).c
+_EXTENSIONS = (core_select(_X.inquiry_id, _X.from_date, _X.to_date, _X.reason, _X.actor, _X.at)
+               .where(in_list(_X.inquiry_id, "ids")).order_by(_X.inquiry_id, _X.id))
 _LINKS = (core_select(_L.question_id, _L.paragraph_id, _P.key, _L.paragraph_version)
           .join(_PARAGRAPH, _P.id == _L.paragraph_id).join(_QUESTION, _Q.id == _L.question_id)
           .where(in_list(_Q.inquiry_id, "ids")).order_by(_L.question_id, _L.position))
@@ -232,6 +250,9 @@ def _to_out(session: Session, rows: Sequence, today: date) -> list[InquiryOut]:
     questions: dict[int, list[QuestionOut]] = defaultdict(list)
     for inquiry_id, qid, number, text, remark in tuples_of(session.execute(_QUESTIONS, ids)):
         questions[inquiry_id].append(QuestionOut(id=qid, number=number, text=text, remark=remark, answered_by=links[qid]))
+    history: dict[int, list[DeadlineChangeOut]] = defaultdict(list)
+    for inquiry_id, from_date, to_date, reason, actor, at in tuples_of(session.execute(_EXTENSIONS, ids)):
+        history[inquiry_id].append(DeadlineChangeOut(from_=from_date, to=to_date, reason=reason, by=actor, at=at))
     returned: dict[int, str | None] = {}
     awaiting: set[int] = set()
     for inquiry_id, status, comment in tuples_of(session.execute(_LETTERS, ids)):
@@ -240,7 +261,8 @@ def _to_out(session: Session, rows: Sequence, today: date) -> list[InquiryOut]:
         returned[inquiry_id] = comment if status == LetterStatus.draft else None  # the newest letter's state counts
     out = []
     for (iid, key, title, channel, received_on, deadline, status, drafter_id, kle_number, kle_action, created_at,
-         org_id, org_key, org_name, municipality, asker_id, asker_name, asker_role, asker_email) in rows:
+         org_id, org_key, org_name, municipality, asker_id, asker_name, asker_role, asker_email, state, unit_key, unit_name,
+         username, user_name) in rows:
         out.append(
             InquiryOut(
                 id=iid,
@@ -252,8 +274,12 @@ def _to_out(session: Session, rows: Sequence, today: date) -> list[InquiryOut]:
                 received_on=received_on,
                 deadline=deadline,
                 working_days_left=deadlines.working_days_between(today, deadline),
-                overdue=status in OPEN_STATUSES and deadline < today,
+                overdue=state in states.OPEN and deadline < today,
                 status=status,
+                state=state,
+                unit=UnitRef(key=unit_key, name=unit_name) if unit_key else None,
+                assignee=PersonRef(username=username, name=user_name) if username else None,
+                deadline_history=history[iid],
                 drafter_id=drafter_id,
                 kle_number=kle_number,
                 kle_action=kle_action,

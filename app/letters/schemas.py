@@ -12,6 +12,8 @@ from app.models import LetterKind, LetterStatus
 class LetterIn(Strict):
     inquiry_id: DbId
     kind: LetterKind
+    expected_answer_on: PlausibleDate | None = Field(
+        default=None, description="foreløbigt: the day the answer is promised by; default the inquiry's deadline")
 
 
 class BlockIn(Strict):
@@ -50,6 +52,7 @@ class LetterUpdate(LetterTexts):
     kind: LetterKind | None = None
     title: Annotated[str, Text(500, min_length=1)] | None = None
     letter_date: PlausibleDate | None = None
+    expected_answer_on: PlausibleDate | None = None
     signatory_id: DbId | None = None
     answers: list[AnswerIn] | None = Field(default=None, max_length=200)
 
@@ -86,6 +89,7 @@ class LetterOut(BaseModel):
     version: int
     status: LetterStatus
     letter_date: date | None
+    expected_answer_on: date | None
     title: str
     recipient_name: str | None
     recipient_title: str | None

@@ -6,19 +6,24 @@ from collections.abc import Sequence
 from sqlalchemy import bindparam, delete
 from sqlmodel import Session, col, select
 
-from app import policy
+from app import formatting, policy
 from app.audit import service as audit
 from app.db import stored
 from app.errors import Conflict, Invalid, NotFound
+from app.inquiries import states
+from app.inquiries.deadlines import today as danish_today
+from app.inquiries.states import Move
+from app.letters import kinds
 from app.letters.schemas import AnswerOut, BlockOut, LetterIn, LetterOut, LetterUpdate
 from app.letters.titles import answer_title
 from app.library import sharing
 from app.models import (
     Inquiry,
-    InquiryStatus,
+    InquiryState,
     Letter,
     LetterBlock,
     LetterDocument,
+    LetterKind,
     LetterStatus,
     Organisation,
     Paragraph,
@@ -31,7 +36,7 @@ from app.models import (
 from app.policy import Action
 from app.sql import table_of, tuples_of
 
-_FIELDS = ("kind", "title", "letter_date", "recipient_name", "recipient_title", "recipient_email", "copy_to",
+_FIELDS = ("kind", "title", "letter_date", "expected_answer_on", "recipient_name", "recipient_title", "recipient_email", "copy_to",
            "salutation", "intro", "signatory_id", "initials")
 
 
@@ -65,6 +70,34 @@ def signatories(session: Session, organisation_id: int) -> list[Person]:
                                                   col(Person.role) == Role.approver).order_by(col(Person.name))))
 
 
+def decline(session: Session, *, inquiry_id: int, reason: str, user: User) -> LetterOut:
+    """Answer that the questions will not be answered: the inquiry is afvist (app.inquiries.states), and a brev
+    giving the reason as the answer to each question is drafted, to be approved and sent like any answer."""
+    inquiry = session.get(Inquiry, inquiry_id)
+    missing = f"no inquiry with id {inquiry_id}"
+    if inquiry is None:
+        raise NotFound(missing)
+    policy.check(policy.access(session, user), Action.read, inquiry.organisation_id, missing=missing)
+    states.require(session, user, Move.decline, inquiry)
+    if inquiry.state == InquiryState.awaiting_approval:
+        raise Conflict("a letter of this inquiry awaits approval: return it before declining the inquiry")
+    states.make(session, inquiry, Move.decline, user=user, detail={"reason": reason}, checked=False)
+    letter = _new_letter(session, inquiry, kinds.of(LetterKind.brev), user)
+    session.flush()
+    for question_id, _number in tuples_of(session.execute(_QUESTIONS, {"inquiry_id": inquiry.id})):
+        session.add(LetterBlock(letter_id=letter.id, question_id=question_id, position=1, text=reason))
+    audit.record(session, actor=user.username, action="letter.create", inquiry_id=inquiry.id, letter_id=letter.id,
+                 detail={"kind": letter.kind, "title": letter.title, "declines": True})
+    session.commit()
+    return get(session, letter_id=letter.id, user=user)
+
+
+def check_signatory(session: Session, letter: Letter) -> None:
+    """422 if the letter's signatory does not sign for its organisation (now: after a transfer, say)."""
+    if letter.signatory_id is not None:
+        _check_signatory(session, letter, letter.signatory_id)
+
+
 def _check_signatory(session: Session, letter: Letter, person_id: int) -> None:
     org_id = stored(session, Inquiry, letter.inquiry_id).organisation_id
     # Another organisation's director, or a clerk, never signs: not found, as an id from elsewhere is.
@@ -79,26 +112,51 @@ def create(session: Session, *, data: LetterIn, user: User) -> LetterOut:
     if inquiry is None or not policy.may(policy.access(session, user), Action.read, inquiry.organisation_id):
         raise Invalid(f"no inquiry with id {data.inquiry_id}", field="inquiry_id")
     policy.check(policy.access(session, user), Action.draft, inquiry.organisation_id, missing="")
-    # The organisation's first approver signs unless the drafter picks another of them.
-    signatory = min(signatories(session, inquiry.organisation_id), key=lambda p: p.id, default=None)
-    letter = Letter(
-        inquiry_id=inquiry.id,
-        kind=data.kind,
-        title=answer_title(inquiry.title, _names_of(session, inquiry.organisation_id)),
-        signatory_id=signatory.id if signatory else None,
-        created_by_id=user.id,
-    )
-    session.add(letter)
-    if inquiry.status == InquiryStatus.new:
-        inquiry.status = InquiryStatus.drafting
-    if inquiry.drafter_id is None:
-        # Whoever starts the answer is its drafter until someone reassigns it.
-        inquiry.drafter_id = user.id
+    kind = kinds.of(data.kind)
+    _check_kind_fields(kind, {"expected_answer_on": data.expected_answer_on})
+    letter = _new_letter(session, inquiry, kind, user)
+    if kind.key == LetterKind.interim:
+        # The promise defaults to the deadline as it stands (extend it first); a past one the drafter must choose.
+        letter.expected_answer_on = data.expected_answer_on or (inquiry.deadline if inquiry.deadline >= danish_today() else None)
+        letter.intro = interim_text(session, inquiry)
     session.flush()
     audit.record(session, actor=user.username, action="letter.create", inquiry_id=inquiry.id, letter_id=letter.id,
                  detail={"kind": letter.kind, "title": letter.title})
     session.commit()
     return get(session, letter_id=letter.id, user=user)
+
+
+def _new_letter(session: Session, inquiry: Inquiry, kind: kinds.Kind, user: User) -> Letter:
+    """A new draft of `kind` (added, not committed), signed by the organisation's first approver unless the
+    drafter picks another; an answer moves the inquiry on (app.inquiries.states)."""
+    signatory = min(signatories(session, inquiry.organisation_id), key=lambda p: p.id, default=None)
+    letter = Letter(
+        inquiry_id=inquiry.id,
+        kind=kind.key,
+        title=answer_title(inquiry.title, _names_of(session, inquiry.organisation_id), prefix=kind.title_prefix),
+        signatory_id=signatory.id if signatory else None,
+        created_by_id=user.id,
+    )
+    session.add(letter)
+    if kind.answers_inquiry:
+        # Whoever starts the answer is its drafter until someone allocates it to another.
+        states.make(session, inquiry, Move.draft, user=user, checked=False,
+                    values={"drafter_id": user.id} if inquiry.drafter_id is None else None)
+    return letter
+
+
+def interim_text(session: Session, inquiry: Inquiry) -> str:
+    """An interim reply's text: why the answer takes longer (the date it will come by is the template's)."""
+    org = stored(session, Organisation, inquiry.organisation_id)
+    return (f"Tak for din henvendelse af {formatting.long_date(inquiry.received_on)} til {org.name}. "
+            "Vi har brug for lidt mere tid til at besvare dine spørgsmål grundigt, og du får derfor dette foreløbige svar.")
+
+
+def _check_kind_fields(kind: kinds.Kind, values: dict) -> None:
+    """422 for a field the kind does not have (a promised date on a brev)."""
+    if values.get("expected_answer_on") is not None and "expected_answer_on" not in kind.required:
+        raise Invalid(f"only an interim reply (foreløbigt) has expected_answer_on, not a {kind.key.value}",
+                      field="expected_answer_on")
 
 
 def _blocks_summary(blocks: Sequence, numbers: dict[int, int]) -> list[str]:
@@ -114,6 +172,12 @@ def update(session: Session, *, letter_id: int, data: LetterUpdate, user: User) 
         raise Conflict(f"the letter is {letter.status}, not a draft; only drafts can be edited")
     if data.version != letter.version:
         raise Conflict(f"the letter was saved by someone else meanwhile (version {letter.version}, yours {data.version})")
+    current, wanted = kinds.of(letter.kind), kinds.of(data.kind or letter.kind)
+    if current.answers_inquiry != wanted.answers_inquiry:
+        raise Invalid(f"a {current.key.value} cannot become a {wanted.key.value}: an interim reply is a letter of its own",
+                      field="kind")
+    _check_kind_fields(wanted, {"expected_answer_on": data.expected_answer_on if "expected_answer_on" in data.model_fields_set
+                                else letter.expected_answer_on})
     changed = {}
     for name in _FIELDS:
         if name in data.model_fields_set and getattr(data, name) != getattr(letter, name):

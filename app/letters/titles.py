@@ -7,21 +7,22 @@ from collections.abc import Iterable
 _ALREADY = re.compile(r"^(spørgsmål|henvendelse|forespørgsel|§ ?\d+[- ]spørgsmål)\b[ :]*", re.IGNORECASE)
 
 
-def answer_title(inquiry_title: str, proper_nouns: Iterable[str] = ()) -> str:
-    """'Svar på …' for the inquiry's title: its own wording kept, names and abbreviations left as written."""
+def answer_title(inquiry_title: str, proper_nouns: Iterable[str] = (), prefix: str = "Svar på") -> str:
+    """'Svar på …' (or the kind's `prefix`) for the inquiry's title: its own wording kept, names and
+    abbreviations left as written."""
     title = " ".join(inquiry_title.split())
     if not title:
-        return "Svar"
+        return prefix.removesuffix(" på")
     if title.lower().startswith("svar på"):
-        return title[0].upper() + title[1:]
+        return f"{prefix} {title[len('svar på'):].strip()}"
     if title.endswith("?"):
-        return f"Svar på spørgsmål: {title}"
+        return f"{prefix} spørgsmål: {title}"
     if m := _ALREADY.match(title):
         word, rest = m[1].lower(), title[m.end():]
         if ":" in m[0]:  # "Spørgsmål: ventetider" reads as "spørgsmål om ventetider"
-            return f"Svar på {word} om {_lower_first(rest, proper_nouns)}"
-        return f"Svar på {word} {rest}".rstrip()
-    return f"Svar på spørgsmål om {_lower_first(title, proper_nouns)}"
+            return f"{prefix} {word} om {_lower_first(rest, proper_nouns)}"
+        return f"{prefix} {word} {rest}".rstrip()
+    return f"{prefix} spørgsmål om {_lower_first(title, proper_nouns)}"
 
 
 def _lower_first(text: str, proper_nouns: Iterable[str]) -> str:

@@ -11,6 +11,7 @@ from app import formatting
 from app.db import stored
 from app.errors import Invalid, NotFound
 from app.inquiries.deadlines import today as danish_today
+from app.letters import kinds
 from app.library import service as library_service
 from app.library import statfill
 from app.models import (
@@ -58,6 +59,7 @@ class CaseNumber:
 
 
 Table = statfill.Table
+_Day = date  # LetterContext's field `date` hides the type inside the class
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,7 @@ class Answer:
 
 @dataclass(frozen=True)
 class LetterContext:
-    kind: str  # "brev" or "notat"
+    kind: str  # a key of app.letters.kinds.REGISTRY
     letterhead: Letterhead
     title: str
     date: date
@@ -87,6 +89,7 @@ class LetterContext:
     approval: str | None = None  # "Godkendt af NAME, TITLE, DATE" once approved
     warnings: tuple[str, ...] = field(default_factory=tuple)
     figures: tuple[statfill.UsedFigure, ...] = field(default_factory=tuple)  # the statistic values shown
+    expected_answer_on: _Day | None = None  # an interim reply's promise
 
     @property
     def date_text(self) -> str:
@@ -130,7 +133,10 @@ def build(session: Session, *, letter_id: int, approval: str | None = None) -> L
     signatory = session.get(Person, letter.signatory_id) if letter.signatory_id else None
     questions = list(session.exec(select(Question).where(col(Question.inquiry_id) == inquiry.id).order_by(col(Question.number))))
     refs = session.exec(select(CaseRef).where(col(CaseRef.inquiry_id) == inquiry.id).order_by(col(CaseRef.position)))
-    blocks = list(session.exec(select(LetterBlock).where(col(LetterBlock.letter_id) == letter.id).order_by(col(LetterBlock.position))))
+    kind = kinds.of(letter.kind)
+    # A kind that does not answer the questions (an interim reply) only names them: its blocks, if any, are not shown.
+    blocks = list(session.exec(select(LetterBlock).where(col(LetterBlock.letter_id) == letter.id).order_by(col(LetterBlock.position)))) \
+        if kind.answers_questions else []
     versions = {
         (v.paragraph_id, v.version): v
         for v in session.exec(
@@ -192,7 +198,7 @@ def build(session: Session, *, letter_id: int, approval: str | None = None) -> L
         **{k: lh[k] for k in ("logo", "logo_docx", "colour", "font", "docx_font", "date_style") if lh.get(k)},
     )
     recipient = letter.recipient_name or asker.name
-    if letter.kind == "brev" and not recipient:
+    if kind.addressed and not recipient:
         raise Invalid("the letter has no recipient", field="recipient_name")
     return LetterContext(
         kind=letter.kind,
@@ -204,10 +210,10 @@ def build(session: Session, *, letter_id: int, approval: str | None = None) -> L
         recipient_email=letter.recipient_email if letter.recipient_name else asker.email,
         copy_to=letter.copy_to,
         case_numbers=tuple(CaseNumber(system=r.system, kind=r.kind, number=r.number) for r in refs),
-        salutation=letter.salutation or (f"Kære {recipient}" if letter.kind == "brev" else None),
+        salutation=letter.salutation or (f"Kære {recipient}" if kind.addressed else None),
         intro=letter.intro or (
             f"Tak for din henvendelse af {formatting.long_date(inquiry.received_on)} til {org.name}, "
-            "hvor du har stillet følgende spørgsmål:" if letter.kind == "brev" else None
+            "hvor du har stillet følgende spørgsmål:" if kind.addressed else None
         ),
         answers=tuple(answers),
         signatory_name=signatory.name if signatory else None,
@@ -216,4 +222,5 @@ def build(session: Session, *, letter_id: int, approval: str | None = None) -> L
         approval=approval,
         warnings=tuple(warnings),
         figures=tuple(dict.fromkeys(figures)),
+        expected_answer_on=letter.expected_answer_on,
     )

@@ -1,6 +1,7 @@
 """LetterContext → DOCX for people to keep editing in Word: real styles, lists, fields."""
 
 import io
+from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import lru_cache
 
@@ -13,6 +14,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
 from app import formatting
+from app.letters import kinds
 from app.rendering.context import LetterContext, Table
 from app.rendering.templates import template_file
 
@@ -178,7 +180,8 @@ def _widths(table, widths) -> None:
             cell.width = width
 
 
-def _brev(w: _Writer, ctx: LetterContext) -> None:
+def _address(w: _Writer, ctx: LetterContext) -> None:
+    """The recipient beside page 1's column, the salutation and the intro."""
     doc = w.doc
     table = doc.add_table(rows=1, cols=2)
     table.alignment = WD_TABLE_ALIGNMENT.LEFT
@@ -197,6 +200,18 @@ def _brev(w: _Writer, ctx: LetterContext) -> None:
         w.para(ctx.salutation)
     if ctx.intro:
         w.para(ctx.intro)
+
+
+def _closing(w: _Writer, ctx: LetterContext) -> None:
+    w.para("Med venlig hilsen", "Besvar Hilsen")
+    if ctx.signatory_name:
+        w.para(ctx.signatory_name, "Besvar Hilsen")
+    if ctx.signatory_title:
+        w.para(ctx.signatory_title)
+
+
+def _brev(w: _Writer, ctx: LetterContext) -> None:
+    _address(w, ctx)
     w.para("Spørgsmål", "Heading 2")
     for a in ctx.answers:
         w.para(f"“{a.question}”", "List Number")
@@ -212,11 +227,7 @@ def _brev(w: _Writer, ctx: LetterContext) -> None:
                 p.add_run(text)
             if isinstance(block, Table):
                 w.table(block)
-    w.para("Med venlig hilsen", "Besvar Hilsen")
-    if ctx.signatory_name:
-        w.para(ctx.signatory_name, "Besvar Hilsen")
-    if ctx.signatory_title:
-        w.para(ctx.signatory_title)
+    _closing(w, ctx)
 
 
 def _notat(w: _Writer, ctx: LetterContext) -> None:
@@ -246,6 +257,21 @@ def _notat(w: _Writer, ctx: LetterContext) -> None:
             w.block(block, "Besvar Svar")
 
 
+def _interim(w: _Writer, ctx: LetterContext) -> None:
+    """An interim reply: addressed as a brev, the questions it concerns, and when the answer will come."""
+    _address(w, ctx)
+    w.para("Dine spørgsmål", "Heading 2")
+    for a in ctx.answers:
+        w.para(f"“{a.question}”", "List Number")
+    if ctx.expected_answer_on:
+        w.para(f"Vi forventer at kunne svare dig senest {formatting.long_date(ctx.expected_answer_on)}.")
+    _closing(w, ctx)
+
+
+# The DOCX builders the registry of kinds (app.letters.kinds) names.
+LAYOUTS: dict[str, Callable[[_Writer, LetterContext], None]] = {"brev": _brev, "notat": _notat, "interim": _interim}
+
+
 def _property(value: str) -> str:
     return value if len(value) <= 255 else value[:254] + "…"
 
@@ -258,14 +284,14 @@ def render(ctx: LetterContext) -> bytes:
     logo = ctx.letterhead.logo_docx or (ctx.letterhead.logo if (ctx.letterhead.logo or "").endswith(".png") else None)
     if logo and (path := template_file(logo)):
         w.para().add_run().add_picture(str(path), height=Mm(13))
-    (_brev if ctx.kind == "brev" else _notat)(w, ctx)
+    LAYOUTS[kinds.of(ctx.kind).layout](w, ctx)
     if ctx.approval:
         w.para(ctx.approval, "Besvar Godkendelse")
     props = doc.core_properties
     # Word's document properties hold at most 255 characters (python-docx refuses more); the full title is in the text.
     props.title = _property(ctx.title)
     props.author = _property(ctx.signatory_name or ctx.sender)
-    props.subject = _property(f"{ctx.kind.capitalize()} fra {ctx.letterhead.municipality}, {ctx.sender}")
+    props.subject = _property(f"{kinds.of(ctx.kind).label} fra {ctx.letterhead.municipality}, {ctx.sender}")
     props.keywords = ctx.kind
     props.language = "da-DK"
     # The letter's own date, not the render time, so the same letter gives the same file.

@@ -8,6 +8,7 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 
 from app import formatting
+from app.letters import kinds
 from app.rendering.context import Answer, LetterContext, Letterhead
 from app.rendering.templates import TEMPLATES_DIR, TemplateFetcher, environment
 
@@ -24,9 +25,9 @@ def _shared() -> tuple[FontConfiguration, CSS, TemplateFetcher]:
 
 
 def html(ctx: LetterContext) -> str:
-    """The document as HTML, from letter_templates/<kind>.html."""
-    template = environment().get_template(f"{ctx.kind}.html")
-    return template.render(ctx=ctx, answer_heading=f"{formatting.genitive(ctx.letterhead.name)} svar")
+    """The document as HTML, from the kind's template in letter_templates/."""
+    kind = kinds.of(ctx.kind)
+    return environment().get_template(kind.template).render(ctx=ctx, kind=kind, answer_heading=f"{formatting.genitive(ctx.letterhead.name)} svar")
 
 
 def render(ctx: LetterContext) -> bytes:

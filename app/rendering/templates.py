@@ -24,6 +24,7 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["genitive"] = formatting.genitive
+    env.filters["long_date"] = formatting.long_date
     return env
 
 

@@ -15,6 +15,7 @@ from app.db import SessionDep
 from app.errors import BesvarError, Conflict, Invalid
 from app.exports import service as export_service
 from app.fields import KEY_PATTERN, IdPath
+from app.formatting import content_disposition
 from app.inquiries import service as inquiry_service
 from app.inquiries.deadlines import today as danish_today
 from app.letters import service as letter_service
@@ -287,7 +288,7 @@ def letter_document(request: Request, letter_id: IdPath, fmt: str, session: Sess
                              timeout=request.app.state.settings.render_timeout_seconds)
     media = "application/pdf" if fmt == "pdf" else DOCX_TYPE
     disposition = "inline" if fmt == "pdf" else "attachment"
-    return Response(content, media_type=media, headers={"Content-Disposition": f'{disposition}; filename="{name}"',
+    return Response(content, media_type=media, headers={"Content-Disposition": content_disposition(disposition, name),
                                                         "Cache-Control": "no-store"})
 
 
@@ -296,5 +297,5 @@ def letter_document(request: Request, letter_id: IdPath, fmt: str, session: Sess
 def esdh_bundle(letter_id: IdPath, session: SessionDep, auth: PageUser):
     """The ESDH bundle of an approved letter, to file by hand."""
     data, name = export_service.download(session, letter_id=letter_id, user=auth.user)
-    return Response(data, media_type="application/zip", headers={"Content-Disposition": f'attachment; filename="{name}"',
+    return Response(data, media_type="application/zip", headers={"Content-Disposition": content_disposition("attachment", name),
                                                                  "Cache-Control": "no-store"})

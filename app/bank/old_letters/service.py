@@ -19,6 +19,7 @@ from app.library import search_index, sharing
 from app.library import service as library_service
 from app.library.schemas import ParagraphContent
 from app.models import (
+    InquiryState,
     InquiryStatus,
     Paragraph,
     ParagraphVersion,
@@ -172,7 +173,7 @@ def confirm(session: Session, *, data: ConfirmIn, user: User) -> ConfirmOut:
     inquiry = inquiry_service.stage(session, data=InquiryIn(
         title=data.title, asker=data.asker, received_on=data.received_on, case_refs=data.case_refs,
         organisation=data.organisation, questions=[QuestionIn(text=q.text) for q in data.questions]), user=user)
-    inquiry.status = InquiryStatus.answered
+    inquiry.status, inquiry.state = InquiryStatus.answered, InquiryState.answered  # a past answer: no move, it was made
     questions = inquiry_service.questions_of(session, inquiry.id)
     added, reused, touched = [], [], []
     for question, confirmed in zip(questions, data.questions, strict=False):

@@ -1,0 +1,1 @@
+"""Coordination: allocation to units and people, transfer, decline and deadline extensions."""
