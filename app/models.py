@@ -88,8 +88,6 @@ class InquiryStatus(StrEnum):
     closed = "closed"
 
 
-OPEN_STATUSES = (InquiryStatus.new, InquiryStatus.drafting)
-
 
 class InquiryState(StrEnum):
     """Where an inquiry is in its work; the moves between states are app.inquiries.states'."""

@@ -271,3 +271,50 @@ def test_the_machine_draws_what_it_allows():
     """The module's drawing names every state, so that a reader sees them all."""
     doc = Path(states.__file__).read_text(encoding="utf-8").split('"""')[1]
     assert all(s.value in doc for s in S)
+
+
+# --- the pages ------------------------------------------------------------------------------------------------
+
+
+def test_the_inbox_queues_and_the_inquiry_page_forms_in_danish(web, seeded):
+    from tests.test_web import csrf_of
+
+    with time_machine.travel(datetime(2027, 3, 22, 9, tzinfo=UTC)):
+        c = web("drafter")
+        token = csrf_of(c)
+        created = c.post("/henvendelser/ny", data={"csrf": token, "action": "opret", "title": "Ventetider", "asker_name": "Anne",
+                                                   "received_on": "2027-03-22", "question": ["Hvor lang er ventetiden?"],
+                                                   "organisation": "kk-bif"}, follow_redirects=False)
+        iid = int(created.headers["location"].rsplit("/", 1)[1])
+        inbox = c.get("/indbakke").text
+        assert "Ufordelte" in inbox and "Til godkendelse hos mig" in inbox and "Frist inden for 3 arbejdsdage" in inbox
+        unassigned = c.get("/indbakke?koe=unassigned").text
+        assert f'href="/henvendelser/{iid}"' in unassigned and 'aria-current="page"' in unassigned
+        r = c.post(f"/henvendelser/{iid}/fordel", data={"csrf": token, "unit": "kk-bif", "assignee": "web-drafter"},
+                   follow_redirects=False)
+        assert r.status_code == 303 and f'href="/henvendelser/{iid}"' in c.get("/indbakke?koe=mine").text
+        page = c.get(f"/henvendelser/{iid}?ok=fordelt").text
+        assert "Henvendelsen er fordelt." in page and "Web drafter" in page and "Fordelt" in page
+        # A change without a reason, and a deadline on Good Friday: Danish messages by the open form; nothing changes.
+        r = c.post(f"/henvendelser/{iid}/fordel", data={"csrf": token, "unit": "kk-bif", "assignee": "web-admin"})
+        assert r.status_code == 422 and "Skriv hvorfor" in r.text
+        r = c.post(f"/henvendelser/{iid}/frist", data={"csrf": token, "deadline": "2027-03-26", "reason": "Påske"})
+        assert r.status_code == 422 and "arbejdsdag" in r.text and '<details class="card" id="extend" open>' in r.text
+        r = c.post(f"/henvendelser/{iid}/frist", data={"csrf": token, "deadline": "2027-04-20", "reason": "Afventer tal"},
+                   follow_redirects=False)
+        assert r.status_code == 303
+        page = c.get(f"/henvendelser/{iid}").text
+        assert "Fristens historik" in page and "Afventer tal" in page and "20. april 2027" in page
+        # The interim reply from the inquiry page: its own editor, the promise instead of answers.
+        r = c.post(f"/henvendelser/{iid}/breve", data={"csrf": token, "kind": "foreløbigt"}, follow_redirects=False)
+        editor = c.get(r.headers["location"]).text
+        assert "Foreløbigt svar" in editor and 'name="expected_answer_on" value="2027-04-20"' in editor
+        assert "Spørgsmålene, svaret gælder" in editor and 'id="qh' not in editor
+    # Another municipality's user sees none of it.
+    with Session(seeded) as session:
+        auth_service.add_user(session, username="aalborg-web", role="drafter", name="Aalborg", password="hemmeligt-kodeord",
+                              units=[("aalborg-fb", "drafter")])
+    other = web(None)
+    other.post("/login", data={"username": "aalborg-web", "password": "hemmeligt-kodeord"})
+    assert other.get(f"/henvendelser/{iid}").status_code == 404
+    assert other.post(f"/henvendelser/{iid}/fordel", data={"csrf": csrf_of(other), "unit": "aalborg-fb"}).status_code == 404

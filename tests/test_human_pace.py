@@ -16,7 +16,10 @@ from sqlalchemy import func
 from sqlmodel import Session, SQLModel, select
 
 from app.models import Inquiry, Letter, LetterStatus, Question
+from app.inquiries import service as inquiry_service
+from app.inquiries.schemas import InquiryIn
 from tests.conftest import PASSWORD, api_routes
+from tests.test_isolation import add_second_copenhagen_organisation
 from tests.documents import seed_docx
 
 IDLE = timedelta(minutes=31)  # past Settings.session_idle_minutes (30)
@@ -92,6 +95,27 @@ def _correct_inquiry(day: Day, csrf: str):
         "case_system": "F2", "case_kind": "sagsnummer", "case_number": "2024-0001", "reason": "Forkert dato"}
 
 
+def _allocate(day: Day, csrf: str):
+    return "drafter", f"/henvendelser/{day.ids['inquiry']}/fordel", {"csrf": csrf, "unit": "kk-bif", "assignee": "web-drafter"}
+
+
+def _hand_back(day: Day, csrf: str):
+    return "drafter", f"/henvendelser/{day.ids['inquiry']}/giv-tilbage", {"csrf": csrf, "reason": "Ikke mit område"}
+
+
+def _extend(day: Day, csrf: str):
+    return "drafter", f"/henvendelser/{day.ids['inquiry']}/frist", {"csrf": csrf, "deadline": "2025-01-06", "reason": "Afventer tal"}
+
+
+def _transfer(day: Day, csrf: str):
+    return "drafter", f"/henvendelser/{day.ids['spare_transfer']}/overdrag", {"csrf": csrf, "organisation": "kk-suf",
+                                                                              "reason": "Hører under sundhedsområdet"}
+
+
+def _decline(day: Day, csrf: str):
+    return "drafter", f"/henvendelser/{day.ids['spare_decline']}/afvis", {"csrf": csrf, "reason": "Besvaret i sag 2024-0002"}
+
+
 def _start_letter(day: Day, csrf: str):
     return "drafter", f"/henvendelser/{day.ids['inquiry']}/breve", {"csrf": csrf, "kind": "brev"}
 
@@ -164,6 +188,9 @@ def _logout(day: Day, csrf: str):
 STEPS: list[tuple[str, str, Callable]] = [
     ("fortolk", "/henvendelser/ny", _interpret), ("opret", "/henvendelser/ny", _new_inquiry),
     ("ret henvendelse", "/henvendelser/X/ret", _correct_inquiry),
+    ("fordel", "/henvendelser/X/fordel", _allocate), ("giv tilbage", "/henvendelser/X/giv-tilbage", _hand_back),
+    ("frist", "/henvendelser/X/frist", _extend), ("overdrag", "/henvendelser/X/overdrag", _transfer),
+    ("afvis", "/henvendelser/X/afvis", _decline),
     ("nyt brev", "/henvendelser/X/breve", _start_letter), ("indsæt", "/breve/X", _insert),
     ("autosave", "/breve/X/autosave", _autosave), ("gem", "/breve/X", _save), ("indsend", "/breve/X/indsend", _submit),
     ("returner", "/breve/X/returner", _return), ("gem igen", "/breve/X", _save),
@@ -214,6 +241,13 @@ def _after(day: Day, name: str, r) -> None:
         assert r.json()["version"] >= 2
     if name == "adgangskode":
         assert location == "/konto?ok=1"
+    if name in ("fordel", "giv tilbage", "frist", "overdrag", "afvis"):
+        key = {"overdrag": "spare_transfer", "afvis": "spare_decline"}.get(name, "inquiry")
+        with Session(day.engine) as session:
+            inquiry = session.get(Inquiry, day.ids[key])
+            assert {"fordel": inquiry.drafter_id is not None, "giv tilbage": inquiry.drafter_id is None,
+                    "frist": inquiry.deadline.isoformat() == "2025-01-06", "overdrag": inquiry.state == "overdraget",
+                    "afvis": inquiry.state == "afvist"}[name], name
     if name == "ret henvendelse":
         with Session(day.engine) as session:
             assert session.get(Inquiry, day.ids["inquiry"]).received_on.isoformat() == "2024-12-03"
@@ -230,6 +264,12 @@ def _counts(engine) -> dict[str, int]:
 def _day(web, engine):
     with time_machine.travel(datetime(2024, 12, 2, 8, 30, tzinfo=timezone.utc), tick=True) as clock:
         d = Day(web=web, engine=engine, clock=clock)
+        with Session(engine) as session:
+            add_second_copenhagen_organisation(session)
+            for spare in ("spare_transfer", "spare_decline"):
+                d.ids[spare] = inquiry_service.create(session, user=None, data=InquiryIn.model_validate({
+                    "title": "Parkering ved rådhuset", "asker": {"name": "Bo Borger"}, "received_on": "2024-11-28",
+                    "organisation": "kk-bif", "questions": [{"text": "Hvor mange pladser er der?"}]})).id
         d.login("drafter")
         d.login("approver")
         yield d

@@ -129,6 +129,12 @@ PAGES = {
     ("GET", "/henvendelser/1"): ROLES,
     ("POST", "/henvendelser/1/breve"): ("drafter", "admin"),
     ("POST", "/henvendelser/1/ret"): ("drafter", "admin"),
+    # Coordination: the secretariat's (drafter, approver, admin); handing back only the assignee's, who is none of these.
+    ("POST", "/henvendelser/1/fordel"): ("drafter", "approver", "admin"),
+    ("POST", "/henvendelser/1/frist"): ("drafter", "approver", "admin"),
+    ("POST", "/henvendelser/1/overdrag"): ("drafter", "approver", "admin"),
+    ("POST", "/henvendelser/1/afvis"): ("drafter", "approver", "admin"),
+    ("POST", "/henvendelser/1/giv-tilbage"): (),
     ("GET", "/frist?received_on=2024-12-20"): ROLES,
     ("GET", "/breve/1"): ROLES,
     ("POST", "/breve/1"): ("drafter", "admin"),

@@ -40,3 +40,12 @@ def _among(ids: frozenset[int] | None):
     """The organisations with these ids (None: all), by key."""
     query = select(Organisation).order_by(col(Organisation.key))
     return query if ids is None else query.where(col(Organisation.id).in_(ids))
+
+
+def siblings(session: Session, organisation_id: int) -> list[Organisation]:
+    """The other organisations of the organisation's municipality, by key: where an inquiry may be transferred."""
+    org = session.get(Organisation, organisation_id)
+    if org is None or org.municipality_id is None:
+        return []
+    return list(session.exec(select(Organisation).where(col(Organisation.municipality_id) == org.municipality_id,
+                                                        col(Organisation.id) != organisation_id).order_by(col(Organisation.key))))

@@ -12,17 +12,19 @@ from app import formatting, policy
 from app.db import SessionDep
 from app.errors import BesvarError, Conflict
 from app.fields import IdPath
-from app.inquiries import corrections, deadlines
+from app.inquiries import corrections, deadlines, queues
 from app.inquiries import service as inquiry_service
 from app.inquiries.parsing import parse_email
 from app.inquiries.schemas import InquiryCorrection, InquiryIn
+from app.letters import kinds
 from app.letters import service as letter_service
 from app.letters.schemas import LetterIn
-from app.models import InquiryStatus, LetterKind, User
+from app.models import InquiryStatus, User
 from app.organisations import service as organisation_service
 from app.organisations import structure
 from app.policy import Action
 from app.routing import SessionRoute
+from app.web import inquiry_view
 from app.web.deps import Drafter, FormUser, PageUser, PostedForm
 from app.web.forms import search_text, whole_number
 from app.web.render import page, see_other
@@ -50,17 +52,19 @@ SORTABLE = {"frist": "deadline", "modtaget": "received", "titel": "title", "spoe
 @router.get("/indbakke", response_class=HTMLResponse)
 def inbox(request: Request, session: SessionDep, auth: PageUser, status: str = "", overdue: str = "", drafter: str = "",
           q: str = "", organisation: str = "", asker: str = "", fra: str = "", til: str = "", sort: str = "frist",
-          side: str = "1"):
-    """All inquiries, open ones by deadline first, a page at a time; filter, search questions and answers, sort by a column."""
+          side: str = "1", koe: str = ""):
+    """The work queues with their counts, and the inquiries, open ones by deadline first, a page at a time; filter,
+    search questions and answers, sort by a column."""
+    queue = queues.Queue(koe) if koe in queues.Queue.__members__ else None
     status_filter = InquiryStatus(status) if status in InquiryStatus.__members__ else None
     drafter_id = whole_number(drafter)
     column = sort.lstrip("-")
     sort = sort if column in SORTABLE else "frist"
     number = min(whole_number(side) or 1, 100_000)
     filters = {"status": status, "overdue": overdue, "drafter": drafter, "q": q, "organisation": organisation,
-               "asker": asker, "fra": fra, "til": til}
+               "asker": asker, "fra": fra, "til": til, "koe": queue.value if queue else ""}
     items, total = inquiry_service.list_(
-        session, status=status_filter, overdue=True if overdue == "ja" else None, q=search_text(q),
+        session, status=status_filter, queue=queue, overdue=True if overdue == "ja" else None, q=search_text(q),
         drafter_id=drafter_id, organisation=search_text(organisation, 100), asker=search_text(asker),
         received_from=_date_or_none(fra), received_to=_date_or_none(til), limit=PAGE_SIZE,
         offset=(number - 1) * PAGE_SIZE, sort=("-" if sort.startswith("-") else "") + SORTABLE[sort.lstrip("-")],
@@ -69,6 +73,7 @@ def inbox(request: Request, session: SessionDep, auth: PageUser, status: str = "
     pages = max(1, -(-total // PAGE_SIZE))
     kept = {k: v for k, v in filters.items() if v}
     return page(request, "inquiries/inbox.html", items=items, total=total, drafters=drafters,
+                counts=queues.counts(session, user=auth.user), queue=queue,
                 organisations=organisation_service.list_all(session, auth.user), filters=filters, sort=sort,
                 paging={"number": number, "pages": pages,
                         "previous": urlencode(kept | {"sort": sort, "side": number - 1}) if number > 1 else None,
@@ -165,10 +170,17 @@ def deadline_preview(request: Request, session: SessionDep, auth: PageUser, rece
     return HTMLResponse(f"Svarfrist: <strong>{formatting.long_date(due)}</strong> ({days} arbejdsdage)")
 
 
+_NOTICES = {
+    "rettet": "Oplysningerne er rettet. Historikken viser, hvad de var før.",
+    "fordelt": "Henvendelsen er fordelt.", "givet-tilbage": "Henvendelsen er givet tilbage til fordeling.",
+    "frist": "Fristen er ændret. Overvej at sende et foreløbigt svar til spørgeren.",
+}
+
+
 @router.get("/henvendelser/{inquiry_id}", response_class=HTMLResponse)
 def inquiry_page(request: Request, inquiry_id: IdPath, session: SessionDep, auth: PageUser, ok: str = ""):
     """One inquiry: its questions, its letters, buttons to start a brev or a notat, and its details to correct."""
-    notice = "Oplysningerne er rettet. Historikken viser, hvad de var før." if ok == "rettet" else None
+    notice = _NOTICES.get(ok)
     return _inquiry_page(request, session, inquiry_id, notice=notice)
 
 
@@ -192,19 +204,13 @@ def correct_inquiry(request: Request, inquiry_id: IdPath, session: SessionDep, a
     return see_other(f"/henvendelser/{inquiry_id}?ok=rettet")
 
 
-def _inquiry_page(request: Request, session, inquiry_id: int, *, notice: str | None = None, values: dict | None = None,
-                  errors: dict | None = None, status: int = 200):
-    """The inquiry page; after a refused correction, with its form open, what was typed kept and the errors beside the fields."""
-    inquiry = inquiry_service.get(session, inquiry_id=inquiry_id, user=request.state.auth.user)
-    letters = letter_service.for_inquiry(session, inquiry_id=inquiry_id)
-    return page(request, "inquiries/detail.html", status=status, inquiry=inquiry, letters=letters, notice=notice,
-                values=values, errors=errors or {})
+_inquiry_page = inquiry_view.render
 
 
 @router.post("/henvendelser/{inquiry_id}/breve", dependencies=[Drafter])
 def start_letter(request: Request, inquiry_id: IdPath, session: SessionDep, auth: FormUser, form: PostedForm):
-    """Start a draft brev or notat."""
+    """Start a draft brev, notat or interim reply."""
     inquiry_service.load(session, inquiry_id, user=auth.user, action=Action.draft)  # another's inquiry: 404, as in the address
-    kind = form.get("kind") if form.get("kind") in LetterKind.__members__ else "brev"
+    kind = str(form.get("kind")) if form.get("kind") in kinds.REGISTRY else "brev"
     letter = letter_service.create(session, data=LetterIn(inquiry_id=inquiry_id, kind=kind), user=auth.user)
     return see_other(f"/breve/{letter.id}")

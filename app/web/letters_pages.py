@@ -18,6 +18,7 @@ from app.fields import KEY_PATTERN, IdPath
 from app.formatting import content_disposition
 from app.inquiries import service as inquiry_service
 from app.inquiries.deadlines import today as danish_today
+from app.letters import kinds
 from app.letters import service as letter_service
 from app.letters.schemas import LetterOut, LetterUpdate, SubmitIn
 from app.library import service as library_service
@@ -45,6 +46,7 @@ _MESSAGES = {
     "answers": "Et svar er for langt eller ufuldstændigt (højst 50.000 tegn pr. tekst).",
     "recipient_email": "E-mailadressen er for lang.",
     "signatory_id": "Vælg en underskriver fra listen.",
+    "expected_answer_on": "Skriv den forventede svardato som en gyldig dato.",
 }
 
 
@@ -54,7 +56,7 @@ def _view(session, letter_id: int, user: User, posted: dict | None = None) -> di
     inquiry = inquiry_service.get(session, inquiry_id=letter.inquiry_id, user=user)
     org_id = inquiry.organisation.id
     answering = sharing.answering(session, org_id)
-    fields = {name: getattr(letter, name) for name in (*_TEXT_FIELDS, "kind", "letter_date", "signatory_id")}
+    fields = {name: getattr(letter, name) for name in (*_TEXT_FIELDS, "kind", "letter_date", "expected_answer_on", "signatory_id")}
     answers = {a.question_id: [b.model_dump() for b in a.blocks] for a in letter.answers}
     if posted:
         fields |= posted["fields"]
@@ -82,7 +84,7 @@ def _view(session, letter_id: int, user: User, posted: dict | None = None) -> di
         questions.append({"id": q.id, "number": q.number, "text": q.text, "blocks": blocks,
                           "suggestions": [s for s in suggest(session, text=q.text, limit=4, exclude_question_id=q.id,
                                                              answering=answering)
-                                          if s.paragraph_id not in used]})
+                                          if s.paragraph_id not in used] if kinds.of(letter.kind).answers_questions else []})
     people = letter_service.signatories(session, org_id)
     series, _total = library_service.list_statistics(session, q=None, limit=200, offset=0, user=None)
     usable = sharing.owners(session, {s.key for s in series}, answering, Statistic)
@@ -93,6 +95,7 @@ def _view(session, letter_id: int, user: User, posted: dict | None = None) -> di
     flags = approval_service.flags_for(session, model) if letter.status == LetterStatus.draft else []
     exports = session.exec(select(ExportRecord).where(col(ExportRecord.letter_id) == letter_id).order_by(col(ExportRecord.id))).all()
     return {"letter": letter, "inquiry": inquiry, "fields": fields, "questions": questions, "people": people,
+            "kind": kinds.of(letter.kind),
             "stats": stats, "flags": flags, "exports": exports}
 
 
@@ -101,6 +104,8 @@ def _parse(form, question_ids: set[int]) -> tuple[dict, dict[int, list[dict]]]:
     fields: dict[str, object] = {name: (str(form.get(name, "")).strip() or None) for name in _TEXT_FIELDS}
     fields["kind"] = str(form.get("kind") or "brev")
     fields["letter_date"] = str(form.get("letter_date") or "") or None
+    if form.get("expected_answer_on") is not None:
+        fields["expected_answer_on"] = str(form.get("expected_answer_on") or "") or None
     signatory = str(form.get("signatory_id") or "")
     fields["signatory_id"] = whole_number(signatory)
     answers: dict[int, list[dict]] = {qid: [] for qid in question_ids}
@@ -171,6 +176,12 @@ def _danish(exc: Exception) -> tuple[str, str | None]:
         if exc.field == "answers" and "characters" in exc.detail:
             return ("Brevet er for langt til ét dokument: højst 300.000 tegn med tallene udfyldt. "
                     "Del svarene i flere breve."), exc.field
+        if exc.field == "expected_answer_on":
+            return "Skriv den dato, spørgeren kan forvente svaret: i dag eller senere.", exc.field
+        if exc.field == "intro":
+            return "Skriv brevets tekst.", exc.field
+        if exc.field == "signatory_id":
+            return "Vælg en underskriver fra forvaltningen, der svarer.", exc.field
         if exc.field == "recipient_name":
             return "Brevet mangler en modtager. Skriv modtagerens navn under Brevets felter.", exc.field
         if isinstance(exc, Unfinished):

@@ -8,6 +8,8 @@ from fastapi.templating import Jinja2Templates
 
 from app import formatting, policy
 from app.errors import BesvarError
+from app.inquiries import queues, states
+from app.letters import kinds
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.filters.update(long_date=formatting.long_date, short_date=formatting.short_date, number=formatting.number,
@@ -22,9 +24,15 @@ ACTION = {
     "letter.submit": "Sendt til godkendelse", "letter.return": "Sendt retur", "letter.approve": "Godkendt",
     "letter.correct": "Rettelse startet", "letter.render": "Dokument dannet", "paragraph.create": "Afsnit oprettet",
     "paragraph.update": "Afsnit ændret", "statistic.create": "Nøgletal oprettet", "statistic.value": "Nyt tal",
+    "inquiry.allocate": "Fordelt", "inquiry.hand_back": "Givet tilbage", "inquiry.draft": "Besvarelse påbegyndt",
+    "inquiry.submit": "Svar til godkendelse", "inquiry.return": "Svar sendt retur", "inquiry.approve": "Besvaret",
+    "inquiry.reopen": "Genåbnet", "inquiry.transfer": "Overdraget", "inquiry.decline": "Afvist", "inquiry.extend": "Frist ændret",
+    "inquiry.ask": "Bidrag anmodet", "inquiry.contributions_in": "Bidrag modtaget",
     "bank.import": "Spørgsmålsbank indlæst", "user.login": "Logget ind", "user.deactivate": "Bruger deaktiveret", "user.activate": "Bruger genaktiveret", "letter.export": "Eksporteret",
 }
-templates.env.globals.update(STATUS=STATUS, ROLE=ROLE, ACTION=ACTION, may=policy.may)
+KIND = {key.value: kind.label for key, kind in kinds.REGISTRY.items()}
+templates.env.globals.update(STATUS=STATUS, ROLE=ROLE, ACTION=ACTION, STATE=states.LABELS, QUEUE=queues.LABELS, KIND=KIND,
+                             may=policy.may)
 
 # Messages for errors the services raise in English for the API; the pages speak Danish.
 # No inline scripts or styles anywhere; frames only from here (the PDF preview), never framed.

@@ -1,0 +1,35 @@
+"""The inquiry page as one renderer, for its own route and for the forms that show it again after a refusal."""
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+
+from app import policy
+from app.db import stored
+from app.inquiries import service as inquiry_service
+from app.inquiries import states
+from app.letters import service as letter_service
+from app.models import Inquiry
+from app.organisations import service as organisation_service
+from app.organisations import structure
+from app.policy import Action
+from app.web.render import page
+
+
+def render(request: Request, session, inquiry_id: int, *, notice: str | None = None, values: dict | None = None,
+           errors: dict | None = None, coordination_error: tuple[str, str] | None = None, status: int = 200) -> HTMLResponse:
+    """The inquiry page; after a refused form, with that form open, what was typed kept and the errors beside it."""
+    auth = request.state.auth
+    inquiry = inquiry_service.get(session, inquiry_id=inquiry_id, user=auth.user)
+    row = stored(session, Inquiry, inquiry_id)
+    moves = {m.value for m in states.Move if states.allowed(auth.access, m, row)}
+    org = frozenset({row.organisation_id})
+    context = {
+        "moves": moves,
+        "units": structure.units(session, org) if "allocate" in moves else [],
+        "drafters": structure.members(session, org, policy.roles_for(Action.draft)) if "allocate" in moves else [],
+        "siblings": organisation_service.siblings(session, row.organisation_id) if "transfer" in moves else [],
+        "coordination_error": coordination_error,
+    }
+    letters = letter_service.for_inquiry(session, inquiry_id=inquiry_id)
+    return page(request, "inquiries/detail.html", status=status, inquiry=inquiry, letters=letters, notice=notice,
+                values=values, errors=errors or {}, **context)
