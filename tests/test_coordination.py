@@ -318,3 +318,42 @@ def test_the_inbox_queues_and_the_inquiry_page_forms_in_danish(web, seeded):
     other.post("/login", data={"username": "aalborg-web", "password": "hemmeligt-kodeord"})
     assert other.get(f"/henvendelser/{iid}").status_code == 404
     assert other.post(f"/henvendelser/{iid}/fordel", data={"csrf": csrf_of(other), "unit": "aalborg-fb"}).status_code == 404
+
+
+def test_the_inbox_asks_for_an_interim_reply_when_the_deadline_will_be_missed(api):
+    with time_machine.travel(datetime(2027, 3, 22, 9, tzinfo=UTC)):  # Monday; 23 and 24 March are the next working days
+        iid = api.post("/api/v1/inquiries", json=_new(received_on="2027-03-01", deadline="2027-03-24")).json()["id"]
+        inquiry = api.get(f"/api/v1/inquiries/{iid}").json()
+        assert inquiry["draft_due"] == "2027-03-22" and inquiry["needs_interim"] is False  # two working days left
+    with time_machine.travel(datetime(2027, 3, 23, 9, tzinfo=UTC)):
+        assert api.get(f"/api/v1/inquiries/{iid}").json()["needs_interim"] is True
+        # Extended and promised: no longer asked for.
+        api.post(f"/api/v1/inquiries/{iid}/extend", json={"deadline": "2027-04-06", "reason": "Afventer bidrag"})
+        assert api.get(f"/api/v1/inquiries/{iid}").json()["needs_interim"] is False
+    with time_machine.travel(datetime(2027, 4, 5, 9, tzinfo=UTC)):  # Easter Monday was 29 March; 6 April is one working day off
+        assert api.get(f"/api/v1/inquiries/{iid}").json()["needs_interim"] is True
+        api.post("/api/v1/letters", json={"inquiry_id": iid, "kind": "foreløbigt"})
+        assert api.get(f"/api/v1/inquiries/{iid}").json()["needs_interim"] is False
+
+
+def test_bulk_allocation_and_deadline_name_what_could_not_be_changed(web, api):
+    from tests.test_web import csrf_of
+
+    ids = [api.post("/api/v1/inquiries", json=_new(received_on=date.today().isoformat())).json()["id"] for _ in range(3)]
+    answered = 1  # the bank's Copenhagen inquiry, answered long ago
+    c = web("drafter")
+    token = csrf_of(c)
+    r = c.post("/indbakke/samlet", data={"csrf": token, "inquiry": [*map(str, ids), str(answered)], "action": "fordel",
+                                         "assignee": "web-drafter"}, follow_redirects=False)
+    assert r.status_code == 303 and "udfoert=3" in r.headers["location"] and f"fejl={answered}" in r.headers["location"]
+    page = c.get(r.headers["location"]).text
+    assert "3 henvendelser fordelt." in page and "kunne ikke ændres" in page
+    assert all(api.get(f"/api/v1/inquiries/{i}").json()["assignee"]["username"] == "web-drafter" for i in ids)
+    r = c.post("/indbakke/samlet", data={"csrf": token, "inquiry": [str(i) for i in ids], "action": "frist",
+                                         "deadline": "2030-01-02", "reason": "Budgetforhandlinger"}, follow_redirects=False)
+    assert "udfoert=3" in r.headers["location"] and "fejl" not in r.headers["location"]
+    assert {api.get(f"/api/v1/inquiries/{i}").json()["deadline"] for i in ids} == {"2030-01-02"}
+    # An id of another municipality's inquiry is refused like an unknown one, and its title is not shown.
+    r = c.post("/indbakke/samlet", data={"csrf": token, "inquiry": ["999999"], "action": "fordel", "assignee": "web-drafter"},
+               follow_redirects=False)
+    assert "udfoert=0" in r.headers["location"] and "kunne ikke" not in c.get(r.headers["location"]).text

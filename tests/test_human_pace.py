@@ -116,6 +116,11 @@ def _decline(day: Day, csrf: str):
     return "drafter", f"/henvendelser/{day.ids['spare_decline']}/afvis", {"csrf": csrf, "reason": "Besvaret i sag 2024-0002"}
 
 
+def _bulk(day: Day, csrf: str):
+    return "drafter", "/indbakke/samlet", {"csrf": csrf, "inquiry": [str(day.ids["inquiry"])], "action": "fordel",
+                                           "assignee": "web-drafter", "reason": "Samlet fordeling"}
+
+
 def _start_letter(day: Day, csrf: str):
     return "drafter", f"/henvendelser/{day.ids['inquiry']}/breve", {"csrf": csrf, "kind": "brev"}
 
@@ -190,7 +195,7 @@ STEPS: list[tuple[str, str, Callable]] = [
     ("ret henvendelse", "/henvendelser/X/ret", _correct_inquiry),
     ("fordel", "/henvendelser/X/fordel", _allocate), ("giv tilbage", "/henvendelser/X/giv-tilbage", _hand_back),
     ("frist", "/henvendelser/X/frist", _extend), ("overdrag", "/henvendelser/X/overdrag", _transfer),
-    ("afvis", "/henvendelser/X/afvis", _decline),
+    ("afvis", "/henvendelser/X/afvis", _decline), ("samlet", "/indbakke/samlet", _bulk),
     ("nyt brev", "/henvendelser/X/breve", _start_letter), ("indsæt", "/breve/X", _insert),
     ("autosave", "/breve/X/autosave", _autosave), ("gem", "/breve/X", _save), ("indsend", "/breve/X/indsend", _submit),
     ("returner", "/breve/X/returner", _return), ("gem igen", "/breve/X", _save),
@@ -241,6 +246,8 @@ def _after(day: Day, name: str, r) -> None:
         assert r.json()["version"] >= 2
     if name == "adgangskode":
         assert location == "/konto?ok=1"
+    if name == "samlet":
+        assert location.endswith("udfoert=1"), location
     if name in ("fordel", "giv tilbage", "frist", "overdrag", "afvis"):
         key = {"overdrag": "spare_transfer", "afvis": "spare_decline"}.get(name, "inquiry")
         with Session(day.engine) as session:

@@ -266,7 +266,7 @@ PAGES = [
     r("GET", "/historik?letter_id={draft}", EVERYONE),
     r("GET", "/historik?inquiry_id={inquiry}", EVERYONE),
 ]
-PAGES_WITHOUT_OBJECT = {("GET", "/indbakke"), ("GET", "/henvendelser/ny"), ("GET", "/godkendelse"), ("GET", "/bibliotek"),
+PAGES_WITHOUT_OBJECT = {("GET", "/indbakke"), ("POST", "/indbakke/samlet"), ("GET", "/henvendelser/ny"), ("GET", "/godkendelse"), ("GET", "/bibliotek"),
                         ("GET", "/bibliotek/import"), ("POST", "/bibliotek/import"), ("POST", "/bibliotek/import/gem"),
                         ("GET", "/historik"), ("GET", "/konto"), ("POST", "/konto/adgangskode"), ("GET", "/login"),
                         ("POST", "/login"), ("POST", "/logout"), ("GET", "/"), ("GET", "/frist")}

@@ -135,6 +135,7 @@ PAGES = {
     ("POST", "/henvendelser/1/overdrag"): ("drafter", "approver", "admin"),
     ("POST", "/henvendelser/1/afvis"): ("drafter", "approver", "admin"),
     ("POST", "/henvendelser/1/giv-tilbage"): (),
+    ("POST", "/indbakke/samlet"): ("drafter", "approver", "admin"),
     ("GET", "/frist?received_on=2024-12-20"): ROLES,
     ("GET", "/breve/1"): ROLES,
     ("POST", "/breve/1"): ("drafter", "admin"),

@@ -19,6 +19,10 @@ def _closed_days(year: int) -> frozenset[date]:
     return frozenset(days)
 
 
+# The internal deadline ahead of the external one: the draft is ready for approval this many working days before.
+DRAFT_READY_WORKING_DAYS = 2
+
+
 def is_working_day(day: date) -> bool:
     """Monday to Friday and not a Danish public holiday (Store bededag only until 2023)."""
     return day.weekday() < 5 and day not in _closed_days(day.year)
@@ -30,6 +34,17 @@ def add_working_days(start: date, days: int) -> date:
     remaining = days
     while remaining > 0:
         current += timedelta(days=1)
+        if is_working_day(current):
+            remaining -= 1
+    return current
+
+
+def working_days_before(end: date, days: int) -> date:
+    """The working day `days` working days before `end` (an internal deadline ahead of the external one)."""
+    current = end
+    remaining = days
+    while remaining > 0:
+        current -= timedelta(days=1)
         if is_working_day(current):
             remaining -= 1
     return current

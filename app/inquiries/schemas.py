@@ -143,6 +143,8 @@ class InquiryOut(BaseModel):
     unit: UnitRef | None = Field(description="the unit it is allocated to")
     assignee: PersonRef | None = Field(description="the person drafting the answer (drafter_id's user)")
     deadline_history: list[DeadlineChangeOut] = Field(description="each extension, oldest first")
+    draft_due: date = Field(description="internal: the answer is ready for approval by this day")
+    needs_interim: bool = Field(description="the deadline will be missed and no interim reply promises a later day")
     drafter_id: int | None
     kle_number: str | None
     kle_action: str | None

@@ -35,6 +35,7 @@ from app.models import (
     InquiryStatus,
     Letter,
     LetterBlock,
+    LetterKind,
     LetterStatus,
     Organisation,
     Paragraph,
@@ -231,9 +232,16 @@ _LETTERS = (core_select(_LETTER.inquiry_id, _LETTER.status, _LETTER.return_comme
 _X = table_of(DeadlineChange).c
 _EXTENSIONS = (core_select(_X.inquiry_id, _X.from_date, _X.to_date, _X.reason, _X.actor, _X.at)
                .where(in_list(_X.inquiry_id, "ids")).order_by(_X.inquiry_id, _X.id))
+# Interim replies that promise an answer by the deadline as it stands, or later: no prompt for another.
+_PROMISES = (core_select(_LETTER.inquiry_id).join(_INQUIRY, _I.id == _LETTER.inquiry_id)
+             .where(in_list(_LETTER.inquiry_id, "ids"), _LETTER.kind == LetterKind.interim,
+                    _LETTER.expected_answer_on >= _I.deadline))
 _LINKS = (core_select(_L.question_id, _L.paragraph_id, _P.key, _L.paragraph_version)
           .join(_PARAGRAPH, _P.id == _L.paragraph_id).join(_QUESTION, _Q.id == _L.question_id)
           .where(in_list(_Q.inquiry_id, "ids")).order_by(_L.question_id, _L.position))
+
+
+_BEFORE_APPROVAL = states.OPEN - {InquiryState.awaiting_approval}
 
 
 def _to_out(session: Session, rows: Sequence, today: date) -> list[InquiryOut]:
@@ -253,6 +261,7 @@ def _to_out(session: Session, rows: Sequence, today: date) -> list[InquiryOut]:
     history: dict[int, list[DeadlineChangeOut]] = defaultdict(list)
     for inquiry_id, from_date, to_date, reason, actor, at in tuples_of(session.execute(_EXTENSIONS, ids)):
         history[inquiry_id].append(DeadlineChangeOut(from_=from_date, to=to_date, reason=reason, by=actor, at=at))
+    promised = {row[0] for row in tuples_of(session.execute(_PROMISES, ids))}
     returned: dict[int, str | None] = {}
     awaiting: set[int] = set()
     for inquiry_id, status, comment in tuples_of(session.execute(_LETTERS, ids)):
@@ -280,6 +289,10 @@ def _to_out(session: Session, rows: Sequence, today: date) -> list[InquiryOut]:
                 unit=UnitRef(key=unit_key, name=unit_name) if unit_key else None,
                 assignee=PersonRef(username=username, name=user_name) if username else None,
                 deadline_history=history[iid],
+                draft_due=deadlines.working_days_before(deadline, deadlines.DRAFT_READY_WORKING_DAYS),
+                # Less than the approval's time left, no answer with the approver yet, and nothing promised.
+                needs_interim=(state in _BEFORE_APPROVAL and iid not in promised
+                               and deadlines.working_days_between(today, deadline) < deadlines.DRAFT_READY_WORKING_DAYS),
                 drafter_id=drafter_id,
                 kle_number=kle_number,
                 kle_action=kle_action,

@@ -1,13 +1,14 @@
 """The inquiry page's coordination forms: allocate, hand back, extend the deadline, transfer and decline."""
 
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from pydantic import ValidationError
 
 from app.coordination import service as coordination
 from app.coordination.schemas import AllocateIn, ExtendIn, ReasonIn, TransferIn
-from app.db import SessionDep
+from app.db import SessionDep, start_writing
 from app.errors import BesvarError
 from app.fields import IdPath
 from app.inquiries import service as inquiry_service
@@ -16,7 +17,8 @@ from app.inquiries.states import Move
 from app.letters import service as letter_service
 from app.routing import SessionRoute
 from app.web import inquiry_view
-from app.web.deps import FormUser, PostedForm
+from app.web.deps import FormUser, PostedForm, Secretariat
+from app.web.forms import whole_number
 from app.web.render import see_other
 
 router = APIRouter(route_class=SessionRoute, include_in_schema=False)
@@ -107,3 +109,32 @@ def decline(request: Request, inquiry_id: IdPath, session: SessionDep, auth: For
 
     result = _attempt(request, session, inquiry_id, step, "afvist", "decline", Move.decline)
     return see_other(f"/breve/{drafted[0]}") if drafted else result
+
+
+MAX_BULK = 200  # inquiries one bulk form may name (the inbox shows 50 a page)
+
+
+@router.post("/indbakke/samlet", dependencies=[Secretariat])
+def bulk(request: Request, session: SessionDep, auth: FormUser, form: PostedForm):
+    """Allocate several inquiries to one person, or give them one new deadline; each is its own step, and those
+    that could not be changed are named on the inbox afterwards."""
+    ids = [n for n in (whole_number(str(v)) for v in form.getlist("inquiry")[:MAX_BULK]) if n is not None]
+    action = str(form.get("action") or "")
+    done, failed = 0, []
+    for inquiry_id in dict.fromkeys(ids):
+        start_writing(session)  # each inquiry is a transaction of its own, begun as a write
+        try:
+            if action == "frist":
+                coordination.extend(session, inquiry_id=inquiry_id, user=auth.user, data=ExtendIn.model_validate(
+                    {"deadline": _text(form, "deadline"), "reason": _text(form, "reason") or "Samlet ændring af fristen"}))
+            else:
+                coordination.allocate(session, inquiry_id=inquiry_id, user=auth.user, data=AllocateIn.model_validate(
+                    {"assignee": _text(form, "assignee"), "reason": _text(form, "reason") or "Samlet fordeling"}))
+            done += 1
+        except (ValidationError, BesvarError):
+            session.rollback()
+            failed.append(inquiry_id)
+    query = {"samlet": "frist" if action == "frist" else "fordel", "udfoert": done}
+    if failed:
+        query["fejl"] = ",".join(map(str, failed[:50]))
+    return see_other("/indbakke?" + urlencode(query))

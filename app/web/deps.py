@@ -98,6 +98,7 @@ PostedForm = Annotated[FormData, Depends(posted_form)]
 # Who edits drafts and the library; the editor shows a read-only view to everyone else.
 Drafter = page_may(Action.draft)
 Approver = page_may(Action.approve)
+Secretariat = page_may(Action.allocate)
 
 
 def same_origin(request: Request) -> bool:

@@ -52,7 +52,7 @@ SORTABLE = {"frist": "deadline", "modtaget": "received", "titel": "title", "spoe
 @router.get("/indbakke", response_class=HTMLResponse)
 def inbox(request: Request, session: SessionDep, auth: PageUser, status: str = "", overdue: str = "", drafter: str = "",
           q: str = "", organisation: str = "", asker: str = "", fra: str = "", til: str = "", sort: str = "frist",
-          side: str = "1", koe: str = ""):
+          side: str = "1", koe: str = "", samlet: str = "", udfoert: str = "", fejl: str = ""):
     """The work queues with their counts, and the inquiries, open ones by deadline first, a page at a time; filter,
     search questions and answers, sort by a column."""
     queue = queues.Queue(koe) if koe in queues.Queue.__members__ else None
@@ -72,13 +72,27 @@ def inbox(request: Request, session: SessionDep, auth: PageUser, status: str = "
     drafters = {u.id: u for u in structure.members(session, policy.readable(auth.access), policy.roles_for(Action.draft))}
     pages = max(1, -(-total // PAGE_SIZE))
     kept = {k: v for k, v in filters.items() if v}
-    return page(request, "inquiries/inbox.html", items=items, total=total, drafters=drafters,
+    bulk_result = None
+    if samlet in ("fordel", "frist"):
+        failed_ids = [n for n in (whole_number(p) for p in fejl.split(",")[:50]) if n is not None]
+        bulk_result = {"done": whole_number(udfoert) or 0, "verb": "fordelt" if samlet == "fordel" else "fik ny frist",
+                       "failed": [(i.title, "kunne ikke ændres: åbn henvendelsen for at se dens tilstand og fordeling")
+                                  for i in inquiry_service.views(session, [i for i in failed_ids if _readable(session, auth, i)])]}
+    return page(request, "inquiries/inbox.html", items=items, total=total, drafters=drafters, bulk_result=bulk_result,
                 counts=queues.counts(session, user=auth.user), queue=queue,
                 organisations=organisation_service.list_all(session, auth.user), filters=filters, sort=sort,
                 paging={"number": number, "pages": pages,
                         "previous": urlencode(kept | {"sort": sort, "side": number - 1}) if number > 1 else None,
                         "next": urlencode(kept | {"sort": sort, "side": number + 1}) if number < pages else None},
                 sort_links={name: urlencode(kept | {"sort": name if sort != name else f"-{name}"}) for name in SORTABLE})
+
+
+def _readable(session, auth, inquiry_id: int) -> bool:
+    try:
+        inquiry_service.load(session, inquiry_id, user=auth.user)
+    except BesvarError:
+        return False
+    return True
 
 
 def _date_or_none(value: str) -> date | None:

@@ -8,7 +8,7 @@ from fastapi.templating import Jinja2Templates
 
 from app import formatting, policy
 from app.errors import BesvarError
-from app.inquiries import queues, states
+from app.inquiries import deadlines, queues, states
 from app.letters import kinds
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -32,7 +32,7 @@ ACTION = {
 }
 KIND = {key.value: kind.label for key, kind in kinds.REGISTRY.items()}
 templates.env.globals.update(STATUS=STATUS, ROLE=ROLE, ACTION=ACTION, STATE=states.LABELS, QUEUE=queues.LABELS, KIND=KIND,
-                             may=policy.may)
+                             DRAFT_READY=deadlines.DRAFT_READY_WORKING_DAYS, may=policy.may)
 
 # Messages for errors the services raise in English for the API; the pages speak Danish.
 # No inline scripts or styles anywhere; frames only from here (the PDF preview), never framed.
