@@ -357,3 +357,25 @@ def test_bulk_allocation_and_deadline_name_what_could_not_be_changed(web, api):
     r = c.post("/indbakke/samlet", data={"csrf": token, "inquiry": ["999999"], "action": "fordel", "assignee": "web-drafter"},
                follow_redirects=False)
     assert "udfoert=0" in r.headers["location"] and "kunne ikke" not in c.get(r.headers["location"]).text
+
+
+def test_the_allocation_form_suggests_the_unit_that_answered_a_similar_question(web, api):
+    r = api.post("/api/v1/units", role="admin", json={"key": "kk-bif-jobcenter", "name": "Jobcenter København",
+                                                      "organisation": "kk-bif"})
+    assert r.status_code == 201, r.text
+    earlier = api.post("/api/v1/inquiries", json=_new(received_on=date.today().isoformat(), title="Ventetider på lægekonsulent",
+                                                      questions=[{"text": "Hvor lang er ventetiden på lægekonsulentvurderinger i jobcentret?"}])).json()
+    api.post(f"/api/v1/inquiries/{earlier['id']}/allocate", json={"unit": "kk-bif-jobcenter"})
+    letter = api.post("/api/v1/letters", json={"inquiry_id": earlier["id"], "kind": "brev"}).json()
+    plain = api.post("/api/v1/paragraphs", json={"key": "kk-ventetid-lk", "title": "Ventetid", "organisation": "kk-bif",
+                                                 "text": "Ventetiden er fire uger."}).json()["id"]
+    api.put(f"/api/v1/letters/{letter['id']}", json={"version": letter["version"], "answers": [
+        {"question_id": earlier["questions"][0]["id"], "blocks": [{"paragraph_id": plain}]}]})
+    assert api.post(f"/api/v1/letters/{letter['id']}/submit", json={}).status_code == 200
+    assert api.approve(letter["id"]).status_code == 200  # answered: its question joins the search index
+    new = api.post("/api/v1/inquiries", json=_new(received_on=date.today().isoformat(), title="Lægekonsulenter",
+                                                  questions=[{"text": "Hvad er ventetiden på en lægekonsulentvurdering?"}])).json()
+    page = web("drafter").get(f"/henvendelser/{new['id']}").text
+    assert "Forslag: Jobcenter København" in page and "Ventetider på lægekonsulent" in page
+    assert '<option value="kk-bif-jobcenter" selected>' in page
+    assert api.get(f"/api/v1/inquiries/{new['id']}").json()["unit"] is None  # offered, not applied

@@ -11,10 +11,11 @@ from tests.test_api_inquiries import _new
 
 # role: the actions it may do. Changing a role's rights, or adding a role, changes this table.
 EXPECTED = {
-    Role.drafter: {Action.read, Action.draft},
-    Role.approver: {Action.read, Action.approve},
+    # Allocation (and transfer, decline, deadlines) is the secretariat's: drafters, approvers and admins.
+    Role.drafter: {Action.read, Action.draft, Action.allocate},
+    Role.approver: {Action.read, Action.approve, Action.allocate},
     Role.contributor: {Action.read},
-    Role.admin: {Action.read, Action.draft, Action.manage},
+    Role.admin: {Action.read, Action.draft, Action.allocate, Action.manage},
     Role.viewer: {Action.read},
 }
 

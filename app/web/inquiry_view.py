@@ -8,6 +8,7 @@ from app.db import stored
 from app.inquiries import service as inquiry_service
 from app.inquiries import states
 from app.letters import service as letter_service
+from app.library.units import suggest_unit
 from app.models import Inquiry
 from app.organisations import service as organisation_service
 from app.organisations import structure
@@ -29,6 +30,8 @@ def render(request: Request, session, inquiry_id: int, *, notice: str | None = N
         "drafters": structure.members(session, org, policy.roles_for(Action.draft)) if "allocate" in moves else [],
         "siblings": organisation_service.siblings(session, row.organisation_id) if "transfer" in moves else [],
         "coordination_error": coordination_error,
+        # Which unit answered similar questions before: offered, never applied.
+        "suggested_unit": suggest_unit(session, inquiry=row) if "allocate" in moves and row.unit_id is None else None,
     }
     letters = letter_service.for_inquiry(session, inquiry_id=inquiry_id)
     return page(request, "inquiries/detail.html", status=status, inquiry=inquiry, letters=letters, notice=notice,
