@@ -156,7 +156,7 @@ def test_the_whole_day_in_the_browser(server, tmp_path):
 
         # The director returns it with a comment.
         login("henrik")
-        page.get_by_role("link", name="Godkendelse").click()
+        page.get_by_role("link", name="Godkendelse", exact=True).click()
         shot("04-godkendelse")
         page.locator("table.list a").first.click()
         page.get_by_label("Kommentar til sekretariatet").fill("Tilføj en sætning om, hvad forvaltningen gør nu.")
@@ -186,7 +186,7 @@ def test_the_whole_day_in_the_browser(server, tmp_path):
 
         # The director approves; the PDF carries the case number and the approval.
         login("henrik")
-        page.get_by_role("link", name="Godkendelse").click()
+        page.get_by_role("link", name="Godkendelse", exact=True).click()
         page.locator("table.list a").first.click()
         think(page)
         page.get_by_role("button", name="Godkend brevet").click()
