@@ -10,6 +10,7 @@ from app import formatting, policy
 from app.audit import service as audit
 from app.db import stored
 from app.errors import Conflict, Invalid, NotFound
+from app.inquiries import service as inquiry_service
 from app.inquiries import states
 from app.inquiries.deadlines import today as danish_today
 from app.inquiries.states import Move
@@ -73,11 +74,7 @@ def signatories(session: Session, organisation_id: int) -> list[Person]:
 def decline(session: Session, *, inquiry_id: int, reason: str, user: User) -> LetterOut:
     """Answer that the questions will not be answered: the inquiry is afvist (app.inquiries.states), and a brev
     giving the reason as the answer to each question is drafted, to be approved and sent like any answer."""
-    inquiry = session.get(Inquiry, inquiry_id)
-    missing = f"no inquiry with id {inquiry_id}"
-    if inquiry is None:
-        raise NotFound(missing)
-    policy.check(policy.access(session, user), Action.read, inquiry.organisation_id, missing=missing)
+    inquiry = inquiry_service.load(session, inquiry_id, user=user)
     states.require(session, user, Move.decline, inquiry)
     if inquiry.state == InquiryState.awaiting_approval:
         raise Conflict("a letter of this inquiry awaits approval: return it before declining the inquiry")
