@@ -29,10 +29,10 @@ run: sysdeps $(BIN)/.installed
 	set -a && . var/seal.env && set +a && $(BIN)/besvar serve --port $(PORT)
 
 # `make test FULL=1`: 200 schemathesis cases per API operation, ten times the property examples, 50 SIGKILLs per database.
-# The tests run in one process per core (pytest-xdist); `make test WORKERS=0` runs them in this one, in order.
+# The tests run in one process per core (pytest-xdist; tests marked xdist_group share one); `make test WORKERS=0` runs them in this one, in order.
 WORKERS ?= auto
 test: sysdeps $(BIN)/.installed lint
-	$(if $(FULL),BESVAR_FUZZ=full) $(BIN)/python -m pytest -n $(WORKERS)
+	$(if $(FULL),BESVAR_FUZZ=full) $(BIN)/python -m pytest -n $(WORKERS) --dist loadgroup
 
 # Style, common mistakes and types (pyproject.toml [tool.ruff], [tool.mypy]); part of make test.
 lint: $(BIN)/.installed

@@ -67,6 +67,8 @@ def test_every_operation_holds_its_schema(case, api):
 
 
 STATUSES: dict[str, set[int]] = defaultdict(set)
+# The check below reads what the cases recorded in this process: under pytest-xdist they must share one worker.
+pytestmark = pytest.mark.xdist_group("fuzz")
 
 
 def test_the_fuzzing_got_past_the_login():
