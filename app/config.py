@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     # while two wait (say, for SQLite's write lock). Long steps have threads of their own
     # (app.routing.long_running).
     worker_threads: int = Field(default=3, ge=1, le=200)
+    # Contributions: due this many working days before the inquiry's deadline unless the drafter says
+    # otherwise; the login-free link works until this many working days after the due date.
+    contribution_due_working_days: int = Field(default=3, ge=0, le=60)
+    contribution_link_working_days: int = Field(default=5, ge=0, le=60)
     # Browser sessions: idle and absolute lifetimes, and login throttling.
     session_idle_minutes: int = 30
     # How often a live session's last-seen time is written: a write per page view would serialise requests.

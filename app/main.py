@@ -20,6 +20,7 @@ from app.audit.routes import router as audit_router
 from app.auth.routes import router as accounts_router
 from app.bank.routes import router as bank_router
 from app.config import Settings, get_settings
+from app.contributions.routes import router as contributions_router
 from app.coordination.routes import router as coordination_router
 from app.db import make_engine, read_only
 from app.errors import TooLarge, install_handlers
@@ -47,7 +48,10 @@ class BodySizeLimit:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        limit = self.uploads if scope["path"] in self.upload_paths else self.default
+        # A path ending in "/" names every path under it (the contribution pages, whose links carry a token).
+        path = scope["path"]
+        uploading = path in self.upload_paths or any(p.endswith("/") and path.startswith(p) for p in self.upload_paths)
+        limit = self.uploads if uploading else self.default
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             return await self._refuse(scope, send, limit)
@@ -139,6 +143,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(accounts_router)
     app.include_router(inquiries_router)
     app.include_router(coordination_router)
+    app.include_router(contributions_router)
     app.include_router(decline_router)
     app.include_router(library_router)
     app.include_router(bank_router)
@@ -164,6 +169,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         return {"status": "ok", "version": __version__}
 
     app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes, uploads=settings.max_upload_bytes,
-                       upload_paths=("/api/v1/imports", "/bibliotek/import"))
+                       upload_paths=("/api/v1/imports", "/bibliotek/import", "/bidrag/"))
     web_setup.install(app)  # its security headers go outside the size limit, so a refusal carries them too
     return app

@@ -261,6 +261,63 @@ class DeadlineChange(SQLModel, table=True):
     at: datetime = _created()
 
 
+class ContributionStatus(StrEnum):
+    requested = "anmodet"
+    answered = "besvaret"
+    cancelled = "annulleret"
+
+
+class Contribution(SQLModel, table=True):
+    """A part of an answer asked of another unit (or a named person in one), with an internal due date.
+
+    Overdue is derived from `due`, never stored. The login-free link is a random token; only its SHA-256 is kept.
+    """
+
+    id: int = Field(default=None, primary_key=True, sa_type=IdType)
+    inquiry_id: int = Field(foreign_key="inquiry.id", sa_type=IdType, index=True, ondelete="CASCADE")
+    unit_id: int = Field(foreign_key="unit.id", sa_type=IdType, index=True)
+    person_id: int | None = Field(default=None, foreign_key="user.id", sa_type=IdType, index=True)
+    question_ids: list = _json(list)  # empty: the whole inquiry
+    note: str
+    due: date
+    status: str = Field(default=ContributionStatus.requested, max_length=20, index=True)
+    requested_by: str = Field(max_length=100)
+    answer: str | None = None
+    answered_by: str | None = Field(default=None, max_length=300)
+    answered_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    token_hash: str | None = Field(default=None, max_length=64, unique=True)
+    link_expires: date | None = None
+    created_at: datetime = _created()
+
+
+class ContributionMessage(SQLModel, table=True):
+    """The history of a contribution: each request (the first and every "uddyb venligst") and each answer."""
+
+    __tablename__ = "contribution_message"
+
+    id: int = Field(default=None, primary_key=True, sa_type=IdType)
+    contribution_id: int = Field(foreign_key="contribution.id", sa_type=IdType, index=True, ondelete="CASCADE")
+    kind: str = Field(max_length=20)  # request, answer, cancel
+    text: str
+    actor: str = Field(max_length=300)
+    due: date | None = None
+    at: datetime = _created()
+
+
+class ContributionFile(SQLModel, table=True):
+    """An attachment to a contribution's answer (PDF, DOCX or XLSX, checked as imports are)."""
+
+    __tablename__ = "contribution_file"
+
+    id: int = Field(default=None, primary_key=True, sa_type=IdType)
+    contribution_id: int = Field(foreign_key="contribution.id", sa_type=IdType, index=True, ondelete="CASCADE")
+    filename: str = Field(max_length=200)
+    content_type: str = Field(max_length=100)
+    content: bytes = Field(sa_type=LargeBinary)
+    sha256: str = Field(max_length=64)
+    created_at: datetime = _created()
+
+
 class CaseRef(SQLModel, table=True):
     """A case or document number of the inquiry in one ESDH system."""
 
@@ -427,6 +484,8 @@ class LetterBlock(SQLModel, table=True):
     paragraph_id: int | None = Field(default=None, foreign_key="paragraph.id", sa_type=IdType)
     paragraph_version: int | None = None
     text: str | None = None
+    # The contribution the text came from (its provenance, kept in the audit and the export metadata).
+    contribution_id: int | None = Field(default=None, sa_type=IdType)
 
 
 class LetterDocument(SQLModel, table=True):

@@ -130,6 +130,14 @@ def may_allocate(who: Access, organisation_id: int, unit_id: int | None) -> bool
         who.active and unit_id is not None and unit_id in who.leads and may(who, Action.read, organisation_id))
 
 
+def may_contribute(who: Access, unit_id: int, person_id: int | None) -> bool:
+    """Whether `who` may read and answer a contribution asked of the unit (or of the person named): a member
+    of that unit, of whichever organisation of the municipality it is, or that person."""
+    if not who.active:
+        return False
+    return who.everything or unit_id in who.units or (person_id is not None and who.user_id == person_id)
+
+
 def roles_for(action: Action) -> frozenset[Role]:
     """The roles that may do `action`, for queries such as "who can draft"."""
     return ALLOWED[action]

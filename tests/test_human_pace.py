@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func
 from sqlmodel import Session, SQLModel, select
 
-from app.models import Inquiry, Letter, LetterStatus, Question
+from app.models import Contribution, Inquiry, Letter, LetterStatus, Question
 from app.inquiries import service as inquiry_service
 from app.inquiries.schemas import InquiryIn
 from tests.conftest import PASSWORD, api_routes
@@ -35,6 +35,7 @@ class Day:
     clock: "time_machine.Traveller | None"
     clients: dict[str, TestClient] = field(default_factory=dict)
     ids: dict[str, int] = field(default_factory=dict)
+    links: dict[str, str] = field(default_factory=dict)
 
     def login(self, role: str) -> TestClient:
         c = self.clients.get(role) or self.web(None)
@@ -114,6 +115,27 @@ def _transfer(day: Day, csrf: str):
 
 def _decline(day: Day, csrf: str):
     return "drafter", f"/henvendelser/{day.ids['spare_decline']}/afvis", {"csrf": csrf, "reason": "Besvaret i sag 2024-0002"}
+
+
+def _ask_contribution(day: Day, csrf: str):
+    return "drafter", f"/henvendelser/{day.ids['inquiry']}/bidrag", {"csrf": csrf, "unit": "kk-bif", "note": "Tal for 2024, tak"}
+
+
+def _answer_by_link(day: Day, csrf: str):
+    # Login-free: the token in the path is all the page asks for (the client's session plays no part).
+    return "drafter", day.links["contribution"], {"name": "Sofie Sundby, Jobcentret", "text": "Ventetiden var 41 dage."}
+
+
+def _ask_again(day: Day, csrf: str):
+    return "drafter", f"/bidrag/anmodning/{day.ids['contribution']}/uddyb", {"csrf": csrf, "note": "Uddyb venligst: hvilke måneder?"}
+
+
+def _answer_in_besvar(day: Day, csrf: str):
+    return "drafter", f"/bidrag/anmodning/{day.ids['contribution']}", {"csrf": csrf, "text": "Januar til juni 2024."}
+
+
+def _cancel_contribution(day: Day, csrf: str):
+    return "drafter", f"/bidrag/anmodning/{day.ids['contribution']}/annuller", {"csrf": csrf}
 
 
 def _bulk(day: Day, csrf: str):
@@ -196,6 +218,10 @@ STEPS: list[tuple[str, str, Callable]] = [
     ("fordel", "/henvendelser/X/fordel", _allocate), ("giv tilbage", "/henvendelser/X/giv-tilbage", _hand_back),
     ("frist", "/henvendelser/X/frist", _extend), ("overdrag", "/henvendelser/X/overdrag", _transfer),
     ("afvis", "/henvendelser/X/afvis", _decline), ("samlet", "/indbakke/samlet", _bulk),
+    ("bed om bidrag", "/henvendelser/X/bidrag", _ask_contribution), ("bidrag via link", "/bidrag/X", _answer_by_link),
+    ("uddyb", "/bidrag/anmodning/X/uddyb", _ask_again), ("bidrag i Besvar", "/bidrag/anmodning/X", _answer_in_besvar),
+    ("bed om bidrag igen", "/henvendelser/X/bidrag", _ask_contribution),
+    ("annuller bidrag", "/bidrag/anmodning/X/annuller", _cancel_contribution),
     ("nyt brev", "/henvendelser/X/breve", _start_letter), ("indsæt", "/breve/X", _insert),
     ("autosave", "/breve/X/autosave", _autosave), ("gem", "/breve/X", _save), ("indsend", "/breve/X/indsend", _submit),
     ("returner", "/breve/X/returner", _return), ("gem igen", "/breve/X", _save),
@@ -205,6 +231,10 @@ STEPS: list[tuple[str, str, Callable]] = [
     ("import gem", "/bibliotek/import/gem", _import_save), ("adgangskode", "/konto/adgangskode", _password),
     ("log ud", "/logout", _logout),
 ]
+
+
+# Forms that need no login (the contribution link): the timeouts do not apply to them.
+LOGIN_FREE = {"bidrag via link"}
 
 
 def _post(day: Day, step: Callable, think: timedelta = timedelta(0)):
@@ -255,6 +285,14 @@ def _after(day: Day, name: str, r) -> None:
             assert {"fordel": inquiry.drafter_id is not None, "giv tilbage": inquiry.drafter_id is None,
                     "frist": inquiry.deadline.isoformat() == "2025-01-06", "overdrag": inquiry.state == "overdraget",
                     "afvis": inquiry.state == "afvist"}[name], name
+    if name in ("bed om bidrag", "uddyb", "bed om bidrag igen"):
+        day.links["contribution"] = re.search(r'value="https://testserver(/bidrag/[^"]+)"', r.text)[1]
+        with Session(day.engine) as session:
+            day.ids["contribution"] = session.exec(select(func.max(Contribution.id))).one()
+    if name in ("bidrag via link", "bidrag i Besvar", "annuller bidrag"):
+        with Session(day.engine) as session:
+            status = session.get(Contribution, day.ids["contribution"]).status
+        assert status == {"annuller bidrag": "annulleret"}.get(name, "besvaret"), (name, status)
     if name == "ret henvendelse":
         with Session(day.engine) as session:
             assert session.get(Inquiry, day.ids["inquiry"]).received_on.isoformat() == "2024-12-03"
@@ -315,6 +353,9 @@ def test_every_form_after_a_timeout_asks_for_login_and_keeps_everything(day_sqli
     for name, _route, step in STEPS:
         day.login("drafter")  # both sessions ran out in the last step's pause
         day.login("approver")
+        if name in LOGIN_FREE:  # no session to run out: it goes through as at any time
+            _after(day, name, _post(day, step)[2])
+            continue
         role = step(day, "")[0]
         role, path, form = step(day, day.csrf(role))
         if timeout == "idle":

@@ -4,6 +4,7 @@ that were found to cross over, on both databases."""
 
 import re
 import shutil
+from datetime import date
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import count
@@ -18,12 +19,14 @@ from app.config import Settings
 from app.db import make_engine
 from app.inquiries import service as inquiry_service
 from app.inquiries.schemas import InquiryIn
+from app.contributions import service as contribution_service
+from app.contributions.schemas import ContributionIn
 from app.letters import service as letter_service
 from app.letters.schemas import ApproveIn, LetterIn, LetterUpdate, SubmitIn
 from app.library import service as library_service
 from app.library.schemas import ParagraphIn, StatisticIn
 from app.main import create_app
-from app.models import Letter, Municipality, Organisation, Person, Role, User
+from app.models import ContributionFile, Letter, Municipality, Organisation, Person, Role, User
 from app.organisations import structure
 from tests.conftest import PASSWORD, api_routes
 
@@ -46,6 +49,8 @@ class Objects:
     statistic: str
     user: str
     declined: int  # an inquiry declined: nothing else in the matrix touches it
+    contribution: int  # asked of a unit none of the matrix's users is a member of
+    contribution_file: int
 
 
 def _letter(session: Session, org: Organisation, drafter: User, *, submit: bool = False,
@@ -73,6 +78,22 @@ def _declined(session: Session, org: Organisation, drafter: User) -> int:
     return inquiry.id
 
 
+def _contribution(session: Session, org: Organisation) -> tuple[int, int]:
+    """A contribution asked (of a unit of its own, with no members) for a new inquiry, and a file on it."""
+    structure.add_unit(session, key=f"{org.key}-bidrag", name="Fagenheden", organisation_id=org.id, lead=None)
+    session.commit()
+    inquiry = inquiry_service.create(session, data=InquiryIn.model_validate({
+        "title": "Bidrag ønskes", "asker": {"name": "Bo Borger"}, "received_on": date.today().isoformat(),
+        "organisation": org.key, "questions": [{"text": "Hvor mange?"}]}), user=None)
+    asked = contribution_service.ask(session, inquiry_id=inquiry.id, user=None, base_url="https://testserver",
+                                     data=ContributionIn(unit=f"{org.key}-bidrag", note="Tal, tak"))
+    file = ContributionFile(contribution_id=asked.id, filename="tal.pdf", content_type="application/pdf",
+                            content=b"%PDF-1.7", sha256="0" * 64)
+    session.add(file)
+    session.commit()
+    return asked.id, file.id
+
+
 def _objects(session: Session, org: Organisation) -> Objects:
     drafter = auth_service.add_user(session, username=f"{org.key}-seed-drafter", role="drafter", name="Sagsbehandler",
                                     organisation_id=org.id)
@@ -88,7 +109,8 @@ def _objects(session: Session, org: Organisation) -> Objects:
     approved = _letter(session, org, drafter, approver=approver)
     return Objects(org=org.key, inquiry=inquiry, draft=draft, submitted=_letter(session, org, drafter, submit=True),
                    approved=approved, paragraph=paragraph, statistic=statistic, user=f"{org.key}-target",
-                   declined=_declined(session, org, drafter))
+                   declined=_declined(session, org, drafter), **dict(zip(("contribution", "contribution_file"),
+                                                                           _contribution(session, org), strict=True)))
 
 
 def add_second_copenhagen_organisation(session: Session) -> Organisation:
@@ -200,6 +222,15 @@ API = [
     r("POST", "/api/v1/inquiries/{declined}/transfer", EVERYONE, SECRETARIAT,
       body=lambda o: {"organisation": "kk-suf", "reason": "Hører under SUF"}),
     r("POST", "/api/v1/inquiries/{declined}/decline", EVERYONE, SECRETARIAT, body=lambda o: {"reason": "Besvaret før"}),
+    r("GET", "/api/v1/inquiries/{inquiry}/contributions", EVERYONE),
+    # The inquiry's deadline has passed (received in 2024): those who may ask get 422, the others 403.
+    r("POST", "/api/v1/inquiries/{inquiry}/contributions", EVERYONE, WRITERS, body=lambda o: {"unit": o.org, "note": "Tal"}),
+    r("GET", "/api/v1/contributions/{contribution}", EVERYONE),
+    # No one here is a member of the unit asked, so no role may answer; those who may ask again get 409 (still asked).
+    r("POST", "/api/v1/contributions/{contribution}/answer", EVERYONE, set(), body=lambda o: {"text": "Svar"}),
+    r("POST", "/api/v1/contributions/{contribution}/ask_again", EVERYONE, WRITERS, body=lambda o: {"note": "Uddyb"}),
+    r("POST", "/api/v1/contributions/{contribution}/cancel", EVERYONE, WRITERS),
+    r("GET", "/api/v1/contribution_files/{contribution_file}", EVERYONE),
     r("GET", "/api/v1/letters/{draft}", EVERYONE),
     r("PUT", "/api/v1/letters/{draft}", WRITERS, body=lambda o: {"version": 1, "title": "Ny titel"}),
     r("POST", "/api/v1/letters/{draft}/submit", WRITERS, body=lambda o: {}),
@@ -232,7 +263,8 @@ API_WITHOUT_OBJECT = {("GET", "/api/v1/inquiries"), ("POST", "/api/v1/inquiries/
                       ("GET", "/api/v1/statistics"), ("GET", "/api/v1/organisations"), ("GET", "/api/v1/me"),
                       ("POST", "/api/v1/me/password"), ("GET", "/api/v1/tokens"), ("POST", "/api/v1/tokens"),
                       ("DELETE", "/api/v1/tokens/{token_id}"), ("GET", "/api/v1/users"), ("GET", "/api/v1/units"),
-                      ("POST", "/api/v1/imports"), ("POST", "/api/v1/imports/confirm"), ("GET", "/healthz"), ("GET", "/docs")}
+                      ("POST", "/api/v1/imports"), ("POST", "/api/v1/imports/confirm"), ("GET", "/healthz"), ("GET", "/docs"),
+                      ("GET", "/api/v1/contributions")}
 
 DRAFTER_PAGE, APPROVER_PAGE = WRITERS, {"approver"}
 PAGES = [
@@ -248,6 +280,12 @@ PAGES = [
     r("POST", "/henvendelser/{inquiry}/giv-tilbage", EVERYONE, set(), body=lambda o: {"reason": "Ikke mit område"}),
     r("POST", "/henvendelser/{declined}/overdrag", EVERYONE, SECRETARIAT, body=lambda o: {"organisation": "kk-suf", "reason": "x"}),
     r("POST", "/henvendelser/{declined}/afvis", EVERYONE, SECRETARIAT, body=lambda o: {"reason": "Besvaret før"}),
+    r("POST", "/henvendelser/{inquiry}/bidrag", EVERYONE, DRAFTER_PAGE, body=lambda o: {"unit": o.org, "note": "Tal"}),
+    r("GET", "/bidrag/anmodning/{contribution}", EVERYONE),
+    r("POST", "/bidrag/anmodning/{contribution}", EVERYONE, set(), body=lambda o: {"text": "Svar"}),
+    r("POST", "/bidrag/anmodning/{contribution}/uddyb", EVERYONE, DRAFTER_PAGE, body=lambda o: {"note": "Uddyb"}),
+    r("POST", "/bidrag/anmodning/{contribution}/annuller", EVERYONE, DRAFTER_PAGE),
+    r("GET", "/bidrag/fil/{contribution_file}", EVERYONE),
     r("GET", "/breve/{draft}", EVERYONE),
     r("POST", "/breve/{draft}", DRAFTER_PAGE, body=lambda o: {"version": "1", "title": "Ny", "kind": "brev", "action": "save"}),
     r("POST", "/breve/{draft}/autosave", DRAFTER_PAGE, body=lambda o: {"version": "1", "title": "Ny", "kind": "brev"}),
@@ -269,7 +307,9 @@ PAGES = [
 PAGES_WITHOUT_OBJECT = {("GET", "/indbakke"), ("POST", "/indbakke/samlet"), ("GET", "/henvendelser/ny"), ("GET", "/godkendelse"), ("GET", "/bibliotek"),
                         ("GET", "/bibliotek/import"), ("POST", "/bibliotek/import"), ("POST", "/bibliotek/import/gem"),
                         ("GET", "/historik"), ("GET", "/konto"), ("POST", "/konto/adgangskode"), ("GET", "/login"),
-                        ("POST", "/login"), ("POST", "/logout"), ("GET", "/"), ("GET", "/frist")}
+                        ("POST", "/login"), ("POST", "/logout"), ("GET", "/"), ("GET", "/frist"),
+                        # The contributor's own list, and the login-free page, which a token opens, not a role.
+                        ("GET", "/bidrag"), ("GET", "/bidrag/{token}"), ("POST", "/bidrag/{token}")}
 
 
 def expected(route: Route, role: str, relation: str) -> str:
@@ -294,7 +334,8 @@ def _outcome(route: Route, status: int, text: str) -> str:
 
 def _path(route: Route, o: Objects) -> str:
     return route.path.format(inquiry=o.inquiry, declined=o.declined, draft=o.draft, submitted=o.submitted, approved=o.approved,
-                             paragraph=o.paragraph, statistic=o.statistic, user=o.user, org=o.org)
+                             paragraph=o.paragraph, statistic=o.statistic, user=o.user, org=o.org,
+                             contribution=o.contribution, contribution_file=o.contribution_file)
 
 
 @pytest.mark.parametrize("relation", [OWN, SAME, OTHER])

@@ -100,6 +100,14 @@ def units(session: Session, organisations: frozenset[int] | None) -> list[UnitVi
     return [UnitView(*row[:4]) for row in tuples_of(session.execute(query))]
 
 
+def municipality_units(session: Session, organisation_id: int) -> list[UnitView]:
+    """The units of every organisation of this organisation's municipality (whom a contribution may be asked of)."""
+    municipality = session.get(Organisation, organisation_id)
+    siblings = session.exec(select(col(Organisation.id)).where(
+        col(Organisation.municipality_id) == (municipality.municipality_id if municipality else None))).all()
+    return units(session, frozenset(siblings) | {organisation_id})
+
+
 def add_unit(session: Session, *, key: str, name: str, organisation_id: int, lead: str | None) -> UnitView:
     """A new unit of the organisation (no commit); the lead, if named, must be a member of it or of its organisation."""
     if session.exec(select(Unit).where(col(Unit.key) == key)).first() is not None:

@@ -4,9 +4,10 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from app import policy
+from app.contributions import service as contributions
 from app.db import stored
+from app.inquiries import deadlines, states
 from app.inquiries import service as inquiry_service
-from app.inquiries import states
 from app.letters import service as letter_service
 from app.library.units import suggest_unit
 from app.models import Inquiry
@@ -17,14 +18,16 @@ from app.web.render import page
 
 
 def render(request: Request, session, inquiry_id: int, *, notice: str | None = None, values: dict | None = None,
-           errors: dict | None = None, coordination_error: tuple[str, str] | None = None, status: int = 200) -> HTMLResponse:
+           errors: dict | None = None, coordination_error: tuple[str, str] | None = None, status: int = 200,
+           new_link: tuple[str, str | None] | None = None, contribution_error: str | None = None,
+           contribution_values: dict | None = None) -> HTMLResponse:
     """The inquiry page; after a refused form, with that form open, what was typed kept and the errors beside it."""
     auth = request.state.auth
     inquiry = inquiry_service.get(session, inquiry_id=inquiry_id, user=auth.user)
     row = stored(session, Inquiry, inquiry_id)
     moves = {m.value for m in states.Move if states.allowed(auth.access, m, row)}
     org = frozenset({row.organisation_id})
-    context = {
+    context: dict[str, object] = {
         "moves": moves,
         "units": structure.units(session, org) if "allocate" in moves else [],
         "drafters": structure.members(session, org, policy.roles_for(Action.draft)) if "allocate" in moves else [],
@@ -32,6 +35,12 @@ def render(request: Request, session, inquiry_id: int, *, notice: str | None = N
         "coordination_error": coordination_error,
         # Which unit answered similar questions before: offered, never applied.
         "suggested_unit": suggest_unit(session, inquiry=row) if "allocate" in moves and row.unit_id is None else None,
+    }
+    context |= {
+        "contributions": contributions.for_inquiry(session, inquiry_id=inquiry_id, user=auth.user),
+        "contribution_units": structure.municipality_units(session, row.organisation_id) if "ask" in moves else [],
+        "contribution_due": contributions.default_due(row.deadline, deadlines.today()) if "ask" in moves else None,
+        "new_link": new_link, "contribution_error": contribution_error, "contribution_values": contribution_values or {},
     }
     letters = letter_service.for_inquiry(session, inquiry_id=inquiry_id)
     return page(request, "inquiries/detail.html", status=status, inquiry=inquiry, letters=letters, notice=notice,

@@ -16,7 +16,7 @@ templates.env.filters.update(long_date=formatting.long_date, short_date=formatti
                              local_datetime=formatting.local_datetime, local_span=formatting.local_span)
 
 STATUS = {"new": "Ny", "drafting": "Under udarbejdelse", "answered": "Besvaret", "closed": "Lukket",
-          "draft": "Kladde", "submitted": "Til godkendelse", "approved": "Godkendt"}
+          "anmodet": "Anmodet", "besvaret": "Besvaret", "annulleret": "Annulleret", "draft": "Kladde", "submitted": "Til godkendelse", "approved": "Godkendt"}
 ROLE = {"drafter": "Sekretariat", "approver": "Direktør", "admin": "Administrator", "contributor": "Fagperson",
         "viewer": "Læseadgang"}
 ACTION = {
@@ -27,7 +27,9 @@ ACTION = {
     "inquiry.allocate": "Fordelt", "inquiry.hand_back": "Givet tilbage", "inquiry.draft": "Besvarelse påbegyndt",
     "inquiry.submit": "Svar til godkendelse", "inquiry.return": "Svar sendt retur", "inquiry.approve": "Besvaret",
     "inquiry.reopen": "Genåbnet", "inquiry.transfer": "Overdraget", "inquiry.decline": "Afvist", "inquiry.extend": "Frist ændret",
-    "inquiry.ask": "Bidrag anmodet", "inquiry.contributions_in": "Bidrag modtaget",
+    "inquiry.ask": "Afventer bidrag", "inquiry.contributions_in": "Alle bidrag er inde",
+    "contribution.ask": "Bidrag anmodet", "contribution.answer": "Bidrag modtaget", "contribution.ask_again": "Bidrag bedt uddybet",
+    "contribution.cancel": "Bidrag annulleret",
     "bank.import": "Spørgsmålsbank indlæst", "user.login": "Logget ind", "user.deactivate": "Bruger deaktiveret", "user.activate": "Bruger genaktiveret", "letter.export": "Eksporteret",
 }
 KIND = {key.value: kind.label for key, kind in kinds.REGISTRY.items()}
@@ -39,7 +41,7 @@ templates.env.globals.update(STATUS=STATUS, ROLE=ROLE, ACTION=ACTION, STATE=stat
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-src 'self'; "
        "object-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 _TITLES = {400: "Forespørgslen kunne ikke læses", 403: "Ingen adgang", 404: "Siden findes ikke",
-           405: "Siden kan ikke bruges sådan", 409: "Sagen er ændret", 413: "For stort", 422: "Ret oplysningerne",
+           405: "Siden kan ikke bruges sådan", 409: "Sagen er ændret", 410: "Linket virker ikke længere", 413: "For stort", 422: "Ret oplysningerne",
            429: "For mange forsøg", 500: "Der skete en fejl", 503: "Prøv igen om lidt"}
 _DANISH = {
     400: "Det sendte kunne ikke læses. Gå tilbage, og prøv igen.",

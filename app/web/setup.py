@@ -10,6 +10,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.web import (
     approval_pages,
     auth_pages,
+    contribution_pages,
     coordination_pages,
     history_pages,
     import_pages,
@@ -55,7 +56,7 @@ def _is_page(request: Request) -> bool:
 def install(app: FastAPI) -> None:
     """Add the UI to `app`."""
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
-    for module in (auth_pages, inquiries_pages, coordination_pages, letters_pages, approval_pages, library_pages, import_pages, history_pages):
+    for module in (auth_pages, inquiries_pages, coordination_pages, contribution_pages, letters_pages, approval_pages, library_pages, import_pages, history_pages):
         app.include_router(module.router)
 
     @app.exception_handler(LoginRequired)

@@ -68,6 +68,40 @@ def read(name: str, data: bytes) -> list[Line]:
     raise UnreadableFile(name, "filen er hverken DOCX eller PDF")
 
 
+def check_attachment(name: str, data: bytes) -> str:
+    """The kind ("pdf", "docx" or "xlsx") of an attachment, by its content, read as far as an import reads it
+    (a scanned PDF without text is a fine attachment); anything else is an UnreadableFile."""
+    if data.startswith(b"%PDF-"):
+        _pdf(name, data, require_text=False)
+        return "pdf"
+    if data.startswith(OLE_MAGIC):
+        raise UnreadableFile(name, "filen er beskyttet med adgangskode eller i et gammelt Office-format; "
+                                   "gem den som .docx, .xlsx eller PDF uden adgangskode")
+    if data.startswith(b"PK"):
+        names = set(_checked_zip(name, data).namelist())
+        if "word/document.xml" in names:
+            _docx(name, data)
+            return "docx"
+        if "xl/workbook.xml" in names:
+            _xlsx(name, data)
+            return "xlsx"
+    raise UnreadableFile(name, "filen er hverken PDF, DOCX eller XLSX")
+
+
+def _xlsx(name: str, data: bytes) -> None:
+    """A workbook's parts parse as XML within the limits (no DOCTYPE, no entities)."""
+    archive = _checked_zip(name, data)
+    for member in archive.namelist():
+        if member.endswith(".xml"):
+            xml = _entry(name, archive, member)
+            try:
+                root = etree.fromstring(xml, etree.XMLParser(**_XML_OPTIONS))
+            except etree.XMLSyntaxError as exc:
+                raise UnreadableFile(name, f"regnearkets XML kan ikke læses ({exc})") from None
+            if root.getroottree().docinfo.doctype:
+                raise UnreadableFile(name, "regnearkets XML har en DOCTYPE, hvilket Excel aldrig skriver")
+
+
 def _checked_zip(name: str, data: bytes) -> zipfile.ZipFile:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
@@ -157,7 +191,7 @@ def _docx(name: str, data: bytes) -> list[Line]:
     return _capped(name, lines)
 
 
-def _pdf(name: str, data: bytes) -> list[Line]:
+def _pdf(name: str, data: bytes, *, require_text: bool = True) -> list[Line]:
     from pypdf import PdfReader  # only when a PDF comes
     from pypdf.errors import PyPdfError
 
@@ -179,7 +213,7 @@ def _pdf(name: str, data: bytes) -> list[Line]:
             zlib.error, OSError, AssertionError) as exc:
         # pypdf reports a malformed file in many ways; each means the same to the user.
         raise UnreadableFile(name, f"PDF-filen kan ikke læses ({exc.__class__.__name__})") from None
-    if not text.strip():
+    if require_text and not text.strip():
         raise UnreadableFile(name, "PDF-filen har ingen tekst (den er måske scannet); brug en DOCX eller en PDF med tekst")
     return _capped(name, [Line(text=t.strip()) for t in text.split("\n")])
 

@@ -5,7 +5,9 @@ content stream; a DOCX of 4 million empty paragraphs). reading.py bounds the wor
 this bounds what it may cost if a file still finds a way, and keeps it off the worker's GIL.
 """
 
+from collections.abc import Callable
 from functools import partial
+from typing import TypeVar
 
 from app.bank.old_letters import reading
 from app.errors import Unavailable
@@ -21,13 +23,14 @@ def _warm() -> None:
     import pypdf  # noqa: F401
 
 
+T = TypeVar("T")
 READERS = Processes("reader", 1, partial(process_start, _warm, MEMORY_BYTES))
 
 
-def _read(name: str, data: bytes) -> tuple[bool, list[reading.Line] | str]:
-    """In the reader: (True, lines) or (False, why), since an UnreadableFile does not travel between processes."""
+def _within_limits(reader: Callable[[str, bytes], T], name: str, data: bytes) -> tuple[bool, T | str]:
+    """In the reader: (True, result) or (False, why), since an UnreadableFile does not travel between processes."""
     try:
-        return True, within_cpu(CPU_SECONDS, reading.read, name, data)
+        return True, within_cpu(CPU_SECONDS, reader, name, data)
     except reading.UnreadableFile as exc:
         return False, exc.detail
     except MemoryError:
@@ -37,10 +40,21 @@ def _read(name: str, data: bytes) -> tuple[bool, list[reading.Line] | str]:
 def read(name: str, data: bytes) -> list[reading.Line]:
     """The lines of an uploaded file, read in the reader process; a file past the limits is an UnreadableFile."""
     try:
-        ok, result = READERS.run(_read, name, data, timeout=WALL_SECONDS)
+        ok, result = READERS.run(_within_limits, reading.read, name, data, timeout=WALL_SECONDS)
     except Unavailable:
         raise reading.UnreadableFile(name, "filen tager for lang tid at læse; gem den igen fra Word som DOCX eller PDF, "
                                            "eller del den i mindre filer") from None
     if not ok:
         raise reading.UnreadableFile.with_detail(str(result))
     return result  # type: ignore[return-value]
+
+
+def check_attachment(name: str, data: bytes) -> str:
+    """The kind of an attachment ("pdf", "docx", "xlsx"), checked in the reader process as uploads are read."""
+    try:
+        ok, result = READERS.run(_within_limits, reading.check_attachment, name, data, timeout=WALL_SECONDS)
+    except Unavailable:
+        raise reading.UnreadableFile(name, "filen tager for lang tid at læse; gem den igen, eller del den i mindre filer") from None
+    if not ok:
+        raise reading.UnreadableFile.with_detail(str(result))
+    return str(result)
