@@ -260,3 +260,59 @@ def test_the_inquiry_page_asks_and_shows_the_link_once(api, web, seeded):
     # secretary, logged in, is no different: the token, not the login, opens it.
     anonymous = web()
     assert anonymous.get(link.removeprefix("https://testserver")).status_code == 200
+
+
+def test_the_drafter_inserts_a_contribution_which_keeps_its_provenance_into_the_export(api, web, seeded):
+    import json
+
+    from lxml import etree
+
+    from tests.test_exports import XSD, _members
+    with Session(seeded) as session:
+        add_second_copenhagen_organisation(session)
+    suf = _user(seeded, "suf-fagperson", [("kk-suf", "contributor")])
+    inquiry = api.post("/api/v1/inquiries", json=_new(received_on=date.today().isoformat())).json()
+    iid, (q1, q2) = inquiry["id"], (q["id"] for q in inquiry["questions"])
+    c = _ask(api, iid, question_ids=[q2]).json()
+    unanswered = _ask(api, iid, note="Og budgettet").json()
+    api.client.post(f"/api/v1/contributions/{c['id']}/answer", headers=suf, json={"text": "SUF gør tre ting ved det."})
+    lid = api.post("/api/v1/letters", json={"inquiry_id": iid, "kind": "brev"}).json()["id"]
+
+    drafter = web("drafter")
+    page = drafter.get(f"/breve/{lid}")
+    # Beside question 2 only (the one it covers), marked with who wrote it.
+    assert page.text.count(f'value="bidrag:{q2}:{c["id"]}"') == 1 and f'value="bidrag:{q1}:' not in page.text
+    assert "Bidrag fra Direktionen (Suf Fagperson" in page.text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    version = re.search(r'name="version" value="(\d+)" id="version"', page.text).group(1)
+    r = drafter.post(f"/breve/{lid}", data={"csrf": csrf, "version": version, "title": "Svar", "kind": "brev",
+                                            "action": f"bidrag:{q2}:{c['id']}"}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    after = drafter.get(f"/breve/{lid}").text
+    assert f'value="{q2}:t:{c["id"]}:0:1"' in after and "SUF gør tre ting ved det." in after
+    assert f'value="bidrag:{q2}:{c["id"]}"' not in after  # inserted: no longer offered
+    letter = api.get(f"/api/v1/letters/{lid}").json()
+    block = next(a for a in letter["answers"] if a["question_id"] == q2)["blocks"][0]
+    assert block == {"paragraph_id": None, "paragraph_version": None, "text": "SUF gør tre ting ved det.", "contribution_id": c["id"]}
+
+    # Through the API: an unanswered contribution, or another inquiry's, is no provenance.
+    other = api.post("/api/v1/inquiries", json=_new(received_on=date.today().isoformat())).json()
+    foreign = _ask(api, other["id"]).json()
+    api.client.post(f"/api/v1/contributions/{foreign['id']}/answer", headers=suf, json={"text": "Andet svar"})
+    for cid in (unanswered["id"], foreign["id"], 10**12):
+        bad = api.put(f"/api/v1/letters/{lid}", json={"version": letter["version"], "answers": [
+            {"question_id": q2, "blocks": [{"text": "x", "contribution_id": cid}]}]})
+        assert bad.status_code == 422 and bad.json()["detail"][0]["loc"][-1] == "contribution_id", bad.text
+    # The drafter edits the text; the provenance stays with the block.
+    saved = api.put(f"/api/v1/letters/{lid}", json={"version": letter["version"], "answers": [
+        {"question_id": q1, "blocks": [{"text": "Ventetiden er 41 dage."}]},
+        {"question_id": q2, "blocks": [{"text": "Forvaltningen gør tre ting ved det.", "contribution_id": c["id"]}]}]})
+    assert saved.status_code == 200, saved.text
+    history = api.get(f"/api/v1/audit?letter_id={lid}").json()["items"]
+    assert any(f"(bidrag {c['id']})" in json.dumps(e["detail"], ensure_ascii=False) for e in history)
+    assert api.post(f"/api/v1/letters/{lid}/submit", json={}).status_code == 200
+    assert api.approve(lid).status_code == 200
+    files = _members(api.get(f"/api/v1/letters/{lid}/export").content)
+    meta = json.loads(files["metadata.json"])
+    assert [(x["unit"], x["answered_by"], x["questions"]) for x in meta["contributions"]] == [("Direktionen", "Suf Fagperson", [2])]
+    XSD.assertValid(etree.fromstring(files["metadata.xml"]))

@@ -9,6 +9,7 @@ from app.letters import service as letter_service
 from app.models import (
     Asker,
     CaseRef,
+    Contribution,
     Inquiry,
     Letter,
     LetterBlock,
@@ -17,6 +18,7 @@ from app.models import (
     ParagraphVersion,
     Person,
     Question,
+    Unit,
     User,
 )
 
@@ -38,6 +40,15 @@ def collect(session: Session, *, letter: Letter, sealed_by: str | None) -> tuple
                                 & (col(ParagraphVersion.version) == col(LetterBlock.paragraph_version)))
                           .where(col(LetterBlock.letter_id) == letter.id)
                           .order_by(col(LetterBlock.question_id), col(LetterBlock.position))).all()
+    # The contributions whose text the answer carries (its provenance), with the questions they answer there.
+    cited: dict[int, set[int]] = {}
+    for contribution_id, number in session.exec(
+            select(col(LetterBlock.contribution_id), col(Question.number))
+            .join(Question, col(Question.id) == col(LetterBlock.question_id))
+            .where(col(LetterBlock.letter_id) == letter.id, col(LetterBlock.contribution_id).is_not(None))).all():
+        if contribution_id is not None:
+            cited.setdefault(contribution_id, set()).add(number)
+    contributions = [(stored(session, Contribution, cid), numbers) for cid, numbers in sorted(cited.items())]
     signatory = session.get(Person, letter.signatory_id) if letter.signatory_id else None
     document_number = next((r.number for r in refs if r.kind.lower().startswith("dokument")), None)
     address = ", ".join(p for p in (org.street, f"{org.postcode or ''} {org.city or ''}".strip()) if p) or None
@@ -69,6 +80,9 @@ def collect(session: Session, *, letter: Letter, sealed_by: str | None) -> tuple
         # Rebuilt in a fixed order: PostgreSQL's JSONB does not keep the keys' order, and the XML must.
         "statistics": [{"key": f["key"], "period": f["period"], "value": f["value"], "source": f["source"]}
                        for f in letter.frozen_statistics],
+        "contributions": [{"unit": stored(session, Unit, c.unit_id).name, "answered_by": c.answered_by,
+                           "answered_at": c.answered_at.isoformat(timespec="seconds") if c.answered_at else None,
+                           "questions": sorted(numbers)} for c, numbers in contributions],
         "signature": {"sealed": sealed_by is not None, "signer": sealed_by},
         "generator": {"name": "Besvar", "version": __version__},
     }

@@ -20,11 +20,14 @@ class BlockIn(Strict):
     paragraph_id: DbId | None = None
     paragraph_version: int | None = Field(default=None, ge=1, le=1_000_000, description="default: the current one")
     text: Annotated[str, Text(50_000, min_length=1)] | None = None
+    contribution_id: DbId | None = Field(default=None, description="a text block's provenance: the contribution it came from")
 
     @model_validator(mode="after")
     def _one_of(self):
         if (self.paragraph_id is None) == (self.text is None):
             raise ValueError("a block is either a paragraph_id or a text")
+        if self.contribution_id is not None and self.text is None:
+            raise ValueError("only a text block comes from a contribution")
         return self
 
 
@@ -74,6 +77,7 @@ class BlockOut(BaseModel):
     paragraph_id: int | None
     paragraph_version: int | None
     text: str | None
+    contribution_id: int | None = None
 
 
 class AnswerOut(BaseModel):

@@ -4,6 +4,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from sqlalchemy import bindparam, delete
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from app import formatting, policy
@@ -19,6 +20,7 @@ from app.letters.schemas import AnswerOut, BlockOut, LetterIn, LetterOut, Letter
 from app.letters.titles import answer_title
 from app.library import sharing
 from app.models import (
+    Contribution,
     Inquiry,
     InquiryState,
     Letter,
@@ -159,7 +161,7 @@ def _check_kind_fields(kind: kinds.Kind, values: dict) -> None:
 def _blocks_summary(blocks: Sequence, numbers: dict[int, int]) -> list[str]:
     """Blocks (rows or LetterBlocks) as the audit trail shows them."""
     return [f"{numbers.get(b.question_id)}: " + (f"afsnit {b.paragraph_id} v{b.paragraph_version}" if b.paragraph_id else b.text)
-            for b in blocks]
+            + (f" (bidrag {b.contribution_id})" if b.contribution_id else "") for b in blocks]
 
 
 def update(session: Session, *, letter_id: int, data: LetterUpdate, user: User) -> LetterOut:
@@ -205,6 +207,11 @@ def _replace_blocks(session: Session, letter: Letter, data: LetterUpdate) -> tup
     wanted = {b.paragraph_id for a in data.answers or [] for b in a.blocks if b.paragraph_id is not None}
     # Only the organisation's own paragraphs and those shared with it: another's are unknown ids.
     usable = sharing.owners(session, wanted, sharing.answering(session, stored(session, Inquiry, letter.inquiry_id).organisation_id))
+    # A block's provenance names a contribution of this letter's inquiry that has been answered; any other is unknown.
+    cited = {b.contribution_id for a in data.answers or [] for b in a.blocks if b.contribution_id is not None}
+    answered = set(session.exec(select(col(Contribution.id)).where(
+        col(Contribution.id).in_(sorted(cited)), col(Contribution.inquiry_id) == letter.inquiry_id,
+        col(Contribution.answer).is_not(None))).all()) if cited else set()
     for i, answer in enumerate(data.answers or []):
         if answer.question_id not in numbers:
             raise Invalid(f"question {answer.question_id} does not belong to this letter's inquiry", field=f"answers.{i}.question_id")
@@ -220,8 +227,12 @@ def _replace_blocks(session: Session, letter: Letter, data: LetterUpdate) -> tup
                 if exists is None:
                     raise Invalid(f"paragraph {paragraph.id} has no version {version}",
                                   field=f"answers.{i}.blocks.{position - 1}.paragraph_version")
+            if block.contribution_id is not None and block.contribution_id not in answered:
+                raise Invalid(f"no answered contribution {block.contribution_id} of this letter's inquiry",
+                              field=f"answers.{i}.blocks.{position - 1}.contribution_id")
             new_blocks.append(LetterBlock(letter_id=letter.id, question_id=answer.question_id, position=position,
-                                          paragraph_id=block.paragraph_id, paragraph_version=version, text=block.text))
+                                          paragraph_id=block.paragraph_id, paragraph_version=version, text=block.text,
+                                          contribution_id=block.contribution_id))
     session.execute(delete(LetterBlock).where(col(LetterBlock.letter_id) == letter.id))
     session.add_all(new_blocks)
     session.flush()
@@ -231,7 +242,7 @@ def _replace_blocks(session: Session, letter: Letter, data: LetterUpdate) -> tup
 # Built once, plain rows: every view and every save reads these.
 _Q, _B, _D = table_of(Question).c, table_of(LetterBlock).c, table_of(LetterDocument).c
 _QUESTIONS = select(_Q.id, _Q.number).where(_Q.inquiry_id == bindparam("inquiry_id")).order_by(_Q.number)
-_BLOCKS = (select(_B.question_id, _B.paragraph_id, _B.paragraph_version, _B.text)
+_BLOCKS = (core_select(_B.question_id, _B.paragraph_id, _B.paragraph_version, _B.text, _B.contribution_id)
            .where(_B.letter_id == bindparam("letter_id")).order_by(_B.question_id, _B.position))
 _DOCUMENT_HASHES = select(_D.format, _D.sha256).where(_D.letter_id == bindparam("letter_id"))
 
@@ -240,8 +251,10 @@ def get(session: Session, *, letter_id: int, user: User | None) -> LetterOut:
     """One letter with its answers, question by question; 404 outside what the user may read."""
     letter = load(session, letter_id, user=user)
     blocks: dict[int, list[BlockOut]] = defaultdict(list)
-    for question_id, paragraph_id, paragraph_version, text in tuples_of(session.execute(_BLOCKS, {"letter_id": letter.id})):
-        blocks[question_id].append(BlockOut(paragraph_id=paragraph_id, paragraph_version=paragraph_version, text=text))
+    for question_id, paragraph_id, paragraph_version, text, contribution_id in tuples_of(
+            session.execute(_BLOCKS, {"letter_id": letter.id})):
+        blocks[question_id].append(BlockOut(paragraph_id=paragraph_id, paragraph_version=paragraph_version, text=text,
+                                            contribution_id=contribution_id))
     answers = [AnswerOut(question_id=qid, number=number, blocks=blocks[qid])
                for qid, number in tuples_of(session.execute(_QUESTIONS, {"inquiry_id": letter.inquiry_id}))]
     # The hashes only: an approved letter's frozen files are not read to show it.

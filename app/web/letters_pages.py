@@ -11,11 +11,13 @@ from sqlmodel import col, select
 from app import formatting, policy
 from app.approval import service as approval_service
 from app.approval.checks import PLACEHOLDER_TEXT, Unfinished
+from app.contributions import service as contributions
+from app.contributions.schemas import ContributionOut
 from app.db import SessionDep
 from app.errors import BesvarError, Conflict, Invalid
 from app.exports import service as export_service
 from app.fields import KEY_PATTERN, IdPath
-from app.formatting import content_disposition
+from app.formatting import content_disposition, local_datetime
 from app.inquiries import service as inquiry_service
 from app.inquiries.deadlines import today as danish_today
 from app.letters import kinds
@@ -25,7 +27,9 @@ from app.library import service as library_service
 from app.library import sharing
 from app.library.suggest import suggest
 from app.models import (
+    Contribution,
     ExportRecord,
+    Letter,
     LetterStatus,
     ParagraphVersion,
     Statistic,
@@ -62,6 +66,7 @@ def _view(session, letter_id: int, user: User, posted: dict | None = None) -> di
         fields |= posted["fields"]
         answers = posted["answers"]
     as_of = fields.get("letter_date") or danish_today()
+    asked = {c.id: c for c in contributions.for_inquiry(session, inquiry_id=letter.inquiry_id, user=user)}
     versions = {}
     pids = {b["paragraph_id"] for blocks in answers.values() for b in blocks if b.get("paragraph_id")}
     if pids:
@@ -79,12 +84,17 @@ def _view(session, letter_id: int, user: User, posted: dict | None = None) -> di
                 text = b.get("text") or ""
                 # Show figures the way the letter will read them, under the text with its [[...]] codes.
                 shown = library_service.render(session, text, as_of, organisation_id=org_id).text if "[[" in text else None
-                blocks.append({**b, "kind": "t", "shown": shown})
+                source = asked.get(b.get("contribution_id") or 0)
+                blocks.append({**b, "kind": "t", "shown": shown, "source": _provenance(source) if source else None})
         used = {b.get("paragraph_id") for b in blocks}
+        inserted = {b.get("contribution_id") for b in blocks}
         questions.append({"id": q.id, "number": q.number, "text": q.text, "blocks": blocks,
                           "suggestions": [s for s in suggest(session, text=q.text, limit=4, exclude_question_id=q.id,
                                                              answering=answering)
-                                          if s.paragraph_id not in used] if kinds.of(letter.kind).answers_questions else []})
+                                          if s.paragraph_id not in used] if kinds.of(letter.kind).answers_questions else [],
+                          # Answered contributions covering this question, beside it, until inserted here.
+                          "contributions": [(c, _provenance(c)) for c in asked.values() if c.answer is not None
+                                            and c.id not in inserted and (not c.question_ids or q.id in c.question_ids)]})
     people = letter_service.signatories(session, org_id)
     series, _total = library_service.list_statistics(session, q=None, limit=200, offset=0, user=None)
     usable = sharing.owners(session, {s.key for s in series}, answering, Statistic)
@@ -97,6 +107,12 @@ def _view(session, letter_id: int, user: User, posted: dict | None = None) -> di
     return {"letter": letter, "inquiry": inquiry, "fields": fields, "questions": questions, "people": people,
             "kind": kinds.of(letter.kind),
             "stats": stats, "flags": flags, "exports": exports}
+
+
+def _provenance(c: ContributionOut) -> str:
+    """Who wrote a contribution, and when, as the editor marks its text."""
+    when = f", {local_datetime(c.answered_at)}" if c.answered_at else ""
+    return f"Bidrag fra {c.unit_name} ({c.answered_by}{when})"
 
 
 def _parse(form, question_ids: set[int]) -> tuple[dict, dict[int, list[dict]]]:
@@ -120,11 +136,13 @@ def _parse(form, question_ids: set[int]) -> tuple[dict, dict[int, list[dict]]]:
         if kind == "p":
             answers[qid].append({"paragraph_id": pid, "paragraph_version": ver, "text": None})
         else:
-            answers[qid].append({"paragraph_id": None, "paragraph_version": None, "text": str(form.get(f"txt-{idx}", ""))})
+            # A text block's first number is the contribution it came from (0: none).
+            answers[qid].append({"paragraph_id": None, "paragraph_version": None, "text": str(form.get(f"txt-{idx}", "")),
+                                 "contribution_id": pid or None})
     return fields, answers
 
 
-def _apply(action: str, answers: dict[int, list[dict]], form, session, organisation_id: int, user: User) -> None:
+def _apply(action: str, answers: dict[int, list[dict]], form, session, letter: Letter, user: User) -> None:
     """Insert, move, remove or add a block, as the pressed button says."""
     verb, _, rest = action.partition(":")
     numbers = [whole_number(a) for a in rest.split(":")]
@@ -145,10 +163,17 @@ def _apply(action: str, answers: dict[int, list[dict]], form, session, organisat
         answers[args[0]].append({"paragraph_id": paragraph.id, "paragraph_version": paragraph.version, "text": None})
     elif verb == "text" and args[0] in answers:
         answers[args[0]].append({"paragraph_id": None, "paragraph_version": None, "text": PLACEHOLDER_TEXT})
+    elif verb == "bidrag" and len(args) == 2 and args[0] in answers:
+        # An answered contribution of this letter's inquiry, inserted as text that remembers where it came from.
+        found = session.get(Contribution, args[1])
+        if found is not None and found.inquiry_id == letter.inquiry_id and found.answer:
+            answers[args[0]].append({"paragraph_id": None, "paragraph_version": None, "text": found.answer,
+                                     "contribution_id": found.id})
     elif verb == "stat" and args[0] in answers:
         key = str(form.get(f"stat-{args[0]}", ""))
         # Only a series the letter's organisation may use: another's is not offered, nor taken from a crafted form.
-        if re.fullmatch(KEY_PATTERN, key) and sharing.owners(session, {key}, sharing.answering(session, organisation_id), Statistic):
+        answering = sharing.answering(session, letter_service.organisation_of(session, letter))
+        if re.fullmatch(KEY_PATTERN, key) and sharing.owners(session, {key}, answering, Statistic):
             text = f"[[{key}]] ([[{key}.periode]], kilde: [[{key}.kilde]])"
             answers[args[0]].append({"paragraph_id": None, "paragraph_version": None, "text": text})
 
@@ -157,7 +182,8 @@ def _update(fields: dict, answers: dict[int, list[dict]], version: int) -> Lette
     payload = {**fields, "version": version, "answers": [
         {"question_id": qid, "blocks": [
             {"paragraph_id": b["paragraph_id"], "paragraph_version": b["paragraph_version"]} if b["paragraph_id"]
-            else {"text": b["text"]} for b in blocks if b["paragraph_id"] or (b["text"] or "").strip()]}
+            else {"text": b["text"], "contribution_id": b.get("contribution_id")}
+            for b in blocks if b["paragraph_id"] or (b["text"] or "").strip()]}
         for qid, blocks in answers.items()]}
     return LetterUpdate.model_validate(payload)
 
@@ -204,7 +230,7 @@ def _save(form, session, letter_id: int, auth) -> tuple[LetterOut | ValidationEr
     answers: dict[int, list[dict]] = {}
     try:
         fields, answers = _parse(form, question_ids)
-        _apply(str(form.get("action", "save")), answers, form, session, letter_service.organisation_of(session, letter), auth.user)
+        _apply(str(form.get("action", "save")), answers, form, session, letter, auth.user)
         saved = letter_service.update(session, letter_id=letter_id, data=_update(fields, answers, version_n), user=auth.user)
         return saved, fields, answers, saved.version
     except (ValidationError, BesvarError) as exc:
