@@ -379,3 +379,19 @@ def test_the_allocation_form_suggests_the_unit_that_answered_a_similar_question(
     assert "Forslag: Jobcenter København" in page and "Ventetider på lægekonsulent" in page
     assert '<option value="kk-bif-jobcenter" selected>' in page
     assert api.get(f"/api/v1/inquiries/{new['id']}").json()["unit"] is None  # offered, not applied
+
+
+def test_an_interim_reply_starts_from_the_organisations_library_paragraph_never_another_municipalitys(api):
+    text = "Vi har bedt Sundhedsforvaltningen om tal og venter på dem. Vi beklager ventetiden."
+    r = api.post("/api/v1/paragraphs", json={"key": "aalborg-fb-forelobigt-svar", "title": "Foreløbigt svar (Aalborg)",
+                                             "text": "Aalborgs tekst.", "organisation": "aalborg-fb"})
+    assert r.status_code == 201, r.text
+    iid = api.post("/api/v1/inquiries", json=_new(received_on=date.today().isoformat())).json()["id"]
+    # Copenhagen has none of its own yet: the standard text, not Aalborg's.
+    first = api.post("/api/v1/letters", json={"inquiry_id": iid, "kind": "foreløbigt"}).json()
+    assert first["intro"].startswith("Tak for din henvendelse af") and "Aalborg" not in first["intro"]
+    r = api.post("/api/v1/paragraphs", json={"key": "kk-bif-forelobigt-svar", "title": "Foreløbigt svar",
+                                             "text": text, "organisation": "kk-bif"})
+    assert r.status_code == 201, r.text
+    second = api.post("/api/v1/letters", json={"inquiry_id": iid, "kind": "foreløbigt"}).json()
+    assert second["intro"] == text

@@ -18,6 +18,7 @@ from app.inquiries.states import Move
 from app.letters import kinds
 from app.letters.schemas import AnswerOut, BlockOut, LetterIn, LetterOut, LetterUpdate
 from app.letters.titles import answer_title
+from app.library import service as library_service
 from app.library import sharing
 from app.models import (
     Contribution,
@@ -144,9 +145,24 @@ def _new_letter(session: Session, inquiry: Inquiry, kind: kinds.Kind, user: User
     return letter
 
 
+# The library paragraph an interim reply starts from: its key ends so (the organisation's own before a shared one).
+INTERIM_PARAGRAPH_SUFFIX = "forelobigt-svar"
+
+
 def interim_text(session: Session, inquiry: Inquiry) -> str:
-    """An interim reply's text: why the answer takes longer (the date it will come by is the template's)."""
+    """An interim reply's text: the organisation's library paragraph for it, else a standard text (why the answer
+    takes longer; the date it will come by is the template's)."""
     org = stored(session, Organisation, inquiry.organisation_id)
+    candidates = {p.id: p for p in session.exec(select(Paragraph).where(
+        col(Paragraph.key).endswith(INTERIM_PARAGRAPH_SUFFIX)).order_by(col(Paragraph.id)))}
+    usable = sharing.owners(session, set(candidates), sharing.answering(session, org.id))
+    # Own (owner None) first, then shared ones, each in the order they were made.
+    for pid in sorted(usable, key=lambda i: (usable[i] is not None, i)):
+        version = session.exec(select(ParagraphVersion).where(
+            col(ParagraphVersion.paragraph_id) == pid,
+            col(ParagraphVersion.version) == candidates[pid].current_version)).first()
+        if version is not None:
+            return library_service.render(session, version.text, danish_today(), organisation_id=org.id).text
     return (f"Tak for din henvendelse af {formatting.long_date(inquiry.received_on)} til {org.name}. "
             "Vi har brug for lidt mere tid til at besvare dine spørgsmål grundigt, og du får derfor dette foreløbige svar.")
 
