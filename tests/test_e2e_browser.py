@@ -338,3 +338,171 @@ def test_block_buttons_update_in_place_and_focus_follows_the_block(server):
         page.goto(letter_url)
         expect(page.locator("#draft section.card").nth(7).locator("textarea")).to_have_value("Første afsnit.")
         browser.close()
+
+
+def _coordination_world(url: str) -> tuple[int, str]:
+    """A fagenhed (Jobcenter) with Jonas in BIF, a second forvaltning (SUF) and an inquiry received today; its id and
+    the deadline after a later extension (five working days on)."""
+    import datetime as dt
+
+    from app.inquiries import deadlines
+    from app.inquiries import service as inquiry_service
+    from app.inquiries.schemas import InquiryIn
+    from app.models import Organisation
+    from app.organisations import structure
+    from tests.test_isolation import add_second_copenhagen_organisation
+
+    engine = make_engine(url)
+    with Session(engine) as session:
+        add_second_copenhagen_organisation(session)
+        bif = session.exec(select(Organisation).where(Organisation.key == "kk-bif")).one()
+        structure.add_unit(session, key="kk-jobcenter", name="Jobcenter København", organisation_id=bif.id, lead=None)
+        session.commit()
+        auth_service.add_user(session, username="jonas", role="contributor", name="Jonas Jobcenter", password=PASSWORD,
+                              units=[("kk-jobcenter", "contributor")])
+        inquiry = inquiry_service.create(session, user=None, data=InquiryIn.model_validate({
+            "title": "Ventetider og sygedagpenge", "asker": {"name": "Klaus Goldschmidt Henriksen", "role": "MB"},
+            "received_on": deadlines.today().isoformat(), "organisation": "kk-bif",
+            "case_refs": [{"system": "F2", "kind": "sagsnummer", "number": "2026 - 4711"}],
+            "questions": [{"text": "Hvor lang er ventetiden på en lægekonsulentvurdering?"},
+                          {"text": "Hvor mange sygedagpengesager er forlænget i år?"}]}))
+    engine.dispose()
+    extended = deadlines.add_working_days(inquiry.deadline, 5)
+    assert isinstance(extended, dt.date)
+    return inquiry.id, extended.isoformat()
+
+
+def test_a_multi_unit_inquiry_from_allocation_to_approved_answer(server, tmp_path):
+    """Allocate → ask two units → one answers by link on a phone, one in Besvar → insert both → extend the deadline
+    with an interim reply, approved and exported → approve the answer. A person's pause before every form."""
+    _need_browser()
+    import io
+    import json
+    import zipfile
+
+    import pikepdf
+    from playwright.sync_api import expect, sync_playwright
+
+    iid, extended = _coordination_world(f"sqlite:///{tmp_path / 'e2e.db'}")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    attachment = tmp_path / "ventetider.pdf"
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    pdf.save(attachment)
+    with sync_playwright() as p:
+        browser = _browser(p)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="da-DK")
+        shot = lambda name: page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)  # noqa: E731
+
+        def logout() -> None:
+            page.get_by_role("button", name="Log ud").click()
+            expect(page.get_by_role("heading", name="Log ind i Besvar")).to_be_visible()
+
+        # The secretariat allocates, then asks SUF (by link) and the Jobcenter (in Besvar) for one question each.
+        _login(page, server, "sara")
+        inquiry_url = f"{server}/henvendelser/{iid}"
+        page.goto(inquiry_url)
+        page.get_by_text("Fordel til enhed og sagsbehandler").click()
+        page.locator("#allocate-unit").select_option("kk-bif")
+        page.locator("#allocate-assignee").select_option("sara")
+        think(page)
+        page.get_by_role("button", name="Fordel", exact=True).click()
+        expect(page.get_by_text("Sara Sekretær").first).to_be_visible()
+        links = {}
+        for unit, number, note in (("kk-suf", 1, "Hvad er ventetiden i jeres lægekonsulentteam?"),
+                                   ("kk-jobcenter", 2, "Antal forlængede sager i 2026, tak.")):
+            page.get_by_text("Bed en enhed om et bidrag").click()
+            page.locator("#ask-unit").select_option(unit)
+            page.locator("#ask input[name=question]").nth(number - 1).check()
+            page.locator("#ask-note").fill(note)
+            think(page)
+            page.get_by_role("button", name="Bed om bidrag").click()
+            links[unit] = page.get_by_label("Link til bidraget").input_value()
+        expect(page.locator("#contributions tbody tr")).to_have_count(2)
+        expect(page.get_by_text("Afventer bidrag").first).to_be_visible()
+        shot("11-bidrag-anmodet")
+        logout()
+
+        # SUF's fagperson answers from a phone, without logging in, with an attachment.
+        phone = browser.new_context(viewport={"width": 375, "height": 740}, locale="da-DK", is_mobile=True, has_touch=True)
+        mobile = phone.new_page()
+        mobile.goto(links["kk-suf"])
+        expect(mobile.get_by_text("Hvad er ventetiden i jeres lægekonsulentteam?")).to_be_visible()
+        assert mobile.evaluate("document.documentElement.scrollWidth") <= 375  # no sideways scrolling on a phone
+        mobile.get_by_label("Dit navn og din enhed").fill("Sofie Sundby, SUF")
+        mobile.get_by_label("Bidrag", exact=True).fill("Ventetiden er 41 dage i gennemsnit.")
+        mobile.locator("#files").set_input_files(str(attachment))
+        mobile.screenshot(path=str(SHOTS / "12-bidrag-paa-telefon.png"), full_page=True)
+        think(mobile)
+        mobile.get_by_role("button", name="Send bidrag").click()
+        expect(mobile.get_by_role("heading", name="Tak for bidraget")).to_be_visible()
+        mobile.goto(links["kk-suf"])  # used: the link no longer works
+        expect(mobile.get_by_text("allerede afgivet")).to_be_visible()
+        phone.close()
+
+        # The Jobcenter's Jonas answers in Besvar.
+        _login(page, server, "jonas")
+        page.get_by_role("link", name="1 bidrag venter på jer").click()
+        page.get_by_role("link", name="Ventetider og sygedagpenge").click()
+        page.get_by_label("Bidrag", exact=True).fill("I år er 312 sager forlænget.")
+        think(page)
+        page.get_by_role("button", name="Send bidrag").click()
+        expect(page.get_by_text("Bidraget er sendt. Tak.")).to_be_visible()
+        logout()
+
+        # The drafter inserts both, each beside its question, marked with who wrote it.
+        _login(page, server, "sara")
+        page.goto(inquiry_url)
+        expect(page.locator("#contributions")).to_contain_text("Sofie Sundby, SUF")
+        think(page)
+        page.get_by_role("button", name="Nyt brev").click()
+        letter_url = page.url.split("?")[0]
+        for number, unit in ((1, "Direktionen"), (2, "Jobcenter København")):
+            page.get_by_role("button", name=f"Indsæt bidraget fra {unit} i svar {number}").click()
+            expect(page.locator(f"section.card").nth(number - 1).locator(".provenance")).to_contain_text(f"Bidrag fra {unit}")
+        expect(page.locator("section.card").nth(0).locator("textarea")).to_have_value("Ventetiden er 41 dage i gennemsnit.")
+        shot("13-bidrag-indsat")
+
+        # The deadline is moved, and the asker gets an interim reply.
+        page.goto(inquiry_url)
+        page.get_by_text("Ændr fristen").click()
+        page.locator("#extend-deadline").fill(extended)
+        page.locator("#extend-reason").fill("Afventer tal fra Jobcentret")
+        think(page)
+        page.get_by_role("button", name="Gem ny frist").click()
+        expect(page.get_by_role("heading", name="Fristen")).to_be_visible()
+        think(page)
+        page.get_by_role("button", name="Foreløbigt svar").click()
+        interim_url = page.url.split("?")[0]
+        expect(page.locator("#expected_answer_on")).to_have_value(extended)
+        think(page)
+        page.get_by_role("button", name="Send til godkendelse").click()
+        expect(page.get_by_text("Brevet er sendt til godkendelse.")).to_be_visible()
+        page.goto(letter_url)
+        think(page)
+        page.get_by_role("button", name="Send til godkendelse").click()
+        expect(page.get_by_text("Brevet er sendt til godkendelse.")).to_be_visible()
+        logout()
+
+        # The director approves the interim reply first, then the answer.
+        _login(page, server, "henrik")
+        for url in (interim_url, letter_url):
+            page.goto(url.replace("/breve/", "/godkendelse/"))
+            think(page)
+            page.get_by_role("button", name="Godkend brevet").click()
+            expect(page.get_by_text("Brevet er godkendt.")).to_be_visible()
+        bundle = page.request.get(f"{interim_url}/esdh.zip")
+        assert bundle.ok, bundle.status
+        bundle_bytes = bundle.body()
+        answer_bytes = page.request.get(f"{letter_url}/esdh.zip").body()
+        page.goto(inquiry_url)
+        expect(page.get_by_text("Besvaret").first).to_be_visible()
+        shot("14-besvaret")
+        browser.close()
+    with zipfile.ZipFile(io.BytesIO(bundle_bytes)) as z:
+        interim = json.loads(z.read("metadata.json"))
+    assert interim["document_kind"] == "foreløbigt" and interim["document_type"] == "Udgående brev"
+    with zipfile.ZipFile(io.BytesIO(answer_bytes)) as z:
+        meta = json.loads(z.read("metadata.json"))
+    assert {(c["unit"], c["answered_by"]) for c in meta["contributions"]} == {
+        ("Direktionen", "Sofie Sundby, SUF"), ("Jobcenter København", "Jonas Jobcenter")}

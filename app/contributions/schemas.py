@@ -58,7 +58,8 @@ class ContributionOut(BaseModel):
     status: str = Field(description="anmodet, besvaret or annulleret")
     overdue: bool = Field(description="still asked and past its due date (derived, never stored)")
     late: bool = Field(description="answered after its due date")
-    requested_by: str
+    requested_by: str = Field(description="username of the drafter who asked")
+    requested_by_name: str = Field(description="their name, as the contributor reads it")
     answer: str | None
     answered_by: str | None
     answered_at: datetime | None

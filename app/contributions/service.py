@@ -165,6 +165,15 @@ def asked_of(session: Session, *, user: User | None, status: str | None = None) 
     return views(session, list(session.exec(query.order_by(col(Contribution.due), col(Contribution.id)))))
 
 
+def waiting_on(session: Session, *, user: User) -> tuple[int, int]:
+    """How many contributions asked of the user or their units are still open, and how many of those are overdue."""
+    who = policy.access(session, user)
+    mine = or_(col(Contribution.unit_id).in_(sorted(who.units)), col(Contribution.person_id) == who.user_id)
+    dues = session.exec(select(col(Contribution.due)).where(mine, col(Contribution.status) == Status.requested)).all()
+    today = deadlines.today()
+    return len(dues), sum(1 for due in dues if due < today)
+
+
 def _open(session: Session, contribution_id: int, *, user: User | None, draft: bool) -> tuple[Contribution, Inquiry]:
     """The contribution and its inquiry, for a change: by the drafters (`draft`) or by those asked."""
     contribution = load(session, contribution_id, user=user)
@@ -296,6 +305,8 @@ def views(session: Session, rows: Sequence[Contribution]) -> list[ContributionOu
         files[f.contribution_id].append(FileOut(id=f.id, filename=f.filename, content_type=f.content_type,
                                                 size=len(f.content), sha256=f.sha256))
     today = deadlines.today()
+    askers = {u.username: u.name for u in session.exec(select(User).where(
+        col(User.username).in_(sorted({c.requested_by for c in rows}))))}
     out = []
     for c in rows:
         unit = stored(session, Unit, c.unit_id)
@@ -307,7 +318,7 @@ def views(session: Session, rows: Sequence[Contribution]) -> list[ContributionOu
             person=person.username if person else None, question_ids=list(c.question_ids), note=c.note, due=c.due,
             status=c.status, overdue=c.status == Status.requested and today > c.due,
             late=c.status == Status.answered and answered_on is not None and answered_on > c.due,
-            requested_by=c.requested_by, answer=c.answer, answered_by=c.answered_by, answered_at=c.answered_at,
+            requested_by=c.requested_by, requested_by_name=askers.get(c.requested_by, c.requested_by), answer=c.answer, answered_by=c.answered_by, answered_at=c.answered_at,
             link_expires=c.link_expires if c.status == Status.requested else None,
             messages=messages[c.id], files=files[c.id]))
     return out

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 
 from app import formatting, policy
+from app.contributions import service as contributions
 from app.db import SessionDep
 from app.errors import BesvarError, Conflict
 from app.fields import IdPath
@@ -80,6 +81,7 @@ def inbox(request: Request, session: SessionDep, auth: PageUser, status: str = "
                                   for i in inquiry_service.views(session, [i for i in failed_ids if _readable(session, auth, i)])]}
     return page(request, "inquiries/inbox.html", items=items, total=total, drafters=drafters, bulk_result=bulk_result,
                 counts=queues.counts(session, user=auth.user), queue=queue,
+                contributions_waiting=contributions.waiting_on(session, user=auth.user),
                 organisations=organisation_service.list_all(session, auth.user), filters=filters, sort=sort,
                 paging={"number": number, "pages": pages,
                         "previous": urlencode(kept | {"sort": sort, "side": number - 1}) if number > 1 else None,

@@ -112,7 +112,7 @@
       if (!blocks.length) return section.querySelector('button[value="text:' + qid + '"]');
       return blocks[Math.min(pos, blocks.length - 1)];
     }
-    if (verb === "text" || verb === "insert" || verb === "stat") {
+    if (verb === "text" || verb === "insert" || verb === "stat" || verb === "bidrag") {
       const last = blocks[blocks.length - 1];
       return last ? (last.querySelector("textarea") || last) : null;
     }
