@@ -26,7 +26,10 @@ run: sysdeps $(BIN)/.installed
 	@# A self-signed demo seal for Københavns Kommune, so approved demo PDFs come out sealed.
 	@test -f var/seal.env || $(BIN)/besvar seal test-cert kk-bif --out var/seal-kk-bif.p12 > var/seal.env
 	@echo "Besvar: http://127.0.0.1:$(PORT)  (API docs: http://127.0.0.1:$(PORT)/docs)"
-	set -a && . var/seal.env && set +a && $(BIN)/besvar serve --port $(PORT)
+	@echo "Mail: the worker runs beside the server; set SMTP_URL (see README) to send, else mail waits in the outbox."
+	@# The worker sends the outbox beside the server, and stops with it.
+	export PUBLIC_URL="$${PUBLIC_URL:-http://127.0.0.1:$(PORT)}" && set -a && . var/seal.env && set +a && \
+	  { $(BIN)/besvar worker & WORKER=$$!; trap 'kill $$WORKER 2>/dev/null' EXIT; $(BIN)/besvar serve --port $(PORT); }
 
 # `make test FULL=1`: 200 schemathesis cases per API operation, ten times the property examples, 50 SIGKILLs per database.
 # The tests run in one process per core (pytest-xdist; tests marked xdist_group share one); `make test WORKERS=0` runs them in this one, in order.

@@ -342,6 +342,23 @@ def serve(
     run_server(host, port, workers)
 
 
+@cli.command("worker")
+def worker(once: Annotated[bool, typer.Option("--once", help="one round, then exit (for cron and tests)")] = False) -> None:
+    """Send the outbox's mail over SMTP_URL, every WORKER_INTERVAL_SECONDS."""
+    import logging
+
+    from app.mail import worker as mail_worker
+
+    settings = get_settings()
+    engine = _engine()
+    if once:
+        done = mail_worker.run_once(engine, settings)
+        typer.echo(f"mail: {done['sent']} sent, {done['retried']} to retry, {done['failed']} failed")
+        return
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    mail_worker.run_forever(engine, settings)
+
+
 def main() -> None:
     """Entry point of the `besvar` script."""
     cli()

@@ -32,6 +32,16 @@ class Settings(BaseSettings):
     # otherwise; the login-free link works until this many working days after the due date.
     contribution_due_working_days: int = Field(default=3, ge=0, le=60)
     contribution_link_working_days: int = Field(default=5, ge=0, le=60)
+    # Mail: the address pages are reached at (links in mail), the SMTP server (smtp:// with STARTTLS when the
+    # server offers it, smtps:// for TLS from the start; user and password in the URL or in SMTP_USERNAME and
+    # SMTP_PASSWORD), the sender, and how often the worker looks for work. Without SMTP_URL nothing is sent:
+    # messages wait in the outbox.
+    public_url: str = "http://127.0.0.1:8000"
+    smtp_url: str | None = None
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    besvar_mail_from: str = "Besvar <besvar@localhost>"
+    worker_interval_seconds: float = Field(default=10.0, gt=0, le=3600)
     # Browser sessions: idle and absolute lifetimes, and login throttling.
     session_idle_minutes: int = 30
     # How often a live session's last-seen time is written: a write per page view would serialise requests.

@@ -29,6 +29,7 @@ from app.inquiries.routes import router as inquiries_router
 from app.letters.routes import inquiry_router as decline_router
 from app.letters.routes import router as letters_router
 from app.library.routes import router as library_router
+from app.mail.routes import router as mail_router
 from app.organisations.routes import router as organisations_router
 from app.rendering import pool
 from app.rendering.routes import router as documents_router
@@ -153,6 +154,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(approval_router)
     app.include_router(audit_router)
     app.include_router(export_router)
+    app.include_router(mail_router)
 
     app.mount("/static/swagger", StaticFiles(directory=_SWAGGER_FILES), name="swagger")
 

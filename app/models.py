@@ -134,6 +134,8 @@ class Organisation(SQLModel, table=True):
     web: str | None = Field(default=None, max_length=300)
     email: str | None = Field(default=None, max_length=300)
     deadline_days: int = Field(default=10)
+    # A contribution past its due date is chased every this many working days (escalated after the second chaser).
+    chaser_working_days: int = Field(default=2)
     esdh_systems: list = _json(list)
     # Logo, colours and fonts for the letterhead; read by rendering, never hard-coded.
     letterhead: dict = _json(dict)
@@ -614,3 +616,35 @@ class SearchStat(SQLModel, table=True):
     docs: int = 0
     total_length: int = 0
     stamp: str = Field(default="", max_length=32, description="random, so a restored or rebuilt index never looks unchanged")
+
+
+class OutboxStatus(StrEnum):
+    queued = "queued"
+    sent = "sent"
+    failed = "failed"  # gave up after the retries: shown to admins, kept
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A mail Besvar is to send: written in the same transaction as the event that causes it, sent once by a worker.
+
+    `key` (kind, object, due date …) is unique, so a sweep run twice, or by two workers, adds a message once.
+    """
+
+    __tablename__ = "outbox_message"
+
+    id: int = Field(default=None, primary_key=True, sa_type=IdType)
+    key: str = Field(max_length=300, unique=True)
+    kind: str = Field(max_length=50, index=True)
+    # Whose event it was, so that an admin sees their municipality's mail only (no key: kept when organisations change).
+    organisation_id: int | None = Field(default=None, sa_type=IdType, index=True)
+    to_address: str = Field(max_length=300)
+    to_name: str | None = Field(default=None, max_length=300)
+    subject: str = Field(max_length=300)
+    text: str
+    html: str
+    status: str = Field(default=OutboxStatus.queued, max_length=20, index=True)
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True))
+    last_error: str | None = Field(default=None, max_length=1000)
+    sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    created_at: datetime = _created()

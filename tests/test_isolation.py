@@ -264,7 +264,7 @@ API_WITHOUT_OBJECT = {("GET", "/api/v1/inquiries"), ("POST", "/api/v1/inquiries/
                       ("POST", "/api/v1/me/password"), ("GET", "/api/v1/tokens"), ("POST", "/api/v1/tokens"),
                       ("DELETE", "/api/v1/tokens/{token_id}"), ("GET", "/api/v1/users"), ("GET", "/api/v1/units"),
                       ("POST", "/api/v1/imports"), ("POST", "/api/v1/imports/confirm"), ("GET", "/healthz"), ("GET", "/docs"),
-                      ("GET", "/api/v1/contributions")}
+                      ("GET", "/api/v1/contributions"), ("GET", "/api/v1/outbox")}
 
 DRAFTER_PAGE, APPROVER_PAGE = WRITERS, {"approver"}
 PAGES = [

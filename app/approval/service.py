@@ -22,6 +22,7 @@ from app.letters import service as letter_service
 from app.letters.schemas import ApproveIn, LetterOut, ReturnIn, SubmitIn
 from app.library import search_index, statfill
 from app.library import service as library_service
+from app.mail import notify
 from app.models import (
     Inquiry,
     Letter,
@@ -141,6 +142,7 @@ def return_(session: Session, *, letter_id: int, data: ReturnIn, user: User) -> 
     _move_inquiry(session, letter, Move.return_, user)
     audit.record(session, actor=user.username, action="letter.return", inquiry_id=letter.inquiry_id, letter_id=letter.id,
                  detail={"comment": data.comment})
+    notify.letter_decided(session, letter, approved=False)
     session.commit()
     return letter_service.get(session, letter_id=letter_id, user=user)
 
@@ -186,6 +188,7 @@ def approve(session: Session, *, letter_id: int, data: ApproveIn, user: User, ti
     _remember_answers(session, letter_id)
     audit.record(session, actor=user.username, action="letter.approve", inquiry_id=current.inquiry_id, letter_id=letter_id,
                  detail={"sha256": hashes, "approval": approval, "figures": len(ctx.figures)})
+    notify.letter_decided(session, current, approved=True)
     session.commit()
     return letter_service.get(session, letter_id=letter_id, user=user)
 

@@ -23,6 +23,7 @@ from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.inquiries import deadlines, states
 from app.inquiries import service as inquiry_service
 from app.inquiries.states import Move
+from app.mail import notify
 from app.models import (
     Contribution,
     ContributionFile,
@@ -122,9 +123,15 @@ def ask(session: Session, *, inquiry_id: int, data: ContributionIn, user: User |
     audit.record(session, actor=actor, action="contribution.ask", inquiry_id=inquiry.id,
                  detail={"contribution": contribution.id, "unit": unit.key, "person": data.person,
                          "questions": question_ids, "due": due.isoformat(), "note": data.note})
+    notify.contribution_asked(session, contribution, public_link(token))
     session.commit()
     out = views(session, [contribution])[0]
     return out.model_copy(update={"link": base_url.rstrip("/") + links.path(token)})
+
+
+def public_link(token: str) -> str:
+    """The login-free link as mail carries it: at the address the service is reached at."""
+    return get_settings().public_url.rstrip("/") + links.path(token)
 
 
 def readable(session: Session, contribution: Contribution, who: policy.Access) -> bool:
@@ -219,6 +226,7 @@ def record_answer(session: Session, contribution: Contribution, inquiry: Inquiry
     audit.record(session, actor=actor, action="contribution.answer", inquiry_id=inquiry.id,
                  detail={"contribution": contribution.id, "by": name, "late": late, "text": text,
                          "files": [{"name": f[0], "sha256": f[3]} for f in files]})
+    notify.contribution_answered(session, contribution)
     _resume(session, inquiry, user)
 
 
@@ -248,6 +256,8 @@ def ask_again(session: Session, *, contribution_id: int, data: AskAgainIn, user:
     states.make(session, inquiry, Move.ask, user=user)
     audit.record(session, actor=actor, action="contribution.ask_again", inquiry_id=inquiry.id,
                  detail={"contribution": contribution.id, "due": due.isoformat(), "note": data.note})
+    session.flush()
+    notify.contribution_asked(session, contribution, public_link(token))
     session.commit()
     out = views(session, [contribution])[0]
     return out.model_copy(update={"link": base_url.rstrip("/") + links.path(token)})

@@ -17,6 +17,7 @@ from app.inquiries import deadlines, states
 from app.inquiries import service as inquiry_service
 from app.inquiries.schemas import InquiryOut
 from app.inquiries.states import Move
+from app.mail import notify
 from app.models import DeadlineChange, Inquiry, InquiryState, Membership, Organisation, Unit, User
 from app.policy import Action
 
@@ -75,6 +76,8 @@ def allocate(session: Session, *, inquiry_id: int, data: AllocateIn, user: User 
     before = _names(session, inquiry.unit_id, inquiry.drafter_id)
     states.make(session, inquiry, Move.allocate, user=user, values={"unit_id": unit.id, "drafter_id": drafter_id},
                 detail={"before": before, "after": _names(session, unit.id, drafter_id), "reason": data.reason})
+    if drafter_id is None or user is None or drafter_id != user.id:  # no mail to oneself
+        notify.allocated(session, inquiry)
     session.commit()
     return _view(session, inquiry_id)
 

@@ -1,0 +1,46 @@
+"""the outbox (every mail Besvar sends, written with the event that causes it and sent once by a worker) and how often a late contribution is chased
+
+Revision ID: 0017
+Revises: 0016
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0017"
+down_revision = "0016"
+branch_labels = None
+depends_on = None
+
+_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+
+def upgrade() -> None:
+    op.add_column("organisation", sa.Column("chaser_working_days", sa.Integer(), nullable=False, server_default="2"))
+    op.create_table(
+        "outbox_message",
+        sa.Column("id", _ID, primary_key=True),
+        sa.Column("key", sa.String(length=300), nullable=False, unique=True),
+        sa.Column("kind", sa.String(length=50), nullable=False),
+        sa.Column("organisation_id", _ID, nullable=True),
+        sa.Column("to_address", sa.String(length=300), nullable=False),
+        sa.Column("to_name", sa.String(length=300), nullable=True),
+        sa.Column("subject", sa.String(length=300), nullable=False),
+        sa.Column("text", sa.String(), nullable=False),
+        sa.Column("html", sa.String(), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_error", sa.String(length=1000), nullable=True),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    for column in ("kind", "organisation_id", "status", "next_attempt_at"):
+        op.create_index(f"ix_outbox_message_{column}", "outbox_message", [column])
+
+
+def downgrade() -> None:
+    for column in ("kind", "organisation_id", "status", "next_attempt_at"):
+        op.drop_index(f"ix_outbox_message_{column}", table_name="outbox_message")
+    op.drop_table("outbox_message")
+    op.drop_column("organisation", "chaser_working_days")

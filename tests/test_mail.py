@@ -1,0 +1,243 @@
+"""Mail out (issue 20): every message a row in the outbox first, sent once over a real SMTP server (aiosmtpd on
+127.0.0.1) — refused for a while, permanently refused, down, and three workers racing — on both databases."""
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from sqlmodel import Session, select
+
+from app.auth import service as auth_service
+from app.config import Settings
+from app.mail import sender, worker
+from app.models import OutboxMessage
+from tests.mail_server import SmtpServer
+from tests.test_api_inquiries import _new
+from tests.test_isolation import add_second_copenhagen_organisation
+
+
+@pytest.fixture
+def smtp():
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+def _settings(smtp: SmtpServer) -> Settings:
+    return Settings(smtp_url=smtp.url, besvar_mail_from="Besvar <besvar@kk.dk>")
+
+
+def _person(seeded, username: str, name: str, units: list[tuple[str, str]], email: str | None) -> dict[str, str]:
+    with Session(seeded) as session:
+        auth_service.add_user(session, username=username, role=units[0][1], name=name, email=email, units=units)
+        return {"Authorization": f"Bearer {auth_service.create_token(session, username=username)}"}
+
+
+def _outbox(seeded) -> list[OutboxMessage]:
+    with Session(seeded) as session:
+        return list(session.exec(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+def test_allocation_and_a_contribution_mail_the_right_people_once(api, seeded, smtp):
+    with Session(seeded) as session:
+        add_second_copenhagen_organisation(session)
+    sara = _person(seeded, "sagsbehandler", "Sara Sekretær", [("kk-bif", "drafter")], "sara@kk.dk")
+    suf = _person(seeded, "fagperson", "Sofie Sundby", [("kk-suf", "contributor")], "sofie@kk.dk")
+    _person(seeded, "uden-mail", "Ulla Udenmail", [("kk-suf", "contributor")], None)
+    iid = api.post("/api/v1/inquiries", json=_new(received_on=datetime.now(UTC).date().isoformat())).json()["id"]
+    assert api.post(f"/api/v1/inquiries/{iid}/allocate", json={"unit": "kk-bif", "assignee": "sagsbehandler"}).status_code == 200
+    c = api.client.post(f"/api/v1/inquiries/{iid}/contributions", headers=sara, json={"unit": "kk-suf", "note": "Tal, tak"}).json()
+    # Written with the events, not sent yet; Ulla has no address, so nothing for her.
+    assert [(m.kind, m.to_address, m.status) for m in _outbox(seeded)] == [
+        ("inquiry.allocated", "sara@kk.dk", "queued"), ("contribution.asked", "sofie@kk.dk", "queued")]
+    assert worker.run_once(seeded, _settings(smtp), sweep=False) == {"sent": 2, "retried": 0, "failed": 0}
+    assert worker.run_once(seeded, _settings(smtp), sweep=False) == {"sent": 0, "retried": 0, "failed": 0}  # once
+    allocated, asked = smtp.handler.received
+    assert allocated.to == ["sara@kk.dk"] and allocated.message["Subject"].startswith("Ny henvendelse til dig:")
+    assert f"/henvendelser/{iid}" in allocated.body() and f'href="http://127.0.0.1:8000/henvendelser/{iid}"' in allocated.body("html")
+    assert asked.to == ["sofie@kk.dk"] and asked.message["Subject"].startswith("Bidrag ønskes senest")
+    assert "Tal, tak" not in asked.body()  # what is asked is in Besvar, not in the mail
+    link = next(w for w in asked.body().split() if "/bidrag/" in w and "anmodning" not in w)
+    # The mailed link opens the login-free page; answering mails the drafter who asked.
+    path = link.removeprefix("http://127.0.0.1:8000")
+    assert api.client.get(path).status_code == 200
+    assert api.client.post(path, data={"name": "Sofie Sundby", "text": "41 dage"}).status_code == 200
+    assert api.client.get(f"/api/v1/contributions/{c['id']}", headers=suf).json()["status"] == "besvaret"
+    assert worker.run_once(seeded, _settings(smtp), sweep=False)["sent"] == 1
+    answered = smtp.handler.received[-1]
+    assert answered.to == ["sara@kk.dk"] and answered.message["Subject"].startswith("Bidrag modtaget fra Direktionen")
+    assert "41 dage" not in answered.body()
+    assert len(smtp.handler.received) == 3
+
+
+def test_a_refusing_server_and_a_server_down_get_the_message_later_once(api, seeded, smtp):
+    _person(seeded, "sagsbehandler", "Sara Sekretær", [("kk-bif", "drafter")], "sara@kk.dk")
+    start = datetime.now(UTC)
+    with time_machine.travel(start, tick=True) as clock:
+        iid = api.post("/api/v1/inquiries", json=_new(received_on=start.date().isoformat())).json()["id"]
+        api.post(f"/api/v1/inquiries/{iid}/allocate", json={"assignee": "sagsbehandler"})
+        smtp.handler.answer = "451 4.3.0 Try again later"
+        assert worker.run_once(seeded, _settings(smtp), sweep=False) == {"sent": 0, "retried": 1, "failed": 0}
+        smtp.handler.answer = None
+        assert worker.run_once(seeded, _settings(smtp), sweep=False)["sent"] == 0  # not before its pause
+        clock.shift(timedelta(minutes=2))
+        smtp.stop()  # down for a while
+        assert worker.run_once(seeded, _settings(smtp), sweep=False) == {"sent": 0, "retried": 1, "failed": 0}
+        smtp.start()
+        clock.shift(timedelta(minutes=6))
+        assert worker.run_once(seeded, _settings(smtp), sweep=False) == {"sent": 1, "retried": 0, "failed": 0}
+        clock.shift(timedelta(hours=1))
+        assert worker.run_once(seeded, _settings(smtp), sweep=False)["sent"] == 0
+    assert len(smtp.handler.received) == 1
+    (message,) = _outbox(seeded)
+    assert (message.status, message.attempts, message.last_error) == ("sent", 3, None)
+
+
+def test_a_permanent_refusal_is_failed_kept_and_not_tried_again(api, seeded, smtp):
+    _person(seeded, "sagsbehandler", "Sara Sekretær", [("kk-bif", "drafter")], "sara@kk.dk")
+    iid = api.post("/api/v1/inquiries", json=_new(received_on=datetime.now(UTC).date().isoformat())).json()["id"]
+    api.post(f"/api/v1/inquiries/{iid}/allocate", json={"assignee": "sagsbehandler"})
+    smtp.handler.answer = "550 5.1.1 No such user"
+    assert worker.run_once(seeded, _settings(smtp), sweep=False) == {"sent": 0, "retried": 0, "failed": 1}
+    smtp.handler.answer = None
+    with time_machine.travel(datetime.now(UTC) + timedelta(days=2)):
+        assert worker.run_once(seeded, _settings(smtp), sweep=False)["sent"] == 0
+    (message,) = _outbox(seeded)
+    assert message.status == "failed" and "550" in (message.last_error or "")
+
+
+def test_three_workers_racing_send_each_message_once(api, seeded, smtp):
+    with Session(seeded) as session:
+        for n in range(30):
+            auth_service.add_user(session, username=f"person-{n}", role="drafter", name=f"Person {n}",
+                                  email=f"person{n}@kk.dk", units=[("kk-bif", "drafter")])
+    for n in range(30):
+        iid = api.post("/api/v1/inquiries", json=_new(received_on=datetime.now(UTC).date().isoformat())).json()["id"]
+        assert api.post(f"/api/v1/inquiries/{iid}/allocate", json={"assignee": f"person-{n}"}).status_code == 200
+    smtp_settings = sender.smtp_from(_settings(smtp))
+    assert smtp_settings is not None
+    results: list[dict[str, int]] = []
+    threads = [threading.Thread(target=lambda: results.append(sender.send_due(seeded, smtp_settings))) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(r["sent"] for r in results) == 30
+    assert sorted(r.to[0] for r in smtp.handler.received) == sorted(f"person{n}@kk.dk" for n in range(30))
+    assert {m.status for m in _outbox(seeded)} == {"sent"}
+
+
+def test_enqueue_twice_with_one_key_adds_one_message(seeded):
+    from app.mail.outbox import enqueue
+
+    with Session(seeded) as session:
+        for _ in range(2):
+            enqueue(session, key="reminder:contribution:1:2027-03-10", kind="reminder", organisation_id=None, to_address="a@kk.dk", to_name=None,
+                    subject="Påmindelse", text="x", html="<p>x</p>")
+        session.commit()
+    assert len(_outbox(seeded)) == 1
+
+
+def test_the_worker_command_sends_once_and_says_what_it_did(api, seeded, smtp):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    _person(seeded, "sagsbehandler", "Sara Sekretær", [("kk-bif", "drafter")], "sara@kk.dk")
+    iid = api.post("/api/v1/inquiries", json=_new(received_on=datetime.now(UTC).date().isoformat())).json()["id"]
+    api.post(f"/api/v1/inquiries/{iid}/allocate", json={"assignee": "sagsbehandler"})
+    env = {**os.environ, "DATABASE_URL": seeded.url.render_as_string(hide_password=False), "SMTP_URL": smtp.url,
+           "PUBLIC_URL": "https://besvar.kk.dk"}
+    exe = str(Path(sys.executable).with_name("besvar"))
+    for expected in ("mail: 1 sent, 0 to retry, 0 failed", "mail: 0 sent, 0 to retry, 0 failed"):
+        done = subprocess.run([exe, "worker", "--once"], env=env, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0 and done.stdout.strip() == expected, done.stdout + done.stderr
+    (received,) = smtp.handler.received
+    # The link was made when the event happened, with the address the server had then (the default here).
+    assert received.to == ["sara@kk.dk"] and f"/henvendelser/{iid}" in received.body()
+
+
+def test_admins_see_their_municipalitys_outbox_only(api, seeded, smtp):
+    _person(seeded, "sagsbehandler", "Sara Sekretær", [("kk-bif", "drafter")], "sara@kk.dk")
+    aalborg_admin = _person(seeded, "aalborg-admin", "Aase Admin", [("aalborg-fb", "admin")], None)
+    kk_admin = _person(seeded, "kk-admin", "Kim Admin", [("kk-bif", "admin")], None)
+    iid = api.post("/api/v1/inquiries", json=_new(received_on=datetime.now(UTC).date().isoformat())).json()["id"]
+    api.post(f"/api/v1/inquiries/{iid}/allocate", json={"assignee": "sagsbehandler"})
+    smtp.handler.answer = "550 5.1.1 No such user"
+    worker.run_once(seeded, _settings(smtp), sweep=False)
+    mine = api.client.get("/api/v1/outbox?status=failed", headers=kk_admin)
+    assert mine.status_code == 200, mine.text
+    (item,) = mine.json()["items"]
+    assert (item["kind"], item["to"], item["status"], item["attempts"]) == ("inquiry.allocated", "sara@kk.dk", "failed", 1)
+    assert "text" not in item and "html" not in item
+    # And from the other municipality: nothing of Copenhagen's; a drafter may not look at all.
+    assert api.client.get("/api/v1/outbox", headers=aalborg_admin).json()["items"] == []
+    assert api.get("/api/v1/outbox").status_code == 403
+
+
+def test_a_late_contribution_is_reminded_chased_and_escalated_on_working_days_across_easter(api, seeded, smtp):
+    """Due Tuesday 23 March 2027; Maundy Thursday, Good Friday and Easter Monday are closed. Two rounds a day
+    (before and after the 06:30 digest) for three weeks: each message once, on its day."""
+    from datetime import date
+
+    from app.models import Unit, User
+
+    with Session(seeded) as session:
+        add_second_copenhagen_organisation(session)
+    _person(seeded, "fagperson", "Sofie Sundby", [("kk-suf", "contributor")], "sofie@kk.dk")
+    _person(seeded, "leder", "Lene Leder", [("kk-suf", "approver")], "lene@kk.dk")
+    _person(seeded, "uden-opgaver", "Ib Ingenting", [("kk-bif", "drafter")], "ib@kk.dk")
+    with Session(seeded) as session:
+        unit = session.exec(select(Unit).where(Unit.key == "kk-suf")).one()
+        unit.lead_id = session.exec(select(User.id).where(User.username == "leder")).one()
+        session.add(unit)
+        session.commit()
+    with time_machine.travel(datetime(2027, 3, 15, 9, tzinfo=UTC), tick=False):
+        iid = api.post("/api/v1/inquiries", json=_new(received_on="2027-03-15")).json()["id"]
+        r = api.post(f"/api/v1/inquiries/{iid}/contributions", json={"person": "fagperson", "due": "2027-03-23", "note": "Tal"})
+        assert r.status_code == 201, r.text
+    day = date(2027, 3, 16)
+    while day <= date(2027, 4, 9):
+        for hour in (4, 7):  # UTC: before and after 06:30 in Copenhagen, in winter and in summer time
+            with time_machine.travel(datetime(day.year, day.month, day.day, hour, tzinfo=UTC), tick=False):
+                worker.run_once(seeded, _settings(smtp))
+        day += timedelta(days=1)
+    got = [(m.to[0], m.message["Subject"]) for m in smtp.handler.received]
+    reminders = [(to, subject) for to, subject in got if "Påmindelse" in subject or "Rykker" in subject]
+    assert reminders == [
+        ("sofie@kk.dk", "Påmindelse: bidrag senest i morgen (23-03-2027)"),  # Monday 22nd
+        ("sofie@kk.dk", "Påmindelse: bidrag senest i dag (23-03-2027)"),
+        ("sofie@kk.dk", "Rykker: bidraget skulle have været sendt 23-03-2027"),  # Tuesday 30th: two working days on
+        ("sofie@kk.dk", "Rykker: bidraget skulle have været sendt 23-03-2027"),  # Thursday 1 April
+        ("sofie@kk.dk", "Rykker: bidraget skulle have været sendt 23-03-2027"),  # Monday 5 April: the third …
+        ("lene@kk.dk", "Rykker: bidraget skulle have været sendt 23-03-2027"),  # … and the lead is told
+        ("sofie@kk.dk", "Rykker: bidraget skulle have været sendt 23-03-2027"),  # Wednesday 7 April
+        ("lene@kk.dk", "Rykker: bidraget skulle have været sendt 23-03-2027"),
+        ("sofie@kk.dk", "Rykker: bidraget skulle have været sendt 23-03-2027"),  # Friday 9 April
+        ("lene@kk.dk", "Rykker: bidraget skulle have været sendt 23-03-2027"),
+    ]
+    with Session(seeded) as session:
+        keys = [m.key for m in session.exec(select(OutboxMessage).where(OutboxMessage.kind == "contribution.reminder"))]
+    assert [k.split(":")[3] for k in keys if k.endswith(":" + str(_uid(seeded, "fagperson")))] == [
+        "before", "today", "chaser-1", "chaser-2", "chaser-3", "chaser-4", "chaser-5"]
+    # The digest: Sofie's, each working day from the 16th (none on the weekends and the three Easter days);
+    # Ib has nothing to do and gets nothing.
+    digests = [to for to, subject in got if subject.startswith("Besvar i dag")]
+    working = sum(1 for n in range(25) if _is_working(date(2027, 3, 16) + timedelta(days=n)))
+    assert digests.count("sofie@kk.dk") == working == 16 and "ib@kk.dk" not in digests
+
+
+def _uid(seeded, username: str) -> int:
+    from app.models import User
+
+    with Session(seeded) as session:
+        return session.exec(select(User.id).where(User.username == username)).one()
+
+
+def _is_working(day) -> bool:
+    from app.inquiries.deadlines import is_working_day
+
+    return is_working_day(day)
