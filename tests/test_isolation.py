@@ -216,6 +216,8 @@ API = [
     r("POST", "/api/v1/inquiries/{inquiry}/allocate", EVERYONE, SECRETARIAT, body=lambda o: {"unit": o.org, "reason": "Matrix"}),
     # Nobody here is the assignee (the seed drafter is), so no role may hand it back.
     r("POST", "/api/v1/inquiries/{inquiry}/hand_back", EVERYONE, set(), body=lambda o: {"reason": "Ikke mit område"}),
+    # The seed drafter has no e-mail address: those who may remind get 422 (no one to remind), the others 403.
+    r("POST", "/api/v1/inquiries/{inquiry}/remind", EVERYONE, SECRETARIAT),
     r("POST", "/api/v1/inquiries/{inquiry}/extend", EVERYONE, SECRETARIAT,
       body=lambda o: {"deadline": _next_working_day(), "reason": "Afventer tal"}),
     # On the declined inquiry, so that the world stays as it is: allowed roles get 409 (or 422), the others 403.

@@ -241,3 +241,50 @@ def _is_working(day) -> bool:
     from app.inquiries.deadlines import is_working_day
 
     return is_working_day(day)
+
+
+def test_the_secretariat_reminds_several_inquiries_at_once_from_the_inbox(api, web, seeded, smtp):
+    import re
+
+    _person(seeded, "sagsbehandler", "Sara Sekretær", [("kk-bif", "drafter")], "sara@kk.dk")
+    viewer = _person(seeded, "laeser", "Lis Læser", [("kk-bif", "viewer")], None)
+    aalborg = _person(seeded, "aalborg-sekretariat", "Aase", [("aalborg-fb", "drafter")], None)
+    today = datetime.now(UTC).date().isoformat()
+    held = api.post("/api/v1/inquiries", json=_new(received_on=today, title="Holdt af Sara")).json()["id"]
+    api.post(f"/api/v1/inquiries/{held}/allocate", json={"assignee": "sagsbehandler"})
+    nobody = api.post("/api/v1/inquiries", json=_new(received_on=today, title="Ingen har den")).json()["id"]
+    worker.run_once(seeded, _settings(smtp), sweep=False)  # the allocation's own mail
+    before = len(smtp.handler.received)
+    # Through the API: the secretariat only, and from the other municipality the inquiry does not exist.
+    assert api.client.post(f"/api/v1/inquiries/{held}/remind", headers=viewer).status_code == 403
+    assert api.client.post(f"/api/v1/inquiries/{held}/remind", headers=aalborg).status_code == 404
+    c = web("drafter")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', c.get("/indbakke").text).group(1)
+    r = c.post("/indbakke/samlet", data={"csrf": csrf, "action": "paamind", "inquiry": [str(held), str(nobody)]})
+    assert r.status_code == 200 and "1 henvendelse påmindet." in r.text and "Ingen har den" in r.text, r.text[:2000]
+    worker.run_once(seeded, _settings(smtp), sweep=False)
+    (reminder,) = smtp.handler.received[before:]
+    assert reminder.to == ["sara@kk.dk"] and reminder.message["Subject"] == "Påmindelse: Holdt af Sara"
+    assert "Påmindelsen er sendt af Web drafter." in reminder.body()
+
+
+def test_a_letter_waiting_a_working_day_reminds_its_organisations_approvers_once(api, seeded, smtp):
+    _person(seeded, "direktoer", "Dorte Direktør", [("kk-bif", "approver")], "dorte@kk.dk")
+    _person(seeded, "aalborg-direktoer", "Anders", [("aalborg-fb", "approver")], "anders@aalborg.dk")
+    friday = datetime(2027, 3, 5, 9, tzinfo=UTC)
+    with time_machine.travel(friday, tick=False):
+        inquiry = api.post("/api/v1/inquiries", json=_new(received_on="2027-03-05")).json()
+        letter = api.post("/api/v1/letters", json={"inquiry_id": inquiry["id"], "kind": "brev"}).json()
+        api.put(f"/api/v1/letters/{letter['id']}", json={"version": 1, "answers": [
+            {"question_id": q["id"], "blocks": [{"text": "Svar."}]} for q in inquiry["questions"]]})
+        assert api.post(f"/api/v1/letters/{letter['id']}/submit", json={}).status_code == 200
+    for moment in (friday.replace(hour=15), datetime(2027, 3, 6, 9, tzinfo=UTC)):  # Friday afternoon; Saturday
+        with time_machine.travel(moment, tick=False):
+            worker.run_once(seeded, _settings(smtp))
+    assert not [m for m in smtp.handler.received if "godkendelse" in m.message["Subject"]]  # not the same day, not a weekend
+    for moment in (datetime(2027, 3, 8, 5, tzinfo=UTC), datetime(2027, 3, 8, 12, tzinfo=UTC)):  # Monday, twice
+        with time_machine.travel(moment, tick=False):
+            worker.run_once(seeded, _settings(smtp))
+    waiting = [m for m in smtp.handler.received if m.message["Subject"].startswith("Venter på din godkendelse")]
+    assert [m.to for m in waiting] == [["dorte@kk.dk"]]
+    assert f"/godkendelse/{letter['id']}" in waiting[0].body()

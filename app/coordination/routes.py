@@ -1,6 +1,7 @@
 """HTTP API of coordination: allocation, hand-back, transfer and extension of an inquiry."""
 
 from fastapi import APIRouter
+from pydantic import BaseModel, Field
 
 from app.auth.deps import CurrentUser
 from app.coordination import service as coordination
@@ -36,3 +37,13 @@ def transfer(inquiry_id: IdPath, body: TransferIn, session: SessionDep, user: Cu
 def extend(inquiry_id: IdPath, body: ExtendIn, session: SessionDep, user: CurrentUser) -> InquiryOut:
     """Move the deadline, with a reason; `deadline_history` keeps every change."""
     return coordination.extend(session, inquiry_id=inquiry_id, data=body, user=user)
+
+
+class RemindOut(BaseModel):
+    recipients: int = Field(description="how many people were mailed")
+
+
+@router.post("/{inquiry_id}/remind", response_model=RemindOut)
+def remind(inquiry_id: IdPath, session: SessionDep, user: CurrentUser) -> RemindOut:
+    """Mail the assignee and those asked for open contributions a reminder (the secretariat)."""
+    return RemindOut(recipients=coordination.remind(session, inquiry_id=inquiry_id, user=user))

@@ -147,3 +147,18 @@ def extend(session: Session, *, inquiry_id: int, data: ExtendIn, user: User | No
     session.commit()
     return _view(session, inquiry_id)
 
+
+
+def remind(session: Session, *, inquiry_id: int, user: User | None) -> int:
+    """Mail a reminder to whoever holds an open inquiry's work now: its assignee and those asked for contributions."""
+    inquiry = inquiry_service.load(session, inquiry_id, user=user)
+    states.require(session, user, Move.allocate, inquiry)  # the secretariat's, as allocation is
+    if inquiry.state not in states.OPEN:
+        raise Conflict(f"the inquiry is {inquiry.state}; only an open inquiry's people are reminded")
+    sent = notify.reminded(session, inquiry, by=user)
+    if not sent:
+        raise Invalid("no one to remind: no assignee and no open contribution with an e-mail address", field="inquiry")
+    audit.record(session, actor=user.username if user else "system", action="inquiry.remind", inquiry_id=inquiry.id,
+                 detail={"recipients": sent})
+    session.commit()
+    return sent

@@ -83,3 +83,24 @@ def letter_decided(session: Session, letter: Letter, *, approved: bool) -> None:
     send(session, kind, f"{letter.id}:{letter.version}", drafter, f"Brevet {what}: {letter.title}",
           [f"Brevet “{letter.title}” til henvendelsen “{inquiry.title}” {what}."], url(f"/breve/{letter.id}"),
           organisation_id=inquiry.organisation_id)
+
+
+def reminded(session: Session, inquiry: Inquiry, *, by: User | None) -> int:
+    """The secretariat's reminder: to the assignee and to those asked for a contribution still open; how many."""
+    people: dict[int, tuple[User, str]] = {}
+    if inquiry.drafter_id and (by is None or inquiry.drafter_id != by.id):
+        people[inquiry.drafter_id] = (stored(session, User, inquiry.drafter_id),
+                                      f"Svaret på “{inquiry.title}” har frist {inquiry.deadline.strftime('%d-%m-%Y')}.")
+    for c in session.exec(select(Contribution).where(col(Contribution.inquiry_id) == inquiry.id,
+                                                    col(Contribution.status) == "anmodet")).all():
+        asked = [stored(session, User, c.person_id)] if c.person_id else members(session, c.unit_id)
+        for person in asked:
+            people.setdefault(person.id, (person, f"Dit bidrag til “{inquiry.title}” ønskes senest {c.due.strftime('%d-%m-%Y')}."))
+    sent = 0
+    for person, line in people.values():
+        if person.email and person.is_active:
+            send(session, "inquiry.reminder", f"{inquiry.id}:{_stamp()}", person, f"Påmindelse: {inquiry.title}",
+                 [line, f"Påmindelsen er sendt af {by.name if by else 'sekretariatet'}."],
+                 url(f"/henvendelser/{inquiry.id}"), organisation_id=inquiry.organisation_id)
+            sent += 1
+    return sent

@@ -8,14 +8,15 @@ day the worker did not run is not made up for: yesterday's reminder is no use to
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, or_
+from sqlalchemy import Engine, func, or_
 from sqlmodel import Session, col, select
 
 from app import policy
 from app.db import stored
 from app.inquiries import deadlines, states
 from app.mail import notify
-from app.models import Contribution, ContributionStatus, Inquiry, Letter, LetterStatus, Organisation, Unit, User
+from app.models import AuditEntry, Contribution, ContributionStatus, Inquiry, Letter, LetterStatus, Organisation, Unit, User
+from app.organisations import structure
 from app.policy import Action
 
 DIGEST_AT = time(6, 30)  # Danish time, on working days
@@ -79,6 +80,26 @@ def _draft_due(session: Session, today: date) -> None:
                         notify.url(f"/henvendelser/{inquiry.id}"), organisation_id=inquiry.organisation_id)
 
 
+def _approval_waiting(session: Session, today: date) -> None:
+    """A letter submitted a working day ago or more, and not yet decided: once, to the approvers of its organisation."""
+    submitted = (select(col(AuditEntry.letter_id), func.max(col(AuditEntry.at)))
+                 .where(col(AuditEntry.action) == "letter.submit").group_by(col(AuditEntry.letter_id)).subquery())
+    rows = session.exec(select(Letter, Inquiry, submitted.c[1]).join(submitted, submitted.c[0] == col(Letter.id))
+                        .join(Inquiry, col(Inquiry.id) == col(Letter.inquiry_id))
+                        .where(col(Letter.status) == LetterStatus.submitted)).all()
+    for letter, inquiry, at in rows:
+        if deadlines.working_days_between(at.astimezone(_DK).date(), today) < 1:
+            continue
+        for approver in structure.members(session, frozenset({inquiry.organisation_id}), policy.roles_for(Action.approve)):
+            if not approver.is_active:
+                continue
+            notify.send(session, "approval.waiting", f"{letter.id}:{letter.version}", approver,
+                        f"Venter på din godkendelse: {letter.title}",
+                        [f"Brevet “{letter.title}” har ventet på godkendelse siden {_date(at.astimezone(_DK).date())}. "
+                         f"Fristen er {_date(inquiry.deadline)}."],
+                        notify.url(f"/godkendelse/{letter.id}"), organisation_id=inquiry.organisation_id)
+
+
 def _digest(session: Session, today: date) -> None:
     """Each user's own queue at 06:30: due today, overdue, waiting for them; nothing when there is nothing."""
     for user in session.exec(select(User).where(col(User.is_active), col(User.email).is_not(None))).all():
@@ -115,6 +136,7 @@ def sweep(engine: Engine, now: datetime) -> None:
     with Session(engine) as session:
         _contribution_reminders(session, today)
         _draft_due(session, today)
+        _approval_waiting(session, today)
         if local.time() >= DIGEST_AT:
             _digest(session, today)
         session.commit()

@@ -124,7 +124,9 @@ def bulk(request: Request, session: SessionDep, auth: FormUser, form: PostedForm
     for inquiry_id in dict.fromkeys(ids):
         start_writing(session)  # each inquiry is a transaction of its own, begun as a write
         try:
-            if action == "frist":
+            if action == "paamind":
+                coordination.remind(session, inquiry_id=inquiry_id, user=auth.user)
+            elif action == "frist":
                 coordination.extend(session, inquiry_id=inquiry_id, user=auth.user, data=ExtendIn.model_validate(
                     {"deadline": _text(form, "deadline"), "reason": _text(form, "reason") or "Samlet ændring af fristen"}))
             else:
@@ -134,7 +136,7 @@ def bulk(request: Request, session: SessionDep, auth: FormUser, form: PostedForm
         except (ValidationError, BesvarError):
             session.rollback()
             failed.append(inquiry_id)
-    query = {"samlet": "frist" if action == "frist" else "fordel", "udfoert": done}
+    query = {"samlet": action if action in ("frist", "paamind") else "fordel", "udfoert": done}
     if failed:
         query["fejl"] = ",".join(map(str, failed[:50]))
     return see_other("/indbakke?" + urlencode(query))

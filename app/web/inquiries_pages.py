@@ -74,9 +74,9 @@ def inbox(request: Request, session: SessionDep, auth: PageUser, status: str = "
     pages = max(1, -(-total // PAGE_SIZE))
     kept = {k: v for k, v in filters.items() if v}
     bulk_result = None
-    if samlet in ("fordel", "frist"):
+    if samlet in ("fordel", "frist", "paamind"):
         failed_ids = [n for n in (whole_number(p) for p in fejl.split(",")[:50]) if n is not None]
-        bulk_result = {"done": whole_number(udfoert) or 0, "verb": "fordelt" if samlet == "fordel" else "fik ny frist",
+        bulk_result = {"done": whole_number(udfoert) or 0, "verb": {"fordel": "fordelt", "frist": "fik ny frist", "paamind": "påmindet"}[samlet],
                        "failed": [(i.title, "kunne ikke ændres: åbn henvendelsen for at se dens tilstand og fordeling")
                                   for i in inquiry_service.views(session, [i for i in failed_ids if _readable(session, auth, i)])]}
     return page(request, "inquiries/inbox.html", items=items, total=total, drafters=drafters, bulk_result=bulk_result,

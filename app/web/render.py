@@ -26,7 +26,7 @@ ACTION = {
     "paragraph.update": "Afsnit ændret", "statistic.create": "Nøgletal oprettet", "statistic.value": "Nyt tal",
     "inquiry.allocate": "Fordelt", "inquiry.hand_back": "Givet tilbage", "inquiry.draft": "Besvarelse påbegyndt",
     "inquiry.submit": "Svar til godkendelse", "inquiry.return": "Svar sendt retur", "inquiry.approve": "Besvaret",
-    "inquiry.reopen": "Genåbnet", "inquiry.transfer": "Overdraget", "inquiry.decline": "Afvist", "inquiry.extend": "Frist ændret",
+    "inquiry.reopen": "Genåbnet", "inquiry.transfer": "Overdraget", "inquiry.decline": "Afvist", "inquiry.extend": "Frist ændret", "inquiry.remind": "Påmindelse sendt",
     "inquiry.ask": "Afventer bidrag", "inquiry.contributions_in": "Alle bidrag er inde",
     "contribution.ask": "Bidrag anmodet", "contribution.answer": "Bidrag modtaget", "contribution.ask_again": "Bidrag bedt uddybet",
     "contribution.cancel": "Bidrag annulleret",
