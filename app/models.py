@@ -184,6 +184,9 @@ class User(SQLModel, table=True):
     person_id: int | None = Field(default=None, foreign_key="person.id", sa_type=IdType)
     organisation_id: int | None = Field(default=None, foreign_key="organisation.id", sa_type=IdType)
     is_active: bool = Field(default=True)
+    # Mail the user turned off (kinds of app.mail.preferences.OPTIONAL), and whether the morning digest replaces them.
+    mail_off: list = _json(list)
+    mail_digest_only: bool = Field(default=False)
     created_at: datetime = _created()
 
 

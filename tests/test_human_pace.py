@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func
 from sqlmodel import Session, SQLModel, select
 
-from app.models import Contribution, Inquiry, Letter, LetterStatus, Question
+from app.models import Contribution, Inquiry, Letter, LetterStatus, Question, User
 from app.inquiries import service as inquiry_service
 from app.inquiries.schemas import InquiryIn
 from tests.conftest import PASSWORD, api_routes
@@ -207,6 +207,10 @@ def _password(day: Day, csrf: str):
     return "approver", "/konto/adgangskode", {"csrf": csrf, "current": PASSWORD, "new": PASSWORD, "again": PASSWORD}
 
 
+def _mail_choices(day: Day, csrf: str):
+    return "drafter", "/konto/mail", {"csrf": csrf, "on": ["inquiry.allocated", "digest"], "digest_only": "ja"}
+
+
 def _logout(day: Day, csrf: str):
     return "drafter", "/logout", {"csrf": csrf}
 
@@ -229,7 +233,7 @@ STEPS: list[tuple[str, str, Callable]] = [
     ("ret", "/breve/X/ret", _correct), ("afsnit", "/bibliotek/afsnit/X", _paragraph),
     ("statistik", "/bibliotek/statistik/X", _statistic), ("import læs", "/bibliotek/import", _import_read),
     ("import gem", "/bibliotek/import/gem", _import_save), ("adgangskode", "/konto/adgangskode", _password),
-    ("log ud", "/logout", _logout),
+    ("mailvalg", "/konto/mail", _mail_choices), ("log ud", "/logout", _logout),
 ]
 
 
@@ -276,6 +280,11 @@ def _after(day: Day, name: str, r) -> None:
         assert r.json()["version"] >= 2
     if name == "adgangskode":
         assert location == "/konto?ok=1"
+    if name == "mailvalg":
+        assert location == "/konto?ok=mail"
+        with Session(day.engine) as session:
+            user = session.exec(select(User).where(User.username == "web-drafter")).one()
+            assert user.mail_digest_only and "contribution.answered" in user.mail_off and "digest" not in user.mail_off
     if name == "samlet":
         assert location.endswith("udfoert=1"), location
     if name in ("fordel", "giv tilbage", "frist", "overdrag", "afvis"):

@@ -266,7 +266,8 @@ API_WITHOUT_OBJECT = {("GET", "/api/v1/inquiries"), ("POST", "/api/v1/inquiries/
                       ("POST", "/api/v1/me/password"), ("GET", "/api/v1/tokens"), ("POST", "/api/v1/tokens"),
                       ("DELETE", "/api/v1/tokens/{token_id}"), ("GET", "/api/v1/users"), ("GET", "/api/v1/units"),
                       ("POST", "/api/v1/imports"), ("POST", "/api/v1/imports/confirm"), ("GET", "/healthz"), ("GET", "/docs"),
-                      ("GET", "/api/v1/contributions"), ("GET", "/api/v1/outbox")}
+                      ("GET", "/api/v1/contributions"), ("GET", "/api/v1/outbox"), ("GET", "/api/v1/me/mail"),
+                      ("PUT", "/api/v1/me/mail")}
 
 DRAFTER_PAGE, APPROVER_PAGE = WRITERS, {"approver"}
 PAGES = [
@@ -308,7 +309,7 @@ PAGES = [
 ]
 PAGES_WITHOUT_OBJECT = {("GET", "/indbakke"), ("POST", "/indbakke/samlet"), ("GET", "/henvendelser/ny"), ("GET", "/godkendelse"), ("GET", "/bibliotek"),
                         ("GET", "/bibliotek/import"), ("POST", "/bibliotek/import"), ("POST", "/bibliotek/import/gem"),
-                        ("GET", "/historik"), ("GET", "/konto"), ("POST", "/konto/adgangskode"), ("GET", "/login"),
+                        ("GET", "/historik"), ("GET", "/konto"), ("POST", "/konto/adgangskode"), ("POST", "/konto/mail"), ("GET", "/login"),
                         ("POST", "/login"), ("POST", "/logout"), ("GET", "/"), ("GET", "/frist"),
                         # The contributor's own list, and the login-free page, which a token opens, not a role.
                         ("GET", "/bidrag"), ("GET", "/bidrag/{token}"), ("POST", "/bidrag/{token}")}

@@ -288,3 +288,34 @@ def test_a_letter_waiting_a_working_day_reminds_its_organisations_approvers_once
     waiting = [m for m in smtp.handler.received if m.message["Subject"].startswith("Venter på din godkendelse")]
     assert [m.to for m in waiting] == [["dorte@kk.dk"]]
     assert f"/godkendelse/{letter['id']}" in waiting[0].body()
+
+
+def test_people_turn_off_what_they_need_not_act_on_or_take_the_digest_instead(api, web, seeded, smtp):
+    import re
+
+    sara = _person(seeded, "sagsbehandler", "Sara Sekretær", [("kk-bif", "drafter")], "sara@kk.dk")
+    got = api.client.get("/api/v1/me/mail", headers=sara).json()
+    assert got["off"] == [] and got["digest_only"] is False and "inquiry.allocated" in got["optional"]
+    # What one must act on cannot be turned off; nothing is changed by the refusal.
+    refused = api.client.put("/api/v1/me/mail", headers=sara, json={"off": ["contribution.asked"], "digest_only": False})
+    assert refused.status_code == 422 and "contribution.asked" in refused.text
+    assert api.client.put("/api/v1/me/mail", headers=sara, json={"off": ["inquiry.allocated"]}).status_code == 200
+    today = datetime.now(UTC).date().isoformat()
+    iid = api.post("/api/v1/inquiries", json=_new(received_on=today)).json()["id"]
+    api.post(f"/api/v1/inquiries/{iid}/allocate", json={"assignee": "sagsbehandler"})
+    assert _outbox(seeded) == []  # turned off: not even queued
+    # On the page: the digest instead of single messages; the allocation mail stays off only while digest_only holds.
+    with Session(seeded) as session:
+        auth_service.add_user(session, username="web-sara", role="drafter", name="Web Sara", email="websara@kk.dk",
+                              password="en-god-adgangskode", units=[("kk-bif", "drafter")])
+    c = web()
+    assert c.post("/login", data={"username": "web-sara", "password": "en-god-adgangskode"}, follow_redirects=False).status_code == 303
+    page = c.get("/konto")
+    assert "Mail fra Besvar" in page.text and "websara@kk.dk" in page.text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    r = c.post("/konto/mail", data={"csrf": csrf, "on": ["inquiry.allocated", "digest"], "digest_only": "ja"}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/konto?ok=mail"
+    assert "Dine mailvalg er gemt." in c.get("/konto?ok=mail").text
+    other = api.post("/api/v1/inquiries", json=_new(received_on=today)).json()["id"]
+    api.post(f"/api/v1/inquiries/{other}/allocate", json={"assignee": "web-sara"})
+    assert _outbox(seeded) == []

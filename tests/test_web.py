@@ -171,6 +171,7 @@ PAGES = {
     ("POST", "/logout"): ROLES,
     ("GET", "/konto"): ROLES,
     ("POST", "/konto/adgangskode"): ROLES,
+    ("POST", "/konto/mail"): ROLES,
 }
 
 

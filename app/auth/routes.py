@@ -9,6 +9,8 @@ from app.audit import service as audit
 from app.auth import service as auth_service
 from app.auth.deps import Admin, CurrentUser
 from app.auth.schemas import (
+    MailPreferences,
+    MailPreferencesOut,
     MembershipOut,
     MeOut,
     PasswordChange,
@@ -22,8 +24,9 @@ from app.auth.schemas import (
     UserUpdate,
 )
 from app.db import SessionDep
-from app.errors import ERROR_RESPONSES
+from app.errors import ERROR_RESPONSES, Invalid
 from app.fields import IdPath
+from app.mail import preferences
 from app.models import ApiToken, User
 from app.organisations import service as organisation_service
 from app.organisations import structure
@@ -41,6 +44,23 @@ def me(session: SessionDep, user: CurrentUser) -> MeOut:
     return MeOut(username=user.username, name=user.name, title=user.title,
                  memberships=[MembershipOut(unit=p.unit, organisation=p.organisation, municipality=p.municipality, role=p.role)
                               for p in places])
+
+
+@router.get("/me/mail", response_model=MailPreferencesOut)
+def mail_preferences(user: CurrentUser) -> MailPreferencesOut:
+    """What mail you get: the optional kinds you turned off, and whether the digest replaces them."""
+    return MailPreferencesOut(off=list(user.mail_off or []), digest_only=user.mail_digest_only, optional=preferences.OPTIONAL)
+
+
+@router.put("/me/mail", response_model=MailPreferencesOut)
+def change_mail_preferences(body: MailPreferences, session: SessionDep, user: CurrentUser) -> MailPreferencesOut:
+    """Turn optional mail off or on; what you must act on always comes."""
+    unknown = sorted(set(body.off) - set(preferences.OPTIONAL))
+    if unknown:
+        raise Invalid(f"not a kind that can be turned off: {', '.join(unknown)}", field="off")
+    preferences.change(session, user, off=body.off, digest_only=body.digest_only)
+    session.commit()
+    return mail_preferences(user)
 
 
 def _token_out(token: ApiToken, owner: str) -> TokenOut:

@@ -93,3 +93,12 @@ class UnitOut(BaseModel):
     name: str
     organisation: str
     lead: str | None
+
+
+class MailPreferences(Strict):
+    off: list[str] = Field(default_factory=list, max_length=20, description="optional kinds turned off (see `optional`)")
+    digest_only: Flag = Field(default=False, description="the 06:30 digest instead of the optional single messages")
+
+
+class MailPreferencesOut(MailPreferences):
+    optional: dict[str, str] = Field(description="the kinds that can be turned off, with what they are (Danish)")

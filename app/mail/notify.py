@@ -8,6 +8,7 @@ from sqlmodel import Session, col, select
 
 from app.config import get_settings
 from app.db import stored
+from app.mail import preferences
 from app.mail.outbox import compose, enqueue
 from app.models import Contribution, Inquiry, Letter, Membership, Unit, User, utcnow
 
@@ -25,7 +26,7 @@ def members(session: Session, unit_id: int) -> list[User]:
 
 def send(session: Session, kind: str, key: str, to: User, subject: str, lines: list[str], link: str | None, *,
           organisation_id: int | None) -> None:
-    if not to.email:
+    if not to.email or not preferences.wanted(to, kind):
         return
     text, html = compose(f"Kære {to.name}", lines, link)
     enqueue(session, key=f"{kind}:{key}:{to.id}", kind=kind, organisation_id=organisation_id, to_address=to.email, to_name=to.name, subject=subject,

@@ -6,6 +6,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from app.auth import service as auth_service
 from app.db import SessionDep
 from app.errors import Invalid
+from app.mail import preferences
 from app.organisations import structure
 from app.routing import SessionRoute
 from app.web import sessions
@@ -57,12 +58,13 @@ def logout(request: Request, session: SessionDep, _auth: FormUser):
 @router.get("/konto", response_class=HTMLResponse)
 def account(request: Request, session: SessionDep, auth: PageUser, ok: str = ""):
     """Where the user works, in which role; a form to change the password."""
-    return _account_page(request, session, auth, notice="Adgangskoden er skiftet." if ok else None)
+    notice = {"1": "Adgangskoden er skiftet.", "mail": "Dine mailvalg er gemt."}.get(ok)
+    return _account_page(request, session, auth, notice=notice)
 
 
 def _account_page(request: Request, session, auth: Auth, *, error: str | None = None, status: int = 200, notice: str | None = None):
     return page(request, "auth/account.html", status=status, places=structure.memberships(session, auth.user.id),
-                error=error, notice=notice, min_length=auth_service.MIN_PASSWORD)
+                error=error, notice=notice, min_length=auth_service.MIN_PASSWORD, mail_optional=preferences.OPTIONAL)
 
 
 @router.post("/konto/adgangskode", response_class=HTMLResponse)
@@ -85,3 +87,13 @@ def change_password(request: Request, session: SessionDep, auth: FormUser, form:
 def home():
     """Start in the inbox."""
     return see_other("/indbakke")
+
+
+@router.post("/konto/mail")
+def change_mail(request: Request, session: SessionDep, auth: FormUser, form: PostedForm):
+    """Turn optional mail on or off, or take the morning digest instead."""
+    on = {str(v) for v in form.getlist("on")[:50]}
+    preferences.change(session, auth.user, off=[kind for kind in preferences.OPTIONAL if kind not in on],
+                       digest_only=form.get("digest_only") == "ja")
+    session.commit()
+    return see_other("/konto?ok=mail")

@@ -6,6 +6,7 @@ Revises: 0016
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects.postgresql import JSONB
 
 revision = "0017"
 down_revision = "0016"
@@ -16,6 +17,9 @@ _ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
 def upgrade() -> None:
+    op.add_column("user", sa.Column("mail_off", sa.JSON().with_variant(JSONB(), "postgresql"), nullable=False,
+                                    server_default=sa.text("'[]'")))
+    op.add_column("user", sa.Column("mail_digest_only", sa.Boolean(), nullable=False, server_default=sa.false()))
     op.add_column("organisation", sa.Column("chaser_working_days", sa.Integer(), nullable=False, server_default="2"))
     op.create_table(
         "outbox_message",
@@ -44,3 +48,5 @@ def downgrade() -> None:
         op.drop_index(f"ix_outbox_message_{column}", table_name="outbox_message")
     op.drop_table("outbox_message")
     op.drop_column("organisation", "chaser_working_days")
+    op.drop_column("user", "mail_digest_only")
+    op.drop_column("user", "mail_off")
