@@ -311,7 +311,8 @@ def test_people_turn_off_what_they_need_not_act_on_or_take_the_digest_instead(ap
     c = web()
     assert c.post("/login", data={"username": "web-sara", "password": "en-god-adgangskode"}, follow_redirects=False).status_code == 303
     page = c.get("/konto")
-    assert "Mail fra Besvar" in page.text and "websara@kk.dk" in page.text
+    assert "<title>Din konto · Besvar</title>" in page.text and page.text.count("Mail fra Besvar") == 1
+    assert "websara@kk.dk" in page.text
     csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
     r = c.post("/konto/mail", data={"csrf": csrf, "on": ["inquiry.allocated", "digest"], "digest_only": "ja"}, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/konto?ok=mail"
