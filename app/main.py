@@ -51,7 +51,10 @@ class BodySizeLimit:
             return await self.app(scope, receive, send)
         # A path ending in "/" names every path under it (the contribution pages, whose links carry a token).
         path = scope["path"]
-        uploading = path in self.upload_paths or any(p.endswith("/") and path.startswith(p) for p in self.upload_paths)
+        # Only a file upload (multipart) may be larger: the same page's plain form keeps the ordinary limit.
+        multipart = dict(scope["headers"]).get(b"content-type", b"").startswith(b"multipart/form-data")
+        uploading = multipart and (path in self.upload_paths
+                                   or any(p.endswith("/") and path.startswith(p) for p in self.upload_paths))
         limit = self.uploads if uploading else self.default
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
@@ -171,6 +174,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         return {"status": "ok", "version": __version__}
 
     app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes, uploads=settings.max_upload_bytes,
-                       upload_paths=("/api/v1/imports", "/bibliotek/import", "/bidrag/"))
+                       upload_paths=("/api/v1/imports", "/bibliotek/import", "/bidrag/", "/henvendelser/ny"))
     web_setup.install(app)  # its security headers go outside the size limit, so a refusal carries them too
     return app

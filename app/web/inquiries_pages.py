@@ -7,8 +7,11 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
+from starlette.datastructures import UploadFile
 
 from app import formatting, policy
+from app.bank.old_letters import sandbox
+from app.bank.old_letters.reading import UnreadableFile
 from app.contributions import service as contributions
 from app.db import SessionDep
 from app.errors import BesvarError, Conflict
@@ -33,6 +36,7 @@ from app.web.render import page, see_other
 router = APIRouter(route_class=SessionRoute, include_in_schema=False)
 
 MAX_MAIL = 200_000  # characters of a pasted e-mail that are read for questions
+MAX_MAIL_FILE_BYTES = 25 * 1024 * 1024  # a saved e-mail with its attachments (the upload limit of the page)
 _FIELD_MESSAGES = {
     "title": "Skriv en titel (højst 500 tegn).",
     "asker": "Skriv spørgerens navn.",
@@ -128,6 +132,16 @@ def new_inquiry_post(request: Request, session: SessionDep, auth: FormUser, form
         for s, k, n in zip(form.getlist("case_system"), form.getlist("case_kind"), form.getlist("case_number"), strict=False)
     ]
     if form.get("action") == "fortolk":
+        upload = form.get("mailfile")
+        if isinstance(upload, UploadFile) and upload.filename:
+            raw = upload.file.read(MAX_MAIL_FILE_BYTES + 1)
+            try:
+                if len(raw) > MAX_MAIL_FILE_BYTES:
+                    raise UnreadableFile(upload.filename, f"mailen fylder over {MAX_MAIL_FILE_BYTES // (1024 * 1024)} MB")
+                values["mail"] = sandbox.mail_text(upload.filename[:200], raw)
+            except UnreadableFile as exc:
+                return page(request, "inquiries/new.html", status=422, warning=f"Mailen kunne ikke læses: {exc.detail}",
+                            **_form_context(session, auth.user, values))
         parsed = parse_email(values["mail"][:MAX_MAIL])
         values["questions"] = [q.text for q in parsed.questions] + [""]
         values["title"] = values["title"] or (parsed.title or "")

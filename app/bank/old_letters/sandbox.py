@@ -58,3 +58,16 @@ def check_attachment(name: str, data: bytes) -> str:
     if not ok:
         raise reading.UnreadableFile.with_detail(str(result))
     return str(result)
+
+
+def mail_text(name: str, data: bytes) -> str:
+    """A saved e-mail as text for the paste parser, read in the reader process within its limits."""
+    from app.inquiries import mailfiles
+
+    try:
+        ok, result = READERS.run(_within_limits, mailfiles.to_text, name, data, timeout=WALL_SECONDS)
+    except Unavailable:
+        raise reading.UnreadableFile(name, "mailen tager for lang tid at læse; gem den igen, eller indsæt teksten") from None
+    if not ok:
+        raise reading.UnreadableFile.with_detail(str(result))
+    return str(result)
