@@ -37,37 +37,32 @@ def _within_limits(reader: Callable[[str, bytes], T], name: str, data: bytes) ->
         return False, f"{name}: filen kræver for meget hukommelse at læse"
 
 
-def read(name: str, data: bytes) -> list[reading.Line]:
-    """The lines of an uploaded file, read in the reader process; a file past the limits is an UnreadableFile."""
+def _in_reader(reader: Callable[[str, bytes], T], name: str, data: bytes, *, too_slow: str) -> T:
+    """`reader(name, data)` in the reader process; past the limits, or unreadable, an UnreadableFile."""
     try:
-        ok, result = READERS.run(_within_limits, reading.read, name, data, timeout=WALL_SECONDS)
+        ok, result = READERS.run(_within_limits, reader, name, data, timeout=WALL_SECONDS)
     except Unavailable:
-        raise reading.UnreadableFile(name, "filen tager for lang tid at læse; gem den igen fra Word som DOCX eller PDF, "
-                                           "eller del den i mindre filer") from None
+        raise reading.UnreadableFile(name, too_slow) from None
     if not ok:
         raise reading.UnreadableFile.with_detail(str(result))
     return result  # type: ignore[return-value]
 
 
+def read(name: str, data: bytes) -> list[reading.Line]:
+    """The lines of an uploaded file, read in the reader process; a file past the limits is an UnreadableFile."""
+    return _in_reader(reading.read, name, data, too_slow="filen tager for lang tid at læse; gem den igen fra Word som "
+                                                          "DOCX eller PDF, eller del den i mindre filer")
+
+
 def check_attachment(name: str, data: bytes) -> str:
     """The kind of an attachment ("pdf", "docx", "xlsx"), checked in the reader process as uploads are read."""
-    try:
-        ok, result = READERS.run(_within_limits, reading.check_attachment, name, data, timeout=WALL_SECONDS)
-    except Unavailable:
-        raise reading.UnreadableFile(name, "filen tager for lang tid at læse; gem den igen, eller del den i mindre filer") from None
-    if not ok:
-        raise reading.UnreadableFile.with_detail(str(result))
-    return str(result)
+    return _in_reader(reading.check_attachment, name, data,
+                      too_slow="filen tager for lang tid at læse; gem den igen, eller del den i mindre filer")
 
 
 def mail_text(name: str, data: bytes) -> str:
     """A saved e-mail as text for the paste parser, read in the reader process within its limits."""
     from app.inquiries import mailfiles
 
-    try:
-        ok, result = READERS.run(_within_limits, mailfiles.to_text, name, data, timeout=WALL_SECONDS)
-    except Unavailable:
-        raise reading.UnreadableFile(name, "mailen tager for lang tid at læse; gem den igen, eller indsæt teksten") from None
-    if not ok:
-        raise reading.UnreadableFile.with_detail(str(result))
-    return str(result)
+    return _in_reader(mailfiles.to_text, name, data,
+                      too_slow="mailen tager for lang tid at læse; gem den igen, eller indsæt teksten")
