@@ -26,6 +26,7 @@ from app.db import make_engine, read_only
 from app.errors import TooLarge, install_handlers
 from app.exports.routes import router as export_router
 from app.inquiries.routes import router as inquiries_router
+from app.intake.routes import router as intake_router
 from app.letters.routes import inquiry_router as decline_router
 from app.letters.routes import router as letters_router
 from app.library.routes import router as library_router
@@ -158,6 +159,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(audit_router)
     app.include_router(export_router)
     app.include_router(mail_router)
+    app.include_router(intake_router)
 
     app.mount("/static/swagger", StaticFiles(directory=_SWAGGER_FILES), name="swagger")
 
@@ -174,6 +176,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         return {"status": "ok", "version": __version__}
 
     app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes, uploads=settings.max_upload_bytes,
-                       upload_paths=("/api/v1/imports", "/bibliotek/import", "/bidrag/", "/henvendelser/ny"))
+                       upload_paths=("/api/v1/imports", "/api/v1/intake", "/bibliotek/import", "/bidrag/", "/henvendelser/ny",
+                                     "/indgaaende"))
     web_setup.install(app)  # its security headers go outside the size limit, so a refusal carries them too
     return app

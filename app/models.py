@@ -651,3 +651,30 @@ class OutboxMessage(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=1000)
     sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     created_at: datetime = _created()
+
+
+class IncomingStatus(StrEnum):
+    new = "new"
+    accepted = "accepted"
+    discarded = "discarded"
+
+
+class IncomingItem(SQLModel, table=True):
+    """A received e-mail waiting in Indgående: accepted as an inquiry, or discarded. One per Message-ID."""
+
+    __tablename__ = "incoming_item"
+
+    id: int = Field(default=None, primary_key=True, sa_type=IdType)
+    organisation_id: int = Field(foreign_key="organisation.id", sa_type=IdType, index=True)
+    message_id: str | None = Field(default=None, max_length=300, unique=True)
+    source: str = Field(max_length=20)  # upload or mailbox
+    sender_name: str | None = Field(default=None, max_length=300)
+    sender_email: str | None = Field(default=None, max_length=300)
+    subject: str | None = Field(default=None, max_length=500)
+    received_on: date | None = None
+    text: str
+    questions: list = _json(list)
+    status: str = Field(default=IncomingStatus.new, max_length=20, index=True)
+    inquiry_id: int | None = Field(default=None, foreign_key="inquiry.id", sa_type=IdType)
+    created_by: str = Field(max_length=100)
+    created_at: datetime = _created()

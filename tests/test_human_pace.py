@@ -5,6 +5,7 @@ so a form sent more than a minute after the page was opened (the session's touch
 """
 
 import re
+from itertools import count
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -15,7 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func
 from sqlmodel import Session, SQLModel, select
 
-from app.models import Contribution, Inquiry, Letter, LetterStatus, Question, User
+from app.models import Contribution, IncomingItem, Inquiry, Letter, LetterStatus, Question, User
 from app.inquiries import service as inquiry_service
 from app.inquiries.schemas import InquiryIn
 from tests.conftest import PASSWORD, api_routes
@@ -207,6 +208,18 @@ def _password(day: Day, csrf: str):
     return "approver", "/konto/adgangskode", {"csrf": csrf, "current": PASSWORD, "new": PASSWORD, "again": PASSWORD}
 
 
+def _intake_upload(day: Day, csrf: str):
+    return "drafter", "/indgaaende", {"csrf": csrf}
+
+
+def _intake_accept(day: Day, csrf: str):
+    return "drafter", f"/indgaaende/{day.ids['incoming']}/opret", {"csrf": csrf}
+
+
+def _intake_discard(day: Day, csrf: str):
+    return "drafter", f"/indgaaende/{day.ids['incoming']}/kasser", {"csrf": csrf}
+
+
 def _mail_choices(day: Day, csrf: str):
     return "drafter", "/konto/mail", {"csrf": csrf, "on": ["inquiry.allocated", "digest"], "digest_only": "ja"}
 
@@ -233,9 +246,13 @@ STEPS: list[tuple[str, str, Callable]] = [
     ("ret", "/breve/X/ret", _correct), ("afsnit", "/bibliotek/afsnit/X", _paragraph),
     ("statistik", "/bibliotek/statistik/X", _statistic), ("import læs", "/bibliotek/import", _import_read),
     ("import gem", "/bibliotek/import/gem", _import_save), ("adgangskode", "/konto/adgangskode", _password),
+    ("læg i indgående", "/indgaaende", _intake_upload), ("opret fra indgående", "/indgaaende/X/opret", _intake_accept),
+    ("læg i indgående igen", "/indgaaende", _intake_upload), ("kassér", "/indgaaende/X/kasser", _intake_discard),
     ("mailvalg", "/konto/mail", _mail_choices), ("log ud", "/logout", _logout),
 ]
 
+
+_MESSAGES = count(1)
 
 # Forms that need no login (the contribution link): the timeouts do not apply to them.
 LOGIN_FREE = {"bidrag via link"}
@@ -251,7 +268,11 @@ def _post(day: Day, step: Callable, think: timedelta = timedelta(0)):
 
 
 def _files(path: str) -> dict | None:
-    """The upload the import form sends."""
+    """The upload the import form (a letter) or Indgående (a saved e-mail, a new message each time) sends."""
+    if path == "/indgaaende":
+        mail = (f"Message-ID: <dag-{next(_MESSAGES)}@kk.dk>\nFrom: Anne Testesen <anne@kk.dk>\nSubject: Ventetider\n"
+                "Date: Mon, 02 Dec 2024 08:00:00 +0100\n\n1. Hvor lang er ventetiden?\n").encode()
+        return {"file": ("henvendelse.eml", mail, "message/rfc822")}
     if path != "/bibliotek/import":
         return None
     return {"files": ("svar.docx", _docx(), "application/vnd.openxmlformats-officedocument.wordprocessingml.document")}
@@ -280,6 +301,16 @@ def _after(day: Day, name: str, r) -> None:
         assert r.json()["version"] >= 2
     if name == "adgangskode":
         assert location == "/konto?ok=1"
+    if name in ("læg i indgående", "læg i indgående igen"):
+        assert location == "/indgaaende?ok=modtaget", location
+        with Session(day.engine) as session:
+            day.ids["incoming"] = session.exec(select(func.max(IncomingItem.id))).one()
+    if name == "opret fra indgående":
+        with Session(day.engine) as session:
+            assert session.get(IncomingItem, day.ids["incoming"]).status == "accepted"
+    if name == "kassér":
+        with Session(day.engine) as session:
+            assert session.get(IncomingItem, day.ids["incoming"]).status == "discarded"
     if name == "mailvalg":
         assert location == "/konto?ok=mail"
         with Session(day.engine) as session:

@@ -21,6 +21,7 @@ from app.inquiries import service as inquiry_service
 from app.inquiries.schemas import InquiryIn
 from app.contributions import service as contribution_service
 from app.contributions.schemas import ContributionIn
+from app.intake import service as intake_service
 from app.letters import service as letter_service
 from app.letters.schemas import ApproveIn, LetterIn, LetterUpdate, SubmitIn
 from app.library import service as library_service
@@ -51,6 +52,7 @@ class Objects:
     declined: int  # an inquiry declined: nothing else in the matrix touches it
     contribution: int  # asked of a unit none of the matrix's users is a member of
     contribution_file: int
+    incoming: int  # a received e-mail in Indgående
 
 
 def _letter(session: Session, org: Organisation, drafter: User, *, submit: bool = False,
@@ -94,6 +96,13 @@ def _contribution(session: Session, org: Organisation) -> tuple[int, int]:
     return asked.id, file.id
 
 
+def _incoming(session: Session, org: Organisation) -> int:
+    """A saved e-mail with one question, in the organisation's Indgående."""
+    mail = (f"Message-ID: <matrix-{org.key}@kk.dk>\nFrom: Bo Borger <bo@example.dk>\nSubject: Parkering\n"
+            "Date: Mon, 18 Nov 2024 10:00:00 +0100\n\n1. Hvor mange pladser er der?\n").encode()
+    return intake_service.receive(session, name="mail.eml", data=mail, organisation=org.key, user=None).id
+
+
 def _objects(session: Session, org: Organisation) -> Objects:
     drafter = auth_service.add_user(session, username=f"{org.key}-seed-drafter", role="drafter", name="Sagsbehandler",
                                     organisation_id=org.id)
@@ -110,7 +119,8 @@ def _objects(session: Session, org: Organisation) -> Objects:
     return Objects(org=org.key, inquiry=inquiry, draft=draft, submitted=_letter(session, org, drafter, submit=True),
                    approved=approved, paragraph=paragraph, statistic=statistic, user=f"{org.key}-target",
                    declined=_declined(session, org, drafter), **dict(zip(("contribution", "contribution_file"),
-                                                                           _contribution(session, org), strict=True)))
+                                                                           _contribution(session, org), strict=True)),
+                   incoming=_incoming(session, org))
 
 
 def add_second_copenhagen_organisation(session: Session) -> Organisation:
@@ -233,6 +243,9 @@ API = [
     r("POST", "/api/v1/contributions/{contribution}/ask_again", EVERYONE, WRITERS, body=lambda o: {"note": "Uddyb"}),
     r("POST", "/api/v1/contributions/{contribution}/cancel", EVERYONE, WRITERS),
     r("GET", "/api/v1/contribution_files/{contribution_file}", EVERYONE),
+    # The first writer makes it an inquiry; after that, 409 for the others who may (still allowed, not hidden).
+    r("POST", "/api/v1/intake/{incoming}/accept", WRITERS, body=lambda o: {}),
+    r("POST", "/api/v1/intake/{incoming}/discard", WRITERS),
     r("GET", "/api/v1/letters/{draft}", EVERYONE),
     r("PUT", "/api/v1/letters/{draft}", WRITERS, body=lambda o: {"version": 1, "title": "Ny titel"}),
     r("POST", "/api/v1/letters/{draft}/submit", WRITERS, body=lambda o: {}),
@@ -267,7 +280,7 @@ API_WITHOUT_OBJECT = {("GET", "/api/v1/inquiries"), ("POST", "/api/v1/inquiries/
                       ("DELETE", "/api/v1/tokens/{token_id}"), ("GET", "/api/v1/users"), ("GET", "/api/v1/units"),
                       ("POST", "/api/v1/imports"), ("POST", "/api/v1/imports/confirm"), ("GET", "/healthz"), ("GET", "/docs"),
                       ("GET", "/api/v1/contributions"), ("GET", "/api/v1/outbox"), ("GET", "/api/v1/me/mail"),
-                      ("PUT", "/api/v1/me/mail")}
+                      ("PUT", "/api/v1/me/mail"), ("GET", "/api/v1/intake"), ("POST", "/api/v1/intake")}
 
 DRAFTER_PAGE, APPROVER_PAGE = WRITERS, {"approver"}
 PAGES = [
@@ -289,6 +302,8 @@ PAGES = [
     r("POST", "/bidrag/anmodning/{contribution}/uddyb", EVERYONE, DRAFTER_PAGE, body=lambda o: {"note": "Uddyb"}),
     r("POST", "/bidrag/anmodning/{contribution}/annuller", EVERYONE, DRAFTER_PAGE),
     r("GET", "/bidrag/fil/{contribution_file}", EVERYONE),
+    r("POST", "/indgaaende/{incoming}/opret", DRAFTER_PAGE),
+    r("POST", "/indgaaende/{incoming}/kasser", DRAFTER_PAGE),
     r("GET", "/breve/{draft}", EVERYONE),
     r("POST", "/breve/{draft}", DRAFTER_PAGE, body=lambda o: {"version": "1", "title": "Ny", "kind": "brev", "action": "save"}),
     r("POST", "/breve/{draft}/autosave", DRAFTER_PAGE, body=lambda o: {"version": "1", "title": "Ny", "kind": "brev"}),
@@ -312,7 +327,8 @@ PAGES_WITHOUT_OBJECT = {("GET", "/indbakke"), ("POST", "/indbakke/samlet"), ("GE
                         ("GET", "/historik"), ("GET", "/konto"), ("POST", "/konto/adgangskode"), ("POST", "/konto/mail"), ("GET", "/login"),
                         ("POST", "/login"), ("POST", "/logout"), ("GET", "/"), ("GET", "/frist"),
                         # The contributor's own list, and the login-free page, which a token opens, not a role.
-                        ("GET", "/bidrag"), ("GET", "/bidrag/{token}"), ("POST", "/bidrag/{token}")}
+                        ("GET", "/bidrag"), ("GET", "/bidrag/{token}"), ("POST", "/bidrag/{token}"),
+                        ("GET", "/indgaaende"), ("POST", "/indgaaende")}
 
 
 def expected(route: Route, role: str, relation: str) -> str:
@@ -338,7 +354,7 @@ def _outcome(route: Route, status: int, text: str) -> str:
 def _path(route: Route, o: Objects) -> str:
     return route.path.format(inquiry=o.inquiry, declined=o.declined, draft=o.draft, submitted=o.submitted, approved=o.approved,
                              paragraph=o.paragraph, statistic=o.statistic, user=o.user, org=o.org,
-                             contribution=o.contribution, contribution_file=o.contribution_file)
+                             contribution=o.contribution, contribution_file=o.contribution_file, incoming=o.incoming)
 
 
 @pytest.mark.parametrize("relation", [OWN, SAME, OTHER])

@@ -27,6 +27,7 @@ ACTION = {
     "inquiry.allocate": "Fordelt", "inquiry.hand_back": "Givet tilbage", "inquiry.draft": "Besvarelse påbegyndt",
     "inquiry.submit": "Svar til godkendelse", "inquiry.return": "Svar sendt retur", "inquiry.approve": "Besvaret",
     "inquiry.reopen": "Genåbnet", "inquiry.transfer": "Overdraget", "inquiry.decline": "Afvist", "inquiry.extend": "Frist ændret", "inquiry.remind": "Påmindelse sendt",
+    "intake.receive": "Mail lagt i Indgående", "intake.accept": "Oprettet fra Indgående", "intake.discard": "Mail kasseret",
     "inquiry.ask": "Afventer bidrag", "inquiry.contributions_in": "Alle bidrag er inde",
     "contribution.ask": "Bidrag anmodet", "contribution.answer": "Bidrag modtaget", "contribution.ask_again": "Bidrag bedt uddybet",
     "contribution.cancel": "Bidrag annulleret",

@@ -15,6 +15,7 @@ from app.web import (
     history_pages,
     import_pages,
     inquiries_pages,
+    intake_pages,
     letters_pages,
     library_pages,
 )
@@ -56,7 +57,7 @@ def _is_page(request: Request) -> bool:
 def install(app: FastAPI) -> None:
     """Add the UI to `app`."""
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
-    for module in (auth_pages, inquiries_pages, coordination_pages, contribution_pages, letters_pages, approval_pages, library_pages, import_pages, history_pages):
+    for module in (auth_pages, inquiries_pages, intake_pages, coordination_pages, contribution_pages, letters_pages, approval_pages, library_pages, import_pages, history_pages):
         app.include_router(module.router)
 
     @app.exception_handler(LoginRequired)
