@@ -72,3 +72,14 @@ def test_the_indgaaende_page_takes_a_mail_and_opens_the_new_inquiry(web_sqlite):
     opened = c.post(f"/indgaaende/{item}/opret", data={"csrf": csrf}, follow_redirects=False)
     assert opened.status_code == 303 and opened.headers["location"].startswith("/henvendelser/")
     assert "Hvad gør forvaltningen ved den?" in c.get(opened.headers["location"]).text
+
+
+def test_a_mail_with_characters_no_database_holds_is_stored_cleaned(api, seeded):
+    kk = _headers(seeded, "kk-sek", "kk-bif")
+    mail = _with_id(_eml(), "nul-1").replace(b"Hvor lang", b"Hvor\x00 lang").replace(b"SV: ", b"SV:\x01 ")
+    r = api.client.post("/api/v1/intake", headers=kk, files={"file": ("m.eml", mail, "message/rfc822")})
+    assert r.status_code == 201, r.text
+    assert r.json()["questions"][0].startswith("Hvor lang") and "\x00" not in r.text
+    # A mangled message is a 422 naming the file, never a 500.
+    broken = api.client.post("/api/v1/intake", headers=kk, files={"file": ("x.eml", b"From: \xff\xfe\n\n\x00" * 50, "x")})
+    assert broken.status_code in (201, 422), broken.text

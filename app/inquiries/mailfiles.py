@@ -86,4 +86,9 @@ def to_text(name: str, data: bytes) -> str:
     head = data[:2000].lower()
     if not name.lower().endswith(".eml") and b"\nfrom:" not in b"\n" + head and b"\nsubject:" not in b"\n" + head:
         raise reading.UnreadableFile(name, "filen er ikke en gemt e-mail (.eml); gem mailen fra Outlook som .eml")
-    return _text(data, 0)[:MAX_TEXT]
+    try:
+        return _text(data, 0)[:MAX_TEXT]
+    except reading.UnreadableFile:
+        raise
+    except Exception as exc:  # the email package fails on hostile input in many ways; each means the same
+        raise reading.UnreadableFile(name, f"mailen kan ikke læses ({exc.__class__.__name__})") from None

@@ -15,6 +15,7 @@ from app.audit import service as audit
 from app.bank.old_letters import sandbox
 from app.db import stored
 from app.errors import Conflict, Invalid, NotFound
+from app.fields import clean_text
 from app.inquiries import deadlines
 from app.inquiries import service as inquiry_service
 from app.inquiries.parsing import parse_email
@@ -41,11 +42,18 @@ def _organisation(session: Session, key: str | None, user: User | None) -> Organ
     return found
 
 
+def _clean(value: str | None, limit: int) -> str | None:
+    return str(clean_text(value))[:limit].strip() or None if value else None
+
+
 def message_id(data: bytes) -> str | None:
     """The message's Message-ID header (headers only are parsed: cheap, whatever the body)."""
-    headers = BytesHeaderParser(policy=default_policy).parsebytes(data[:200_000])
-    value = str(headers.get("Message-ID", "") or "").strip()
-    return value[:300] or None
+    try:
+        headers = BytesHeaderParser(policy=default_policy).parsebytes(data[:200_000])
+        value = str(headers.get("Message-ID", "") or "")
+    except (ValueError, TypeError, IndexError, LookupError):  # a header the parser cannot make sense of
+        return None
+    return _clean(value, 300)
 
 
 def receive(session: Session, *, name: str, data: bytes, organisation: str | None, user: User | None,
@@ -57,11 +65,14 @@ def receive(session: Session, *, name: str, data: bytes, organisation: str | Non
         earlier = session.exec(select(IncomingItem).where(col(IncomingItem.message_id) == mid)).first()
         if earlier is not None:
             raise Conflict(f"this message is in Indgående already (item {earlier.id})")
-    text = sandbox.mail_text(name[:200], data)
+    # Cleaned as every stored text is: a mail may carry NUL and other characters neither database holds.
+    text = _clean(sandbox.mail_text(name[:200], data), 200_000) or ""
     parsed = parse_email(text)
-    item = IncomingItem(organisation_id=org.id, message_id=mid, source=source, sender_name=parsed.asker_name,
-                        sender_email=parsed.asker_email, subject=parsed.title, received_on=parsed.received_on,
-                        text=text, questions=[q.text for q in parsed.questions], created_by=user.username if user else "system")
+    item = IncomingItem(organisation_id=org.id, message_id=mid, source=source,
+                        sender_name=_clean(parsed.asker_name, 300), sender_email=_clean(parsed.asker_email, 300),
+                        subject=_clean(parsed.title, 500), received_on=parsed.received_on, text=text,
+                        questions=[q for q in (_clean(q.text, 50_000) for q in parsed.questions[:200]) if q],
+                        created_by=user.username if user else "system")
     session.add(item)
     session.flush()
     audit.record(session, actor=item.created_by, action="intake.receive",
