@@ -123,7 +123,9 @@ def test_the_link_expired_reused_for_another_contribution_or_guessed(api, world)
         assert page.status_code == 200 and "Tal for 2026, tak" in page.text and "Og budgettet" not in page.text
         assert "Hvor lang er ventetiden?" in page.text  # the questions, without logging in
         # Guessed (or mistyped) tokens are unknown, whatever their shape.
-        for guess in ("x" * 43, _token(first["link"])[:-1] + "A", "abc", "a-b_c" * 30):
+        token = _token(first["link"])
+        mistyped = token[:-1] + ("B" if token.endswith("A") else "A")  # one character off, never the token itself
+        for guess in ("x" * 43, mistyped, "abc", "a-b_c" * 30):
             assert api.client.get(f"/bidrag/{guess}").status_code == 404, guess
         # The first link answers its own contribution only.
         r = api.client.post(f"/bidrag/{_token(first['link'])}", data={"name": "Sofie Sundby, SUF", "text": "41 dage"})
