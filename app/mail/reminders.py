@@ -15,7 +15,18 @@ from app import policy
 from app.db import stored
 from app.inquiries import deadlines, states
 from app.mail import notify
-from app.models import AuditEntry, Contribution, ContributionStatus, Inquiry, Letter, LetterStatus, Organisation, Unit, User
+from app.models import (
+    AuditEntry,
+    Contribution,
+    ContributionStatus,
+    Inquiry,
+    Letter,
+    LetterStatus,
+    Organisation,
+    OutboxMessage,
+    Unit,
+    User,
+)
 from app.organisations import structure
 from app.policy import Action
 
@@ -102,7 +113,12 @@ def _approval_waiting(session: Session, today: date) -> None:
 
 def _digest(session: Session, today: date) -> None:
     """Each user's own queue at 06:30: due today, overdue, waiting for them; nothing when there is nothing."""
+    # The sweep comes every few minutes all day: those who have today's digest are not looked at again.
+    done = {key.rsplit(":", 1)[1] for key in session.exec(
+        select(col(OutboxMessage.key)).where(col(OutboxMessage.key).startswith(f"digest:{today.isoformat()}:")))}
     for user in session.exec(select(User).where(col(User.is_active), col(User.email).is_not(None))).all():
+        if str(user.id) in done:
+            continue
         who = policy.access(session, user)
         mine = session.exec(select(Inquiry).where(col(Inquiry.drafter_id) == user.id,
                                                   col(Inquiry.state).in_(sorted(states.OPEN)),

@@ -107,25 +107,26 @@ def _claim(engine: Engine) -> OutboxMessage | None:
     never take the same message; on PostgreSQL SKIP LOCKED also keeps them from waiting on each other. No
     transaction stays open during the send: SQLite's one writer (the web requests) never waits for a mail server.
     """
-    with Session(engine) as session:
-        now = utcnow()
-        query = (select(OutboxMessage).where(col(OutboxMessage.status) == OutboxStatus.queued,
-                                             col(OutboxMessage.next_attempt_at) <= now)
-                 .order_by(col(OutboxMessage.next_attempt_at), col(OutboxMessage.id)).limit(1))
-        if session.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        message = session.exec(query).first()
-        if message is None:
-            return None
-        taken = session.exec(update(OutboxMessage).where(
-            col(OutboxMessage.id) == message.id, col(OutboxMessage.next_attempt_at) == message.next_attempt_at,
-            col(OutboxMessage.status) == OutboxStatus.queued).values(next_attempt_at=now + LEASE)
-            .execution_options(synchronize_session=False))
-        session.expunge(message)  # as read: the commit would expire it
-        session.commit()
-        if taken.rowcount != 1:
-            return _claim(engine)  # another worker took it first: the next one
-        return message
+    while True:  # until a message is taken, or none is due
+        with Session(engine) as session:
+            now = utcnow()
+            query = (select(OutboxMessage).where(col(OutboxMessage.status) == OutboxStatus.queued,
+                                                 col(OutboxMessage.next_attempt_at) <= now)
+                     .order_by(col(OutboxMessage.next_attempt_at), col(OutboxMessage.id)).limit(1))
+            if session.get_bind().dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            message = session.exec(query).first()
+            if message is None:
+                return None
+            taken = session.exec(update(OutboxMessage).where(
+                col(OutboxMessage.id) == message.id, col(OutboxMessage.next_attempt_at) == message.next_attempt_at,
+                col(OutboxMessage.status) == OutboxStatus.queued).values(next_attempt_at=now + LEASE)
+                .execution_options(synchronize_session=False))
+            session.expunge(message)  # as read: the commit would expire it
+            session.commit()
+            if taken.rowcount == 1:
+                return message
+            # another worker took it first: the next one
 
 
 def _settle(engine: Engine, message_id: int, **values) -> None:
