@@ -95,8 +95,9 @@ class Processes:
         return list(getattr(pool, "_processes", {}) or {}) if pool is not None else []
 
     def warm_up(self) -> None:
-        """Start one process and wait until its initializer has run."""
-        self._current().submit(int).result()
+        """Start one process and wait until its initializer has run (through `run`, so that a pool whose process
+        died since its last task is replaced, as for any task)."""
+        self.run(int, timeout=None)
 
     def shutdown(self) -> None:
         """End the processes after the tasks under way (at the worker's graceful stop)."""
