@@ -344,7 +344,7 @@ def serve(
 
 @cli.command("worker")
 def worker(once: Annotated[bool, typer.Option("--once", help="one round, then exit (for cron and tests)")] = False) -> None:
-    """Send the outbox's mail over SMTP_URL, every WORKER_INTERVAL_SECONDS."""
+    """Send the outbox over SMTP_URL, sweep reminders and digests, and read the mailbox at IMAP_URL into Indgående."""
     import logging
 
     from app.mail import worker as mail_worker
@@ -353,7 +353,8 @@ def worker(once: Annotated[bool, typer.Option("--once", help="one round, then ex
     engine = _engine()
     if once:
         done = mail_worker.run_once(engine, settings)
-        typer.echo(f"mail: {done['sent']} sent, {done['retried']} to retry, {done['failed']} failed")
+        typer.echo(f"mail: {done['received']} received, {done['sent']} sent, {done['retried']} to retry, "
+                   f"{done['failed']} failed")
         return
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     mail_worker.run_forever(engine, settings)

@@ -42,6 +42,16 @@ class Settings(BaseSettings):
     smtp_password: str | None = None
     besvar_mail_from: str = "Besvar <besvar@localhost>"
     worker_interval_seconds: float = Field(default=10.0, gt=0, le=3600)
+    # The shared mailbox (imap:// with STARTTLS when the server offers it, imaps:// for TLS from the start; the
+    # path names the folder, INBOX by default; user and password in the URL or in IMAP_USERNAME and
+    # IMAP_PASSWORD), the organisation its mail is for (needed where there are several), the folder a
+    # fetched message is moved to, and how often the worker looks.
+    imap_url: str | None = None
+    imap_username: str | None = None
+    imap_password: str | None = None
+    imap_organisation: str | None = None
+    imap_processed_folder: str = "Behandlet"
+    imap_poll_seconds: float = Field(default=30.0, gt=0, le=3600)
     # Browser sessions: idle and absolute lifetimes, and login throttling.
     session_idle_minutes: int = 30
     # How often a live session's last-seen time is written: a write per page view would serialise requests.

@@ -660,13 +660,16 @@ class IncomingStatus(StrEnum):
 
 
 class IncomingItem(SQLModel, table=True):
-    """A received e-mail waiting in Indgående: accepted as an inquiry, or discarded. One per Message-ID."""
+    """A received e-mail waiting in Indgående: accepted as an inquiry (or a follow-up to one), or discarded.
+
+    One per Message-ID in an organisation."""
 
     __tablename__ = "incoming_item"
+    __table_args__ = (UniqueConstraint("organisation_id", "message_id", name="uq_incoming_item_organisation_message"),)
 
     id: int = Field(default=None, primary_key=True, sa_type=IdType)
     organisation_id: int = Field(foreign_key="organisation.id", sa_type=IdType, index=True)
-    message_id: str | None = Field(default=None, max_length=300, unique=True)
+    message_id: str | None = Field(default=None, max_length=300)
     source: str = Field(max_length=20)  # upload or mailbox
     sender_name: str | None = Field(default=None, max_length=300)
     sender_email: str | None = Field(default=None, max_length=300)

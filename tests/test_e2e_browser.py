@@ -506,3 +506,116 @@ def test_a_multi_unit_inquiry_from_allocation_to_approved_answer(server, tmp_pat
         meta = json.loads(z.read("metadata.json"))
     assert {(c["unit"], c["answered_by"]) for c in meta["contributions"]} == {
         ("Direktionen", "Sofie Sundby, SUF"), ("Jobcenter København", "Jonas Jobcenter")}
+
+
+def test_a_mail_to_the_shared_mailbox_becomes_an_inquiry_and_mails_the_people_it_concerns_once(server, tmp_path):
+    """The Done-when of issue 20: a council member's mail to the shared mailbox (Dovecot) is in Indgående within the
+    worker's poll; accepted, allocated and a contribution asked, each person concerned gets one mail (aiosmtpd).
+    A saved Outlook mail dropped on the page goes into Indgående too."""
+    _need_browser()
+    from email.message import EmailMessage
+
+    from playwright.sync_api import expect, sync_playwright
+
+    from app.models import User
+    from app.organisations import structure
+    from tests.imap_server import DOVECOT, ImapServer
+    from tests.mail_server import SmtpServer
+    from tests.msg_files import outlook_message
+
+    if DOVECOT is None:
+        pytest.fail("Dovecot is missing (Debian package dovecot-imapd)") if os.environ.get("BESVAR_TEST_TOOLS") == "1" \
+            else pytest.skip("Dovecot not installed (Debian package dovecot-imapd)")
+    url = f"sqlite:///{tmp_path / 'e2e.db'}"
+    engine = make_engine(url)
+    with Session(engine) as session:
+        sara = session.exec(select(User).where(User.username == "sara")).one()
+        sara.email = "sara@kk.dk"
+        session.add(sara)
+        session.commit()
+        bif = sara.organisation_id
+        structure.add_unit(session, key="kk-jobcenter", name="Jobcenter København", organisation_id=bif, lead=None)
+        session.commit()
+        auth_service.add_user(session, username="mette", role="drafter", name="Mette Madsen", password=PASSWORD,
+                              email="mette@kk.dk", organisation_id=bif)
+        auth_service.add_user(session, username="jonas", role="contributor", name="Jonas Jobcenter", password=PASSWORD,
+                              email="jonas@kk.dk", units=[("kk-jobcenter", "contributor")])
+    engine.dispose()
+    smtp, imap = SmtpServer(), ImapServer()
+    smtp.start()
+    imap.start()
+    env = {**os.environ, "DATABASE_URL": url, "SMTP_URL": smtp.url, "IMAP_URL": imap.url, "IMAP_USERNAME": imap.username,
+           "IMAP_PASSWORD": imap.password, "IMAP_ORGANISATION": "kk-bif", "IMAP_POLL_SECONDS": "5",
+           "WORKER_INTERVAL_SECONDS": "1"}
+    worker = subprocess.Popen([str(Path(sys.executable).with_name("besvar")), "worker"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        mail = EmailMessage()
+        mail["From"], mail["To"] = "Klaus Goldschmidt Henriksen <klaus@kk.dk>", "bif-sekretariat@kk.dk"
+        mail["Subject"], mail["Message-ID"] = "Sygedagpenge og lægekonsulenter", "<klaus-2026-1@kk.dk>"
+        mail["Date"] = "Thu, 03 Dec 2026 08:15:00 +0100"
+        mail.set_content("Kære forvaltning\n\n1. Hvor lang er ventetiden på en lægekonsulentvurdering?\n"
+                         "2. Hvor mange sygedagpengesager er forlænget i år?\n\nVenlig hilsen\nKlaus")
+        imap.deliver(mail.as_bytes())
+        with sync_playwright() as p:
+            browser = _browser(p)
+            page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="da-DK")
+            _login(page, server, "sara")
+            page.get_by_role("link", name="Indgående").click()
+            started = time.monotonic()
+            while page.get_by_text("Sygedagpenge og lægekonsulenter").count() == 0 and time.monotonic() - started < 60:
+                page.wait_for_timeout(1000)
+                page.reload()
+            expect(page.locator("#incoming")).to_contain_text("Klaus Goldschmidt Henriksen")
+            page.get_by_text("2", exact=True).first.click()  # the questions, unfolded
+            expect(page.locator("#incoming")).to_contain_text("Hvor mange sygedagpengesager er forlænget i år?")
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SHOTS / "15-indgaaende.png"), full_page=True)
+
+            # A saved Outlook mail dropped on the upload card is put in Indgående as well.
+            saved = outlook_message(subject="Cykelstier på Amager", body="1. Hvornår er stien færdig?\n",
+                                    sender_name="Bo Bøgh", sender_email="bo@kk.dk",
+                                    date="Wed, 02 Dec 2026 10:00:00 +0100", message_id="bo-1@kk.dk")
+            page.evaluate("""(bytes) => {
+                const data = new DataTransfer();
+                data.items.add(new File([new Uint8Array(bytes)], "Cykelstier.msg", {type: "application/vnd.ms-outlook"}));
+                const card = document.querySelector("form[data-drop]");
+                for (const name of ["dragenter", "dragover", "drop"]) {
+                  card.dispatchEvent(new DragEvent(name, {dataTransfer: data, bubbles: true, cancelable: true}));
+                }
+            }""", list(saved))
+            expect(page.get_by_text("Mailen er lagt i Indgående.")).to_be_visible()
+            expect(page.locator("#incoming")).to_contain_text("Cykelstier på Amager")
+
+            think(page)
+            page.get_by_role("button", name="Opret henvendelse af Sygedagpenge og lægekonsulenter").click()
+            expect(page.get_by_role("heading", name="Sygedagpenge og lægekonsulenter")).to_be_visible()
+            page.get_by_text("Fordel til enhed og sagsbehandler").click()
+            page.locator("#allocate-unit").select_option("kk-bif")
+            page.locator("#allocate-assignee").select_option("mette")
+            think(page)
+            page.get_by_role("button", name="Fordel", exact=True).click()
+            expect(page.get_by_text("Mette Madsen").first).to_be_visible()
+            page.get_by_text("Bed en enhed om et bidrag").click()
+            page.locator("#ask-unit").select_option("kk-jobcenter")
+            page.locator("#ask input[name=question]").nth(1).check()
+            page.locator("#ask-note").fill("Antal forlængede sager i 2026, tak.")
+            think(page)
+            page.get_by_role("button", name="Bed om bidrag").click()
+            link = page.get_by_label("Link til bidraget").input_value()
+            browser.close()
+        started = time.monotonic()
+        while len(smtp.handler.received) < 2 and time.monotonic() - started < 60:
+            time.sleep(0.5)
+        time.sleep(3)  # three more rounds of the worker: nothing is sent twice
+    finally:
+        worker.terminate()
+        worker.wait(10)
+        smtp.stop()
+        imap.stop()
+    sent = sorted((m.to[0], m.message["Subject"]) for m in smtp.handler.received)
+    assert sent == [("jonas@kk.dk", sent[0][1]), ("mette@kk.dk", "Ny henvendelse til dig: Sygedagpenge og lægekonsulenter")], sent
+    assert sent[0][1].startswith("Bidrag ønskes senest") and sent[0][1].endswith("Sygedagpenge og lægekonsulenter")
+    to_jonas = next(m for m in smtp.handler.received if m.to == ["jonas@kk.dk"])
+    # The login-free link (at PUBLIC_URL, which the server here leaves at its default), never the questions.
+    assert link.split("/", 3)[3] in to_jonas.body() and "lægekonsulentvurdering" not in to_jonas.body()

@@ -220,6 +220,10 @@ def _intake_discard(day: Day, csrf: str):
     return "drafter", f"/indgaaende/{day.ids['incoming']}/kasser", {"csrf": csrf}
 
 
+def _intake_follow_up(day: Day, csrf: str):
+    return "drafter", f"/indgaaende/{day.ids['incoming']}/opfoelgning", {"csrf": csrf, "inquiry_id": str(day.ids["from_intake"])}
+
+
 def _mail_choices(day: Day, csrf: str):
     return "drafter", "/konto/mail", {"csrf": csrf, "on": ["inquiry.allocated", "digest"], "digest_only": "ja"}
 
@@ -248,6 +252,8 @@ STEPS: list[tuple[str, str, Callable]] = [
     ("import gem", "/bibliotek/import/gem", _import_save), ("adgangskode", "/konto/adgangskode", _password),
     ("læg i indgående", "/indgaaende", _intake_upload), ("opret fra indgående", "/indgaaende/X/opret", _intake_accept),
     ("læg i indgående igen", "/indgaaende", _intake_upload), ("kassér", "/indgaaende/X/kasser", _intake_discard),
+    ("læg i indgående en tredje", "/indgaaende", _intake_upload),
+    ("opfølgning fra indgående", "/indgaaende/X/opfoelgning", _intake_follow_up),
     ("mailvalg", "/konto/mail", _mail_choices), ("log ud", "/logout", _logout),
 ]
 
@@ -301,16 +307,22 @@ def _after(day: Day, name: str, r) -> None:
         assert r.json()["version"] >= 2
     if name == "adgangskode":
         assert location == "/konto?ok=1"
-    if name in ("læg i indgående", "læg i indgående igen"):
+    if name in ("læg i indgående", "læg i indgående igen", "læg i indgående en tredje"):
         assert location == "/indgaaende?ok=modtaget", location
         with Session(day.engine) as session:
             day.ids["incoming"] = session.exec(select(func.max(IncomingItem.id))).one()
     if name == "opret fra indgående":
         with Session(day.engine) as session:
-            assert session.get(IncomingItem, day.ids["incoming"]).status == "accepted"
+            item = session.get(IncomingItem, day.ids["incoming"])
+            assert item.status == "accepted"
+            day.ids["from_intake"] = item.inquiry_id
     if name == "kassér":
         with Session(day.engine) as session:
             assert session.get(IncomingItem, day.ids["incoming"]).status == "discarded"
+    if name == "opfølgning fra indgående":
+        with Session(day.engine) as session:
+            item = session.get(IncomingItem, day.ids["incoming"])
+            assert (item.status, location.rsplit("/", 1)[1]) == ("accepted", str(item.inquiry_id)), location
     if name == "mailvalg":
         assert location == "/konto?ok=mail"
         with Session(day.engine) as session:

@@ -6,6 +6,7 @@ from sqlmodel import Session
 
 from app.auth import service as auth_service
 from tests.test_mail_in import _eml
+from tests.test_workflow import draft  # noqa: F401 - the fixture
 
 
 def _headers(seeded, username: str, unit: str, role: str = "drafter") -> dict[str, str]:
@@ -83,3 +84,63 @@ def test_a_mail_with_characters_no_database_holds_is_stored_cleaned(api, seeded)
     # A mangled message is a 422 naming the file, never a 500.
     broken = api.client.post("/api/v1/intake", headers=kk, files={"file": ("x.eml", b"From: \xff\xfe\n\n\x00" * 50, "x")})
     assert broken.status_code in (201, 422), broken.text
+
+
+def _follow_up_mail(subject: str, body: str, message_id: str) -> bytes:
+    from email.message import EmailMessage
+
+    m = EmailMessage()
+    m["From"], m["To"], m["Subject"] = "Åse Ærø-Øster <aase@kk.dk>", "bif@kk.dk", subject
+    m["Date"], m["Message-ID"] = "Mon, 06 Jan 2025 09:00:00 +0100", f"<{message_id}@kk.dk>"
+    m.set_content(body)
+    return m.as_bytes()
+
+
+def _receive(api, headers, mail: bytes) -> dict:
+    r = api.client.post("/api/v1/intake", headers=headers, files={"file": ("m.eml", mail, "message/rfc822")})
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def test_a_follow_up_joins_the_inquiry_it_names_by_case_number_or_subject_and_never_another_municipalitys(api, seeded):
+    from tests.test_api_inquiries import _new
+
+    kk = _headers(seeded, "kk-sek", "kk-bif")
+    aalborg = _headers(seeded, "aalborg-sek", "aalborg-fb")
+    open_one = api.post("/api/v1/inquiries", json=_new()).json()  # F2 "2024 - 1234", being answered
+    # Aalborg happens to have the same case number: never suggested to Copenhagen, never joined.
+    theirs = api.post("/api/v1/inquiries", json=_new(organisation="aalborg-fb", title="Noget andet")).json()
+    item = _receive(api, kk, _follow_up_mail("SV: Spørgsmål (sag 2024-1234)",
+                                             "Jeg har to spørgsmål mere:\n1. Hvor mange venter?\n2. Siden hvornår?\n", "fu-1"))
+    assert [(f["inquiry_id"], f["case_number"]) for f in item["follows"]] == [(open_one["id"], "2024-1234")]
+    listed = next(i for i in api.client.get("/api/v1/intake", headers=kk).json()["items"] if i["id"] == item["id"])
+    assert listed["follows"] == item["follows"]
+    refused = api.client.post(f"/api/v1/intake/{item['id']}/accept", headers=kk, json={"follow_up_of": theirs["id"]})
+    assert refused.status_code == 404  # another municipality's inquiry is not found
+    joined = api.client.post(f"/api/v1/intake/{item['id']}/accept", headers=kk, json={"follow_up_of": open_one["id"]})
+    assert joined.status_code == 201, joined.text
+    assert joined.json()["id"] == open_one["id"]
+    assert [(q["number"], q["text"]) for q in joined.json()["questions"]][2:] == [(3, "Hvor mange venter?"), (4, "Siden hvornår?")]
+    assert len(api.get(f"/api/v1/inquiries/{theirs['id']}", role="admin").json()["questions"]) == 2
+    # By subject alone (no case number), and from Aalborg nothing of Copenhagen's.
+    second = _receive(api, kk, _follow_up_mail("VS: Ventetider på lægekonsulentvurderinger", "1. Og i 2025?\n", "fu-2"))
+    listed = next(i for i in api.client.get("/api/v1/intake", headers=kk).json()["items"] if i["id"] == second["id"])
+    assert [(f["inquiry_id"], f["case_number"]) for f in listed["follows"]] == [(open_one["id"], None)]
+    assert api.client.get("/api/v1/intake", headers=aalborg).json()["items"] == []
+
+
+def test_a_follow_up_to_an_answer_awaiting_approval_waits_and_to_an_answered_one_is_a_new_inquiry_in_its_case(api, seeded, draft):
+    kk = _headers(seeded, "aalborg-sek", "aalborg-fb")  # the draft is Aalborg's
+    lid, iid = draft["id"], draft["inquiry_id"]
+    assert api.post(f"/api/v1/letters/{lid}/submit", json={}).status_code == 200
+    item = _receive(api, kk, _follow_up_mail("Opfølgning", "1. Hvad med 2025?\n", "fu-3"))
+    waiting = api.client.post(f"/api/v1/intake/{item['id']}/accept", headers=kk, json={"follow_up_of": iid})
+    assert waiting.status_code == 409 and "approval" in waiting.text
+    assert len(api.get(f"/api/v1/inquiries/{iid}").json()["questions"]) == 2  # nothing added the approver has not seen
+    assert api.approve(lid).status_code == 200
+    made = api.client.post(f"/api/v1/intake/{item['id']}/accept", headers=kk, json={"follow_up_of": iid})
+    assert made.status_code == 201, made.text
+    new = made.json()
+    assert new["id"] != iid and [q["text"] for q in new["questions"]] == ["Hvad med 2025?"]
+    assert [r["number"] for r in new["case_refs"]] == ["2024 - 1234"]  # the same case in the ESDH
+    assert api.client.get("/api/v1/intake?status=accepted", headers=kk).json()["items"][0]["inquiry_id"] == new["id"]

@@ -304,6 +304,7 @@ PAGES = [
     r("GET", "/bidrag/fil/{contribution_file}", EVERYONE),
     r("POST", "/indgaaende/{incoming}/opret", DRAFTER_PAGE),
     r("POST", "/indgaaende/{incoming}/kasser", DRAFTER_PAGE),
+    r("POST", "/indgaaende/{incoming}/opfoelgning", DRAFTER_PAGE, body=lambda o: {"inquiry_id": str(o.inquiry)}),
     r("GET", "/breve/{draft}", EVERYONE),
     r("POST", "/breve/{draft}", DRAFTER_PAGE, body=lambda o: {"version": "1", "title": "Ny", "kind": "brev", "action": "save"}),
     r("POST", "/breve/{draft}/autosave", DRAFTER_PAGE, body=lambda o: {"version": "1", "title": "Ny", "kind": "brev"}),

@@ -90,3 +90,34 @@ def test_what_is_not_an_email_or_holds_no_question_is_said_plainly(web_sqlite):
     assert r.status_code == 422 and "Mailen kunne ikke læses" in r.text and "ikke en gemt e-mail" in r.text
     r = _upload(c, "tak.eml", _eml("Tak for et godt møde i går. Vi ses i næste uge."))
     assert r.status_code == 200 and "Fandt ingen nummererede spørgsmål" in r.text
+
+
+def _outlook(**kwargs) -> bytes:
+    from tests.msg_files import outlook_message
+
+    fields = {"subject": "Ventetider på lægekonsulentvurderinger", "body": QUESTIONS, "sender_name": "Klaus Goldschmidt Henriksen",
+              "sender_email": "klaus@kk.dk", "date": "Thu, 11 May 2023 14:32:00 +0200", "message_id": "outlook-1@kk.dk"}
+    return outlook_message(**(fields | kwargs))
+
+
+def test_an_outlook_msg_is_read_as_the_eml_is_with_its_attached_letter_and_a_forwarded_original(web_sqlite):
+    c = web_sqlite("drafter")
+    r = _upload(c, "mail.msg", _outlook())
+    assert r.status_code == 200, r.text[:500]
+    assert 'value="Klaus Goldschmidt Henriksen"' in r.text and 'value="2023-05-11"' in r.text
+    assert _questions(r.text) == ["Hvor lang er ventetiden på en lægekonsulentvurdering?", "Hvad gør forvaltningen ved den?"]
+    # HTML only, with the questions in an attached Word letter.
+    letter = _docx("Kære forvaltning", "1. Hvor mange sager er forlænget i år?")
+    r = _upload(c, "html.msg", _outlook(body=None, html="<p>Se bilaget.</p>", attachments=[("spm.docx", letter)]))
+    assert _questions(r.text) == ["Hvor mange sager er forlænget i år?"]
+    # The secretariat forwards the council member's mail as an Outlook item: the original sender and date count.
+    original = _outlook(sender_name="Åse Ærø-Øster", sender_email="aase@kk.dk", date="Tue, 03 Mar 2026 09:12:00 +0100")
+    r = _upload(c, "vs.msg", _outlook(subject="VS: Parkering", body="Til orientering.", sender_name="Sekretariatet",
+                                      sender_email="sek@kk.dk", date="Fri, 06 Mar 2026 10:00:00 +0100", embedded=original))
+    assert 'value="Åse Ærø-Øster"' in r.text and 'value="2026-03-03"' in r.text
+
+
+def test_a_broken_outlook_file_is_said_plainly(web_sqlite):
+    broken = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600
+    r = _upload(web_sqlite("drafter"), "mail.msg", broken)
+    assert r.status_code == 422 and "Mailen kunne ikke læses" in r.text, r.text[:2000]

@@ -107,6 +107,16 @@ def stage(session: Session, *, data: InquiryIn, user: User | None) -> Inquiry:
     return inquiry
 
 
+def add_questions(session: Session, inquiry: Inquiry, texts: Sequence[str], *, actor: str) -> None:
+    """More questions in an inquiry (a follow-up mail), numbered after its last; no commit."""
+    last = session.exec(select(func.max(Question.number)).where(col(Question.inquiry_id) == inquiry.id)).one() or 0
+    for number, text in enumerate(texts, start=last + 1):
+        session.add(Question(inquiry_id=inquiry.id, number=number, text=text))
+    audit.record(session, actor=actor, action="inquiry.questions_added", inquiry_id=inquiry.id,
+                 detail={"from": last + 1, "questions": list(texts)})
+    session.flush()
+
+
 def questions_of(session: Session, inquiry_id: int) -> list[Question]:
     """An inquiry's questions in their order."""
     return list(session.exec(select(Question).where(col(Question.inquiry_id) == inquiry_id).order_by(col(Question.number))))

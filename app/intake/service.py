@@ -4,6 +4,7 @@ Each is one workflow step and one audit entry. An item belongs to an organisatio
 may draft in, it is not found.
 """
 
+import re
 from email.parser import BytesHeaderParser
 from email.policy import default as default_policy
 
@@ -12,25 +13,85 @@ from sqlmodel import Session, col, select
 
 from app import policy
 from app.audit import service as audit
-from app.bank.old_letters import sandbox
+from app.bank.old_letters import reading, sandbox
 from app.db import stored
 from app.errors import Conflict, Invalid, NotFound
 from app.fields import clean_text
 from app.inquiries import deadlines
 from app.inquiries import service as inquiry_service
+from app.inquiries import states as inquiry_states
 from app.inquiries.parsing import parse_email
 from app.inquiries.schemas import InquiryIn, InquiryOut
-from app.intake.schemas import AcceptIn, IncomingOut
-from app.models import Asker, IncomingItem, IncomingStatus, Organisation, User
+from app.intake.schemas import AcceptIn, FollowUpOut, IncomingOut
+from app.models import Asker, CaseRef, IncomingItem, IncomingStatus, Inquiry, InquiryState, Organisation, User
 from app.organisations import service as organisation_service
 from app.policy import Action
 
+# The lines the mail reader writes where it did not read something (app.inquiries.mailfiles), and this module's own.
+_NOTE = re.compile(r"^\((?:Bilaget|Mailen) .{0,400}\)$", re.MULTILINE)
 
-def _view(session: Session, item: IncomingItem) -> IncomingOut:
+
+def _notes(text: str) -> list[str]:
+    return [line.strip("()") for line in _NOTE.findall(text)][:20]
+
+
+def _view(session: Session, item: IncomingItem, follows: list[FollowUpOut] | None = None) -> IncomingOut:
     return IncomingOut(id=item.id, organisation=stored(session, Organisation, item.organisation_id).key, source=item.source,
                        sender=item.sender_name, sender_email=item.sender_email, received_on=item.received_on,
-                       subject=item.subject, questions=list(item.questions), status=item.status,
-                       inquiry_id=item.inquiry_id, created_at=item.created_at)
+                       subject=item.subject, questions=list(item.questions), notes=_notes(item.text), status=item.status,
+                       inquiry_id=item.inquiry_id, created_at=item.created_at, follows=follows or [])
+
+
+# What may be a case number in a subject or text: a run of letters, digits and separators holding at least
+# four digits (F2's "2026-0012345", eDoc's "2026-123456", SBSYS's "27.00.00-A00-1-26").
+_CASE_TOKEN = re.compile(r"(?<![\w.-])[A-Za-z0-9]*\d[\w.-]*\d(?![\w-])")
+_PREFIX = re.compile(r"^\s*(?:(?:SV|VS|RE|FW|FWD|Videresend|Opfølgning)\s*:\s*)+", re.IGNORECASE)
+
+
+_AROUND_SEPARATOR = re.compile(r"[ \t]*([-./])[ \t]*")  # F2 writes "2024 - 1234", a mail often "2024-1234"
+
+
+def _tokens(item: IncomingItem) -> set[str]:
+    text = _AROUND_SEPARATOR.sub(r"\1", f"{item.subject or ''}\n{item.text[:20_000]}")
+    return {t for t in _CASE_TOKEN.findall(text) if sum(c.isdigit() for c in t) >= 4 and len(t) <= 100}
+
+
+def _follows(session: Session, items: list[IncomingItem]) -> dict[int, list[FollowUpOut]]:
+    """For each new item, the inquiries of its organisation that it names by case number or by subject.
+
+    Two queries for the whole list: one for the case numbers any item names, one for the subjects."""
+    new = [i for i in items if i.status == IncomingStatus.new]
+    tokens = {i.id: sorted(_tokens(i))[:30] for i in new}
+    subjects = {i.id: _PREFIX.sub("", i.subject).strip().lower() for i in new if i.subject and _PREFIX.sub("", i.subject).strip()}
+    wanted = sorted({t for ts in tokens.values() for t in ts})
+    orgs = sorted({i.organisation_id for i in new})  # never an inquiry of another organisation
+    by_number: dict[tuple[int, str], list[tuple[int, str]]] = {}
+    if wanted:
+        squashed = func.replace(col(CaseRef.number), " ", "")
+        rows = session.exec(select(squashed, Inquiry.id, Inquiry.title, Inquiry.organisation_id)
+                            .join(Inquiry, col(Inquiry.id) == col(CaseRef.inquiry_id))
+                            .where(squashed.in_(wanted[:500]), col(Inquiry.organisation_id).in_(orgs))
+                            .order_by(col(Inquiry.id).desc())).all()
+        for number, inquiry_id, title, org_id in rows:
+            by_number.setdefault((org_id, number), []).append((inquiry_id, title))
+    by_title: dict[tuple[int, str], list[tuple[int, str]]] = {}
+    if subjects:
+        titled = session.exec(select(Inquiry.id, Inquiry.title, Inquiry.organisation_id)
+                              .where(func.lower(col(Inquiry.title)).in_(sorted(set(subjects.values()))[:500]),
+                                     col(Inquiry.organisation_id).in_(orgs))
+                              .order_by(col(Inquiry.id).desc())).all()
+        for inquiry_id, title, org_id in titled:
+            by_title.setdefault((org_id, title.lower()), []).append((inquiry_id, title))
+    result: dict[int, list[FollowUpOut]] = {}
+    for item in new:
+        seen: dict[int, FollowUpOut] = {}
+        for token in tokens[item.id]:
+            for inquiry_id, title in by_number.get((item.organisation_id, token), []):
+                seen.setdefault(inquiry_id, FollowUpOut(inquiry_id=inquiry_id, title=title, case_number=token))
+        for inquiry_id, title in by_title.get((item.organisation_id, subjects.get(item.id, "")), []):
+            seen.setdefault(inquiry_id, FollowUpOut(inquiry_id=inquiry_id, title=title, case_number=None))
+        result[item.id] = list(seen.values())[:5]
+    return result
 
 
 def _organisation(session: Session, key: str | None, user: User | None) -> Organisation:
@@ -46,27 +107,40 @@ def _clean(value: str | None, limit: int) -> str | None:
     return str(clean_text(value))[:limit].strip() or None if value else None
 
 
-def message_id(data: bytes) -> str | None:
-    """The message's Message-ID header (headers only are parsed: cheap, whatever the body)."""
+def _headers_text(data: bytes) -> str:
+    """Who sent it, when and about what, from the headers alone (read in-process: headers are cheap)."""
     try:
         headers = BytesHeaderParser(policy=default_policy).parsebytes(data[:200_000])
-        value = str(headers.get("Message-ID", "") or "")
-    except (ValueError, TypeError, IndexError, LookupError):  # a header the parser cannot make sense of
-        return None
-    return _clean(value, 300)
+        return "\n".join(f"{label}: {headers.get(name)}" for name, label in (("From", "Fra"), ("Date", "Sendt"), ("Subject", "Emne"))
+                         if headers.get(name))
+    except Exception:  # hostile headers: the note alone says it
+        return ""
 
 
 def receive(session: Session, *, name: str, data: bytes, organisation: str | None, user: User | None,
             source: str = "upload") -> IncomingOut:
-    """Store a saved e-mail as an item of Indgående, its questions parsed; 409 if that message came before."""
+    """Store a saved e-mail as an item of Indgående, its questions parsed; 409 if that message came before.
+
+    An upload that cannot be read is refused (422); a message from the mailbox is kept with a note saying why."""
     org = _organisation(session, organisation, user)
-    mid = message_id(data)
+    try:
+        mid = _clean(sandbox.mail_id(name[:200], data), 300)
+    except reading.UnreadableFile:  # too slow even to find its id: it is kept, once per upload
+        mid = None
     if mid is not None:
-        earlier = session.exec(select(IncomingItem).where(col(IncomingItem.message_id) == mid)).first()
+        earlier = session.exec(select(IncomingItem).where(col(IncomingItem.message_id) == mid,
+                                                              col(IncomingItem.organisation_id) == org.id)).first()
         if earlier is not None:
             raise Conflict(f"this message is in Indgående already (item {earlier.id})")
+    try:
+        read = sandbox.mail_text(name[:200], data)
+    except reading.UnreadableFile as exc:
+        if source != "mailbox":
+            raise
+        # From the mailbox nothing is dropped: the secretariat sees the item, and why, and reads it in the mailbox.
+        read = f"{_headers_text(data)}\n\n(Mailen kunne ikke læses: {exc.detail}. Læs den i postkassen.)"
     # Cleaned as every stored text is: a mail may carry NUL and other characters neither database holds.
-    text = _clean(sandbox.mail_text(name[:200], data), 200_000) or ""
+    text = _clean(read, 200_000) or ""
     parsed = parse_email(text)
     item = IncomingItem(organisation_id=org.id, message_id=mid, source=source,
                         sender_name=_clean(parsed.asker_name, 300), sender_email=_clean(parsed.asker_email, 300),
@@ -78,7 +152,7 @@ def receive(session: Session, *, name: str, data: bytes, organisation: str | Non
     audit.record(session, actor=item.created_by, action="intake.receive",
                  detail={"item": item.id, "sender": item.sender_email, "subject": item.subject, "source": source})
     session.commit()
-    return _view(session, item)
+    return _view(session, item, _follows(session, [item]).get(item.id))
 
 
 def _drafting(session: Session, user: User | None) -> frozenset[int] | None:
@@ -100,7 +174,9 @@ def list_(session: Session, *, user: User | None, status: str = IncomingStatus.n
     allowed = _drafting(session, user)
     if allowed is not None:
         query = query.where(col(IncomingItem.organisation_id).in_(sorted(allowed)))
-    return [_view(session, i) for i in session.exec(query.order_by(col(IncomingItem.id).desc()).limit(200))]
+    items = list(session.exec(query.order_by(col(IncomingItem.id).desc()).limit(200)))
+    follows = _follows(session, items)
+    return [_view(session, i, follows.get(i.id)) for i in items]
 
 
 def _asker(session: Session, item: IncomingItem, org: Organisation) -> dict:
@@ -114,10 +190,12 @@ def _asker(session: Session, item: IncomingItem, org: Organisation) -> dict:
 
 
 def accept(session: Session, *, item_id: int, data: AcceptIn, user: User | None) -> InquiryOut:
-    """Make the item an inquiry (its questions, sender, date and subject), and mark it accepted."""
+    """Make the item an inquiry (its questions, sender, date and subject), or a follow-up to one; mark it accepted."""
     item = load(session, item_id, user=user)
     if item.status != IncomingStatus.new:
         raise Conflict(f"the item is {item.status} already")
+    if data.follow_up_of is not None:
+        return _follow_up(session, item, data, user)
     if not item.questions:
         raise Invalid("no numbered questions were found in the message: create the inquiry on Ny henvendelse",
                       field="questions")
@@ -131,6 +209,44 @@ def accept(session: Session, *, item_id: int, data: AcceptIn, user: User | None)
     session.add(item)
     audit.record(session, actor=user.username if user else "system", action="intake.accept", inquiry_id=inquiry.id,
                  detail={"item": item.id})
+    session.commit()
+    return inquiry_service.views(session, [inquiry.id])[0]
+
+
+# While the answer is being drafted a follow-up's questions join the inquiry; once it is with the approver they
+# would join an answer the approver has not seen, and once answered the case goes on in a new inquiry.
+_TAKES_QUESTIONS = frozenset(inquiry_states.OPEN) - {InquiryState.awaiting_approval}
+
+
+def _follow_up(session: Session, item: IncomingItem, data: AcceptIn, user: User | None) -> InquiryOut:
+    """The item as a follow-up to an inquiry of its organisation: more questions in it, or a new inquiry in its case."""
+    assert data.follow_up_of is not None
+    earlier = inquiry_service.load(session, data.follow_up_of, user=user, action=Action.draft)
+    if earlier.organisation_id != item.organisation_id:
+        raise Invalid("a follow-up belongs to an inquiry of the organisation the mail came to", field="follow_up_of")
+    actor = user.username if user else "system"
+    if earlier.state in _TAKES_QUESTIONS:
+        if not item.questions:
+            raise Invalid("no numbered questions were found in the message to add", field="questions")
+        inquiry_service.add_questions(session, earlier, item.questions, actor=actor)
+        inquiry = earlier
+    elif earlier.state == InquiryState.awaiting_approval:
+        raise Conflict("the answer is waiting for approval: have it returned first, or accept the mail as a new inquiry")
+    else:
+        if not item.questions:
+            raise Invalid("no numbered questions were found in the message", field="questions")
+        org = stored(session, Organisation, item.organisation_id)
+        refs = session.exec(select(CaseRef).where(col(CaseRef.inquiry_id) == earlier.id).order_by(col(CaseRef.position))).all()
+        body = InquiryIn.model_validate({
+            "title": data.title or item.subject or f"Opfølgning på {earlier.title}"[:500],
+            "asker": _asker(session, item, org), "received_on": item.received_on or deadlines.today(),
+            "organisation": org.key, "questions": [{"text": q} for q in item.questions],
+            "case_refs": [{"system": r.system, "kind": r.kind, "number": r.number} for r in refs]})
+        inquiry = inquiry_service.stage(session, data=body, user=user)
+    item.status, item.inquiry_id = IncomingStatus.accepted, inquiry.id
+    session.add(item)
+    audit.record(session, actor=actor, action="intake.follow_up", inquiry_id=inquiry.id,
+                 detail={"item": item.id, "follows": earlier.id, "questions": len(item.questions)})
     session.commit()
     return inquiry_service.views(session, [inquiry.id])[0]
 

@@ -1,5 +1,7 @@
 """Indgående: the received e-mail waiting to become inquiries, a saved e-mail uploaded, accepted or discarded."""
 
+import re
+
 from fastapi import APIRouter, Request
 from starlette.datastructures import UploadFile
 
@@ -64,6 +66,26 @@ def accept(request: Request, item_id: IdPath, session: SessionDep, auth: FormUse
                    if exc.status == 422 else "Mailen er allerede behandlet. Genindlæs siden.")
         return _page(request, session, auth, status=exc.status, error=message)
     return see_other(f"/henvendelser/{created.id}")
+
+
+@router.post("/indgaaende/{item_id}/opfoelgning", dependencies=[Drafter])
+def follow_up(request: Request, item_id: IdPath, session: SessionDep, auth: FormUser, form: PostedForm):
+    """A follow-up to an inquiry: its questions added to it, or a new inquiry in its case; open that."""
+    raw = re.sub(r"(?i)^nr\.?\s*", "", str(form.get("inquiry_id", "")).strip())  # "12" or "nr. 12"
+    if not raw.isdecimal() or not 0 < int(raw) < 2**63:
+        return _page(request, session, auth, status=422, error="Skriv nummeret på den henvendelse, mailen følger op på.")
+    intake.load(session, item_id, user=auth.user)  # 404 before anything is said of the inquiry named
+    try:
+        done = intake.accept(session, item_id=item_id, data=AcceptIn(follow_up_of=int(raw)), user=auth.user)
+    except BesvarError as exc:
+        session.rollback()
+        message = {404: f"Der er ingen henvendelse nr. {raw}, som du arbejder på.",
+                   409: "Svaret på den henvendelse venter på godkendelse: få det sendt retur først, eller opret mailen "
+                        "som en ny henvendelse." if "approval" in exc.detail else "Mailen er allerede behandlet. Genindlæs siden.",
+                   422: "Der er ingen nummererede spørgsmål i mailen at føje til." if "questions" in exc.detail
+                        else "Henvendelsen hører til en anden forvaltning end mailen."}.get(exc.status, "Det lykkedes ikke.")
+        return _page(request, session, auth, status=exc.status, error=message)
+    return see_other(f"/henvendelser/{done.id}")
 
 
 @router.post("/indgaaende/{item_id}/kasser", dependencies=[Drafter])

@@ -66,3 +66,10 @@ def mail_text(name: str, data: bytes) -> str:
 
     return _in_reader(mailfiles.to_text, name, data,
                       too_slow="mailen tager for lang tid at læse; gem den igen, eller indsæt teksten")
+
+
+def mail_id(name: str, data: bytes) -> str | None:
+    """A saved e-mail's Message-ID, read in the reader process (an Outlook file is parsed to find it)."""
+    from app.inquiries import mailfiles
+
+    return _in_reader(mailfiles.message_id, name, data, too_slow="mailen tager for lang tid at læse")

@@ -157,3 +157,33 @@
     if (event.target.id === "refresh-preview") refreshPreview();
   });
 })();
+
+// A mail dropped anywhere on a card marked data-drop (Ny henvendelse, Indgående): dragged from Outlook (a .msg)
+// or the file manager (a .eml), it goes into the card's file field and the form is sent as its first button would.
+(function () {
+  "use strict";
+  const zone = (event) => event.target instanceof Element ? event.target.closest("[data-drop]") : null;
+  ["dragenter", "dragover"].forEach(function (name) {
+    document.addEventListener(name, function (event) {
+      const card = zone(event);
+      if (!card || !event.dataTransfer || !Array.from(event.dataTransfer.types).includes("Files")) return;
+      event.preventDefault();
+      card.classList.add("dropping");
+    });
+  });
+  document.addEventListener("dragleave", function (event) {
+    const card = zone(event);
+    if (card && !card.contains(event.relatedTarget)) card.classList.remove("dropping");
+  });
+  document.addEventListener("drop", function (event) {
+    const card = zone(event);
+    if (!card || !event.dataTransfer || event.dataTransfer.files.length === 0) return;
+    event.preventDefault();
+    card.classList.remove("dropping");
+    const input = card.querySelector("input[type=file]");
+    if (!input) return;
+    input.files = event.dataTransfer.files;
+    const button = card.querySelector("button[type=submit]");
+    input.form.requestSubmit(button || undefined);
+  });
+})();
