@@ -27,7 +27,7 @@ from app.letters.schemas import ApproveIn, LetterIn, LetterUpdate, SubmitIn
 from app.library import service as library_service
 from app.library.schemas import ParagraphIn, StatisticIn
 from app.main import create_app
-from app.models import ContributionFile, Letter, Municipality, Organisation, Person, Role, User
+from app.models import ContributionFile, Letter, Municipality, Organisation, OutboxMessage, Person, Role, User
 from app.organisations import structure
 from tests.conftest import PASSWORD, api_routes
 
@@ -53,6 +53,7 @@ class Objects:
     contribution: int  # asked of a unit none of the matrix's users is a member of
     contribution_file: int
     incoming: int  # a received e-mail in Indgående
+    outbox: int  # a mail that failed, for the admin to send again
 
 
 def _letter(session: Session, org: Organisation, drafter: User, *, submit: bool = False,
@@ -103,6 +104,16 @@ def _incoming(session: Session, org: Organisation) -> int:
     return intake_service.receive(session, name="mail.eml", data=mail, organisation=org.key, user=None).id
 
 
+def _failed_mail(session: Session, org: Organisation) -> int:
+    """A mail of the organisation the SMTP server refused for good."""
+    message = OutboxMessage(key=f"matrix:{org.key}", kind="inquiry.allocated", organisation_id=org.id, to_address="bo@example.dk",
+                            subject="Ny henvendelse", text="x", html="<p>x</p>", status="failed", attempts=1,
+                            last_error="550 no such user")
+    session.add(message)
+    session.commit()
+    return message.id
+
+
 def _objects(session: Session, org: Organisation) -> Objects:
     drafter = auth_service.add_user(session, username=f"{org.key}-seed-drafter", role="drafter", name="Sagsbehandler",
                                     organisation_id=org.id)
@@ -120,7 +131,7 @@ def _objects(session: Session, org: Organisation) -> Objects:
                    approved=approved, paragraph=paragraph, statistic=statistic, user=f"{org.key}-target",
                    declined=_declined(session, org, drafter), **dict(zip(("contribution", "contribution_file"),
                                                                            _contribution(session, org), strict=True)),
-                   incoming=_incoming(session, org))
+                   incoming=_incoming(session, org), outbox=_failed_mail(session, org))
 
 
 def add_second_copenhagen_organisation(session: Session) -> Organisation:
@@ -269,6 +280,7 @@ API = [
     r("POST", "/api/v1/units", {"admin"}, body=lambda o: {"key": f"enhed-{next(_unique)}", "name": "Enhed", "organisation": o.org},
       hidden=422),
     r("PATCH", "/api/v1/users/{user}", {"admin"}, body=lambda o: {"active": True}),
+    r("POST", "/api/v1/outbox/{outbox}/retry", {"admin"}),
     r("POST", "/api/v1/users", {"admin"}, body=lambda o: {"username": f"ny-{next(_unique)}", "name": "Ny",
                                                           "memberships": [{"unit": o.org, "role": "viewer"}]}, hidden=422),
 ]
@@ -305,6 +317,7 @@ PAGES = [
     r("POST", "/indgaaende/{incoming}/opret", DRAFTER_PAGE),
     r("POST", "/indgaaende/{incoming}/kasser", DRAFTER_PAGE),
     r("POST", "/indgaaende/{incoming}/opfoelgning", DRAFTER_PAGE, body=lambda o: {"inquiry_id": str(o.inquiry)}),
+    r("POST", "/udbakke/{outbox}/send-igen", {"admin"}),
     r("GET", "/breve/{draft}", EVERYONE),
     r("POST", "/breve/{draft}", DRAFTER_PAGE, body=lambda o: {"version": "1", "title": "Ny", "kind": "brev", "action": "save"}),
     r("POST", "/breve/{draft}/autosave", DRAFTER_PAGE, body=lambda o: {"version": "1", "title": "Ny", "kind": "brev"}),
@@ -329,7 +342,7 @@ PAGES_WITHOUT_OBJECT = {("GET", "/indbakke"), ("POST", "/indbakke/samlet"), ("GE
                         ("POST", "/login"), ("POST", "/logout"), ("GET", "/"), ("GET", "/frist"),
                         # The contributor's own list, and the login-free page, which a token opens, not a role.
                         ("GET", "/bidrag"), ("GET", "/bidrag/{token}"), ("POST", "/bidrag/{token}"),
-                        ("GET", "/indgaaende"), ("POST", "/indgaaende")}
+                        ("GET", "/indgaaende"), ("POST", "/indgaaende"), ("GET", "/udbakke")}
 
 
 def expected(route: Route, role: str, relation: str) -> str:
@@ -355,7 +368,8 @@ def _outcome(route: Route, status: int, text: str) -> str:
 def _path(route: Route, o: Objects) -> str:
     return route.path.format(inquiry=o.inquiry, declined=o.declined, draft=o.draft, submitted=o.submitted, approved=o.approved,
                              paragraph=o.paragraph, statistic=o.statistic, user=o.user, org=o.org,
-                             contribution=o.contribution, contribution_file=o.contribution_file, incoming=o.incoming)
+                             contribution=o.contribution, contribution_file=o.contribution_file, incoming=o.incoming,
+                             outbox=o.outbox)
 
 
 @pytest.mark.parametrize("relation", [OWN, SAME, OTHER])

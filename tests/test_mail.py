@@ -114,6 +114,36 @@ def test_a_permanent_refusal_is_failed_kept_and_not_tried_again(api, seeded, smt
     assert message.status == "failed" and "550" in (message.last_error or "")
 
 
+def test_an_admin_sees_a_failed_mail_and_sends_it_again_once_and_another_municipality_cannot(api, web, seeded, smtp):
+    import html
+    import re
+
+    _person(seeded, "sagsbehandler", "Sara Sekretær", [("kk-bif", "drafter")], "sara@kk.dk")
+    aalborg_admin = _person(seeded, "aalborg-admin", "Aase Admin", [("aalborg-fb", "admin")], None)
+    iid = api.post("/api/v1/inquiries", json=_new(received_on=datetime.now(UTC).date().isoformat())).json()["id"]
+    api.post(f"/api/v1/inquiries/{iid}/allocate", json={"assignee": "sagsbehandler"})
+    smtp.handler.answer = "550 5.1.1 Mailbox full"
+    assert _round(seeded, _settings(smtp))["failed"] == 1
+    (message,) = _outbox(seeded)
+    admin = web("admin")
+    assert "1 mail kunne ikke sendes" in admin.get("/indbakke").text
+    listed = admin.get("/udbakke")
+    assert message.last_error and "Mailbox full" in message.last_error
+    assert listed.status_code == 200 and html.escape(message.last_error) in listed.text and "sara@kk.dk" in listed.text
+    assert web("drafter").get("/udbakke", follow_redirects=False).status_code == 403
+    assert api.client.post(f"/api/v1/outbox/{message.id}/retry", headers=aalborg_admin).status_code == 404
+    smtp.handler.answer = None
+    csrf = re.search(r'name="csrf" value="([^"]+)"', listed.text).group(1)
+    r = admin.post(f"/udbakke/{message.id}/send-igen", data={"csrf": csrf}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/udbakke?ok=1"
+    again = admin.post(f"/udbakke/{message.id}/send-igen", data={"csrf": csrf})
+    assert again.status_code == 409 and "ikke fejlet" in again.text  # a second click: it is queued already
+    assert _round(seeded, _settings(smtp)) == {"sent": 1, "retried": 0, "failed": 0}
+    assert _round(seeded, _settings(smtp))["sent"] == 0
+    assert [m.to for m in smtp.handler.received] == [["sara@kk.dk"]]
+    assert "mail kunne ikke sendes" not in admin.get("/indbakke").text
+
+
 def test_three_workers_racing_send_each_message_once(api, seeded, smtp):
     with Session(seeded) as session:
         for n in range(30):

@@ -151,6 +151,8 @@ PAGES = {
     ("POST", "/indgaaende/1/opret"): ("drafter", "admin"),
     ("POST", "/indgaaende/1/kasser"): ("drafter", "admin"),
     ("POST", "/indgaaende/1/opfoelgning"): ("drafter", "admin"),
+    ("GET", "/udbakke"): ("admin",),
+    ("POST", "/udbakke/1/send-igen"): ("admin",),
     ("GET", "/frist?received_on=2024-12-20"): ROLES,
     ("GET", "/breve/1"): ROLES,
     ("POST", "/breve/1"): ("drafter", "admin"),

@@ -2,10 +2,15 @@
 
 from html import escape
 
+from sqlalchemy import false, func
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
-from app.models import OutboxMessage, utcnow
+from app import policy
+from app.audit import service as audit
+from app.errors import Conflict, NotFound
+from app.models import OutboxMessage, OutboxStatus, User, utcnow
+from app.policy import Action
 
 
 def compose(greeting: str, lines: list[str], link: str | None) -> tuple[str, str]:
@@ -28,3 +33,42 @@ def enqueue(session: Session, *, key: str, kind: str, organisation_id: int | Non
               "created_at": utcnow()}
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     session.execute(dialect.insert(OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=["key"]))
+
+
+def _managed(session: Session, user: User | None):
+    """The outbox rows of the organisations the user manages (an admin sees their municipality's mail only)."""
+    managed = policy.where(policy.access(session, user), Action.manage)
+    query = select(OutboxMessage)
+    if managed is not None:
+        query = query.where(col(OutboxMessage.organisation_id).in_(sorted(managed)) if managed else false())
+    return query
+
+
+def listing(session: Session, *, user: User | None, status: str | None = None, limit: int = 50,
+            offset: int = 0) -> list[OutboxMessage]:
+    """The mail of the organisations the user manages, newest first."""
+    query = _managed(session, user)
+    if status is not None:
+        query = query.where(col(OutboxMessage.status) == status)
+    return list(session.exec(query.order_by(col(OutboxMessage.id).desc()).offset(offset).limit(limit)))
+
+
+def failed_count(session: Session, *, user: User | None) -> int:
+    """How many messages of the user's organisations have failed (the admin's inbox says so)."""
+    query = _managed(session, user).where(col(OutboxMessage.status) == OutboxStatus.failed)
+    return session.exec(select(func.count()).select_from(query.subquery())).one()
+
+
+def retry(session: Session, *, message_id: int, user: User | None) -> OutboxMessage:
+    """A failed message queued again, from its first try (the address fixed, the server back): one step."""
+    message = session.exec(_managed(session, user).where(col(OutboxMessage.id) == message_id)).first()
+    if message is None:
+        raise NotFound(f"no message with id {message_id}")
+    if message.status != OutboxStatus.failed:
+        raise Conflict(f"the message is {message.status}: only a failed one is sent again")
+    message.status, message.attempts, message.next_attempt_at = OutboxStatus.queued, 0, utcnow()
+    session.add(message)
+    audit.record(session, actor=user.username if user else "system", action="outbox.retry",
+                 detail={"message": message.id, "kind": message.kind, "last_error": message.last_error})
+    session.commit()
+    return message

@@ -1,19 +1,18 @@
-"""HTTP API of mail: GET /api/v1/outbox, for admins to see what was sent, what waits and what failed."""
+"""HTTP API of mail: GET /api/v1/outbox, for admins to see what was sent, what waits and what failed; and a
+failed message sent again."""
 
 from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
-from sqlalchemy import false
-from sqlmodel import col, select
 
-from app import policy
 from app.auth.deps import Admin
 from app.db import SessionDep
 from app.errors import ERROR_RESPONSES
+from app.fields import IdPath
+from app.mail import outbox as outbox_service
 from app.models import OutboxMessage
-from app.policy import Action
 from app.routing import SessionRoute
 
 router = APIRouter(route_class=SessionRoute, prefix="/api/v1", tags=["mail"], responses=ERROR_RESPONSES)
@@ -35,17 +34,20 @@ class OutboxList(BaseModel):
     items: list[OutboxItem]
 
 
+def _item(m: OutboxMessage) -> OutboxItem:
+    return OutboxItem(id=m.id, kind=m.kind, to=m.to_address, subject=m.subject, status=m.status, attempts=m.attempts,
+                      last_error=m.last_error, created_at=m.created_at, sent_at=m.sent_at)
+
+
 @router.get("/outbox", response_model=OutboxList)
 def outbox(session: SessionDep, user: Admin, status: Literal["queued", "sent", "failed"] | None = None,
            limit: Annotated[int, Query(ge=1, le=200)] = 50, offset: Annotated[int, Query(ge=0, le=10**9)] = 0) -> OutboxList:
     """The mail of the organisations you manage, newest first (never the message bodies: they may hold a link)."""
-    managed = policy.where(policy.access(session, user), Action.manage)
-    query = select(OutboxMessage)
-    if managed is not None:
-        query = query.where(col(OutboxMessage.organisation_id).in_(sorted(managed)) if managed else false())
-    if status is not None:
-        query = query.where(col(OutboxMessage.status) == status)
-    rows = session.exec(query.order_by(col(OutboxMessage.id).desc()).offset(offset).limit(limit))
-    return OutboxList(items=[OutboxItem(id=m.id, kind=m.kind, to=m.to_address, subject=m.subject, status=m.status,
-                                        attempts=m.attempts, last_error=m.last_error, created_at=m.created_at,
-                                        sent_at=m.sent_at) for m in rows])
+    rows = outbox_service.listing(session, user=user, status=status, limit=limit, offset=offset)
+    return OutboxList(items=[_item(m) for m in rows])
+
+
+@router.post("/outbox/{message_id}/retry", response_model=OutboxItem)
+def retry(message_id: IdPath, session: SessionDep, user: Admin) -> OutboxItem:
+    """Send a failed message again, from its first try; 409 if it is not failed."""
+    return _item(outbox_service.retry(session, message_id=message_id, user=user))

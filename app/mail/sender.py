@@ -67,6 +67,11 @@ def _email(message: OutboxMessage, smtp: Smtp) -> EmailMessage:
     return mail
 
 
+def _said(reply: bytes | str) -> str:
+    """The server's words, as the admin reads them in Udbakke (smtplib keeps them as bytes)."""
+    return reply.decode("utf-8", errors="replace") if isinstance(reply, bytes) else str(reply)
+
+
 class Permanent(Exception):
     """The server refused the message for good (5xx)."""
 
@@ -88,11 +93,11 @@ def _deliver(mail: EmailMessage, smtp: Smtp) -> None:
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [code for code, _ in exc.recipients.values()]
             if all(code >= 500 for code in codes):
-                raise Permanent(str(exc.recipients)) from None
+                raise Permanent("; ".join(f"{to}: {code} {_said(said)}" for to, (code, said) in exc.recipients.items())) from None
             raise
         except (smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as exc:
             if exc.smtp_code >= 500:
-                raise Permanent(f"{exc.smtp_code} {exc.smtp_error!r}") from None
+                raise Permanent(f"{exc.smtp_code} {_said(exc.smtp_error)}") from None
             raise
 
 

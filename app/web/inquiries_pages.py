@@ -23,6 +23,7 @@ from app.inquiries.schemas import InquiryCorrection, InquiryIn
 from app.letters import kinds
 from app.letters import service as letter_service
 from app.letters.schemas import LetterIn
+from app.mail import outbox
 from app.models import InquiryStatus, User
 from app.organisations import service as organisation_service
 from app.organisations import structure
@@ -86,6 +87,7 @@ def inbox(request: Request, session: SessionDep, auth: PageUser, status: str = "
     return page(request, "inquiries/inbox.html", items=items, total=total, drafters=drafters, bulk_result=bulk_result,
                 counts=queues.counts(session, user=auth.user), queue=queue,
                 contributions_waiting=contributions.waiting_on(session, user=auth.user),
+                mail_failed=outbox.failed_count(session, user=auth.user) if policy.may(auth.access, Action.manage) else 0,
                 organisations=organisation_service.list_all(session, auth.user), filters=filters, sort=sort,
                 paging={"number": number, "pages": pages,
                         "previous": urlencode(kept | {"sort": sort, "side": number - 1}) if number > 1 else None,
