@@ -120,6 +120,16 @@ def test_submit_checks_personal_data_and_unanswered_questions(api, draft):
     assert ok["personal_data_flags"] == [{"kind": "cpr", "text": "010203-1234"}, {"kind": "email", "text": "anna@example.dk"}]
 
 
+def test_a_cpr_number_in_the_title_is_flagged_as_in_the_text(api, draft):
+    """The title reaches every page header, the PDF's title and the export's metadata (issue 21, finding 13)."""
+    lid = draft["id"]
+    api.put(f"/api/v1/letters/{lid}", json={"version": 2, "title": "Svar vedrørende 010203-1234"})
+    flagged = api.post(f"/api/v1/letters/{lid}/submit", json={})
+    assert flagged.status_code == 422 and "CPR-nummer: 010203-1234" in flagged.json()["detail"][0]["msg"]
+    ok = api.post(f"/api/v1/letters/{lid}/submit", json={"confirm_personal_data": True}).json()
+    assert ok["personal_data_flags"] == [{"kind": "cpr", "text": "010203-1234"}]
+
+
 @pytest.mark.parametrize(
     ("patch", "loc"),
     [

@@ -95,7 +95,8 @@ def flags_for(session: Session, letter: Letter) -> list[personal_data.Flag]:
     as_of = letter.letter_date or danish_today()
     org_id = letter_service.organisation_of(session, letter)
     readable = [library_service.render(session, t, as_of, organisation_id=org_id).text for t in texts]
-    return personal_data.scan("\n".join([letter.salutation or "", letter.intro or "", *readable]))
+    # The title too: it is on every page's header, in the PDF's title and in the export's metadata.
+    return personal_data.scan("\n".join([letter.title or "", letter.salutation or "", letter.intro or "", *readable]))
 
 
 def submit(session: Session, *, letter_id: int, data: SubmitIn, user: User) -> LetterOut:

@@ -8,7 +8,7 @@ from functools import lru_cache
 from docx import Document
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_TAB_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
@@ -33,9 +33,17 @@ class _Writer:
         table = self.doc.add_table(rows=1 + len(t.rows), cols=len(t.header))
         table.style = self.doc.styles["Table Grid"]
         for r, values in enumerate((t.header, *t.rows)):
-            for cell, value in zip(table.rows[r].cells, values, strict=False):
+            row = table.rows[r]
+            # A row never splits across pages, and the header row repeats on each page the table reaches.
+            properties = row._tr.get_or_add_trPr()
+            properties.append(OxmlElement("w:cantSplit"))
+            if r == 0:
+                properties.append(OxmlElement("w:tblHeader"))
+            for c, (cell, value) in enumerate(zip(row.cells, values, strict=False)):
                 cell.paragraphs[0].text = value
                 cell.paragraphs[0]._p.style = self.ids["Besvar Kolonneoverskrift" if r == 0 else "Besvar Kolonne"]
+                if c > 0:  # the figures, right-aligned as in the PDF
+                    cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
         self.para(t.source, "Besvar Kolonne")
 
     def block(self, block: "str | Table", style: str | None = None):
@@ -145,7 +153,7 @@ def _header(doc, ctx: LetterContext) -> None:
     if ctx.case_line:
         p.add_run(ctx.case_line).bold = True
         p.add_run(" · ")
-    p.add_run(ctx.title)
+    p.add_run(ctx.header_title)
     p.add_run("\tSide ")
     _field(p, "PAGE", "1")
     p.add_run(" af ")

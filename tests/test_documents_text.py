@@ -1,0 +1,98 @@
+"""Issue 21: the text of a rendered document is what was written — read back with poppler, page by page — and
+nothing is drawn outside the page, whatever is written."""
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from app.rendering import pdf
+from app.rendering.context import Answer
+from tests.documents import need, pdftotext, sample_context, squash
+
+LONG_TITLE = ("Svar på spørgsmål om ventetider på lægekonsulentvurderinger i sygedagpengesager og om "
+              "forvaltningens plan for at nedbringe dem i løbet af de kommende budgetår, herunder økonomien")
+A4_WIDTH_PT, RIGHT_MARGIN_PT = 595.28, 22 / 25.4 * 72
+
+
+def _render(tmp_path: Path, **overrides) -> Path:
+    path = tmp_path / "letter.pdf"
+    path.write_bytes(pdf.render(sample_context(**overrides)))
+    return path
+
+
+def _poppler(pdf_path: Path, *args: str) -> subprocess.CompletedProcess:
+    exe = need("pdftotext", "poppler-utils")
+    return subprocess.run([exe, *args, str(pdf_path), "-"], capture_output=True, text=True, check=True, timeout=60)
+
+
+@pytest.mark.parametrize("kind", ["brev", "notat"])
+def test_an_ellipsis_in_the_text_extracts_as_itself_and_the_header_holds_only_what_it_shows(kind, tmp_path):
+    """Finding 1: the header's title was clipped by CSS; its "…" mapped to the hidden words, everywhere."""
+    written = "Vi vender tilbage … senere."
+    # The "…" first written after page 1, where the header's clipped title has claimed the glyph already.
+    path = _render(tmp_path, kind=kind, title=LONG_TITLE, answers=(
+        Answer(1, "Spørgsmål 1?", ("Ord " * 900,)), *(Answer(n, f"Spørgsmål {n}?", (written, "Ord " * 400)) for n in (2, 3))))
+    read = _poppler(path, "-raw")
+    assert "Illegal entry" not in read.stderr, read.stderr  # poppler reads the font's ToUnicode map
+    pages = read.stdout.split("\f")[:-1]
+    assert len(pages) >= 2
+    for page in pages:
+        (header,) = [line for line in page.splitlines() if line.startswith("2024-0001 · ")]
+        assert re.fullmatch(r"2024-0001 · Svar på spørgsmål om ventetider [^…]*… Side \d af \d", header.strip()), header
+    # The end of the title is in the text only where it is on the page: the notat's heading.
+    assert read.stdout.count("økonomien") == (1 if kind == "notat" else 0)
+    assert read.stdout.count(written) == 2
+
+
+@pytest.mark.parametrize("kind", ["brev", "notat"])
+def test_a_300_character_word_and_a_long_url_wrap_inside_the_page(kind, tmp_path):
+    """Finding 4: a long word was drawn 188 characters beyond the page edge."""
+    word = "Lægekonsulentvurderingsventetidsopgørelse" * 7 + "x" * 13
+    url = "https://www.kk.dk/" + "/".join(f"afsnit-{n}-om-ventetider-og-sagsbehandling" for n in range(8))
+    path = _render(tmp_path, kind=kind, answers=(Answer(1, "Hvad?", (f"Se {word} og {url} for mere.",)),))
+    boxes = _poppler(path, "-bbox").stdout
+    right_edge = A4_WIDTH_PT - RIGHT_MARGIN_PT + 1
+    beyond = [(m[2], float(m[1])) for m in re.finditer(r'<word xMin="[\d.]+" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>', boxes)
+              if float(m[1]) > right_edge]
+    assert beyond == []
+    flat = squash(pdftotext(path))
+    assert squash(word) in flat and squash(url) in flat  # wrapped, not cut: every character is there
+
+
+def _figures(rows: int):
+    from app.library.statfill import Table
+
+    return Table(header=("", "december 2009", "november 2013"),
+                 rows=tuple((f"Række {n}", f"{n}.009", f"{n}.013") for n in range(1, rows + 1)), source="Kilde: jobindsats.dk")
+
+
+@pytest.mark.parametrize("kind", ["brev", "notat"])
+def test_a_40_row_table_starts_where_it_is_breaks_between_rows_and_repeats_its_header(kind, tmp_path):
+    """Finding 3: the table jumped to the next page, leaving 60 % of a page empty; rows must never split."""
+    path = _render(tmp_path, kind=kind, answers=(Answer(1, "Hvor mange?", ("Tallene er:", _figures(40), "Derfor.")),))
+    pages = pdftotext(path).split("\f")[:-1]
+    on = {n: next(i for i, page in enumerate(pages) if f"Række {n} " in page) for n in range(1, 41)}
+    assert on[1] == 0  # on page 1, right after "Tallene er:"
+    assert on[40] > 0  # and so it goes on over the page
+    for n, i in on.items():  # each row's label and figures on one line of one page
+        assert f"Række {n} {n}.009 {n}.013" in pages[i], n
+    for i in sorted(set(on.values())):
+        assert "december 2009 november 2013" in pages[i], i  # the header on every page the table reaches
+
+
+def test_the_docx_table_repeats_its_header_keeps_rows_whole_and_aligns_figures_right():
+    import io
+
+    from docx import Document
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml.ns import qn
+
+    from app.rendering import docx
+
+    doc = Document(io.BytesIO(docx.render(sample_context(answers=(Answer(1, "Hvor mange?", (_figures(40),)),)))))
+    table = doc.tables[-1]
+    assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
+    assert all(row._tr.trPr.find(qn("w:cantSplit")) is not None for row in table.rows)
+    assert [c.paragraphs[0].alignment for c in table.rows[5].cells] == [None, WD_ALIGN_PARAGRAPH.RIGHT, WD_ALIGN_PARAGRAPH.RIGHT]
