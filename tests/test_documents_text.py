@@ -96,3 +96,47 @@ def test_the_docx_table_repeats_its_header_keeps_rows_whole_and_aligns_figures_r
     assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
     assert all(row._tr.trPr.find(qn("w:cantSplit")) is not None for row in table.rows)
     assert [c.paragraphs[0].alignment for c in table.rows[5].cells] == [None, WD_ALIGN_PARAGRAPH.RIGHT, WD_ALIGN_PARAGRAPH.RIGHT]
+
+
+def test_the_notat_head_shows_the_case_number_only_and_the_initials_with_the_address():
+    """Finding 7: "Sagsnr." ran the dokumentnummer and the eDoc number together; "Init." sat in the left column."""
+    import io
+
+    from docx import Document
+
+    from app.rendering import docx
+    from app.rendering.context import CaseNumber
+
+    ctx = sample_context(kind="notat", initials="ME", case_numbers=(
+        CaseNumber("F2", "sagsnummer", "2014-13931"), CaseNumber("F2", "dokumentnummer", "3199008"),
+        CaseNumber("eDoc", "sagsnummer i eDoc", "2023-0211523")))
+    assert ctx.notat_head[3][:2] == ("Sagsnr.", "2014-13931") and ctx.notat_head[4] == ("", "", "Init.: ME")
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "notat.pdf"
+        path.write_bytes(pdf.render(ctx))
+        layout = _poppler(path, "-layout").stdout
+    (case_line,) = [line for line in layout.splitlines() if "Sagsnr." in line]
+    assert "2014-13931" in case_line and "3199008" not in layout.split("Notat", 2)[-1].split("Svar")[0]
+    (initials,) = [line for line in layout.splitlines() if "Init.: ME" in line]
+    assert initials.index("Init.") > case_line.index("2014-13931") + 20  # on the right, with the address
+    table = Document(io.BytesIO(docx.render(ctx))).tables[0]
+    assert [c.text for c in table.rows[3].cells][:2] == ["Sagsnr.", "2014-13931"]
+    assert [c.text for c in table.rows[4].cells] == ["", "", "Init.: ME"]
+
+
+def test_no_question_of_a_notat_stands_alone_at_the_foot_of_a_page(tmp_path):
+    """Finding 5: the notat's last question sat at the bottom of page 2, its answer on page 3."""
+    alone = []
+    for filler in range(0, 600, 20):  # move the questions down the pages, a line or so at a time
+        ctx = sample_context(kind="notat", answers=(
+            Answer(1, "Første spørgsmål?", ("Ord " * (500 + filler),)),
+            *(Answer(n, f"Spørgsmål nummer {n} om ventetiderne?", ("Svaret er kort. " * 30,)) for n in range(2, 6))))
+        path = tmp_path / f"n{filler}.pdf"
+        path.write_bytes(pdf.render(ctx))
+        for page in _poppler(path, "-layout").stdout.split("\f")[:-1]:
+            lines = [line.strip(" •") for line in page.splitlines() if line.strip() and "2024-0001 · " not in line]
+            if lines and lines[-1].startswith("Spørgsmål nummer"):
+                alone.append((filler, lines[-1]))
+    assert alone == []

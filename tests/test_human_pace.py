@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func
 from sqlmodel import Session, SQLModel, select
 
-from app.models import Contribution, IncomingItem, Inquiry, Letter, LetterStatus, Question, User
+from app.models import Contribution, IncomingItem, Inquiry, Letter, LetterStatus, Organisation, OutboxMessage, Question, User
 from app.inquiries import service as inquiry_service
 from app.inquiries.schemas import InquiryIn
 from tests.conftest import PASSWORD, api_routes
@@ -224,6 +224,10 @@ def _intake_follow_up(day: Day, csrf: str):
     return "drafter", f"/indgaaende/{day.ids['incoming']}/opfoelgning", {"csrf": csrf, "inquiry_id": str(day.ids["from_intake"])}
 
 
+def _send_again(day: Day, csrf: str):
+    return "admin", f"/udbakke/{day.ids['failed_mail']}/send-igen", {"csrf": csrf}
+
+
 def _mail_choices(day: Day, csrf: str):
     return "drafter", "/konto/mail", {"csrf": csrf, "on": ["inquiry.allocated", "digest"], "digest_only": "ja"}
 
@@ -234,6 +238,8 @@ def _logout(day: Day, csrf: str):
 
 # (name, route, step): the route names which page form the step sends, for the completeness check.
 STEPS: list[tuple[str, str, Callable]] = [
+    # The admin's one form first: the admin, logged in at the start of the day, is idle after it.
+    ("send mail igen", "/udbakke/X/send-igen", _send_again),
     ("fortolk", "/henvendelser/ny", _interpret), ("opret", "/henvendelser/ny", _new_inquiry),
     ("ret henvendelse", "/henvendelser/X/ret", _correct_inquiry),
     ("fordel", "/henvendelser/X/fordel", _allocate), ("giv tilbage", "/henvendelser/X/giv-tilbage", _hand_back),
@@ -330,6 +336,10 @@ def _after(day: Day, name: str, r) -> None:
             assert user.mail_digest_only and "contribution.answered" in user.mail_off and "digest" not in user.mail_off
     if name == "samlet":
         assert location.endswith("udfoert=1"), location
+    if name == "send mail igen":
+        assert location == "/udbakke?ok=1", location
+        with Session(day.engine) as session:
+            assert session.get(OutboxMessage, day.ids["failed_mail"]).status == "queued"
     if name in ("fordel", "giv tilbage", "frist", "overdrag", "afvis"):
         key = {"overdrag": "spare_transfer", "afvis": "spare_decline"}.get(name, "inquiry")
         with Session(day.engine) as session:
@@ -367,8 +377,15 @@ def _day(web, engine):
                 d.ids[spare] = inquiry_service.create(session, user=None, data=InquiryIn.model_validate({
                     "title": "Parkering ved rådhuset", "asker": {"name": "Bo Borger"}, "received_on": "2024-11-28",
                     "organisation": "kk-bif", "questions": [{"text": "Hvor mange pladser er der?"}]})).id
+            failed = OutboxMessage(key="dag:fejlet", kind="inquiry.allocated", organisation_id=session.exec(
+                select(Organisation.id).where(Organisation.key == "kk-bif")).one(), to_address="bo@kk.dk",
+                subject="Ny henvendelse", text="x", html="<p>x</p>", status="failed", attempts=1, last_error="550 nej")
+            session.add(failed)
+            session.commit()
+            d.ids["failed_mail"] = failed.id
         d.login("drafter")
         d.login("approver")
+        d.login("admin")
         yield d
 
 
@@ -403,8 +420,9 @@ def test_every_form_after_a_timeout_asks_for_login_and_keeps_everything(day_sqli
     """Each form sent after the session ended: the login page, nothing stored changed; logged in again, it goes through."""
     day = day_sqlite
     for name, _route, step in STEPS:
-        day.login("drafter")  # both sessions ran out in the last step's pause
+        day.login("drafter")  # the sessions ran out in the last step's pause
         day.login("approver")
+        day.login("admin")
         if name in LOGIN_FREE:  # no session to run out: it goes through as at any time
             _after(day, name, _post(day, step)[2])
             continue

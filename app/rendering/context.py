@@ -103,6 +103,24 @@ class LetterContext:
         return " · ".join(f"{c.system} {c.number}" if len(numbers) > 1 else c.number for c in numbers)
 
     @property
+    def case_number(self) -> str:
+        """The case's own number (the sagsnummer), not its document numbers: what a notat's "Sagsnr." shows."""
+        numbers = [c.number for c in self.case_numbers if c.kind.lower().startswith("sag")] or [c.number for c in self.case_numbers]
+        return numbers[0] if numbers else ""
+
+    @property
+    def notat_head(self) -> list[tuple[str, str, str]]:
+        """A notat's header block as the original sets it: label, value, and the sender's address on the right,
+        with "Init." under the address (one place for both formats)."""
+        lh = self.letterhead
+        rows = [("Til", self.recipient_name or "", lh.unit or ""), ("Kopi til", self.copy_to or "", lh.name),
+                ("Fra", self.signatory_name or self.sender, lh.street or ""),
+                ("Sagsnr.", self.case_number, f"{lh.postcode or ''} {lh.city or ''}".strip())]
+        if self.initials:
+            rows.append(("", "", f"Init.: {self.initials}"))
+        return rows
+
+    @property
     def header_title(self) -> str:
         """The title as the running header shows it: cut at a word to fit the header's one line, with "…".
 

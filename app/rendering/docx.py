@@ -241,14 +241,7 @@ def _brev(w: _Writer, ctx: LetterContext) -> None:
 def _notat(w: _Writer, ctx: LetterContext) -> None:
     doc = w.doc
     w.para("Notat", "Title")
-    lh = ctx.letterhead
-    rows = [
-        ("Til", ctx.recipient_name or "", lh.unit or ""),
-        ("Kopi til", ctx.copy_to or "", lh.name),
-        ("Fra", ctx.signatory_name or ctx.sender, lh.street or ""),
-        ("Sagsnr.", ", ".join(c.number for c in ctx.case_numbers), f"{lh.postcode or ''} {lh.city or ''}".strip()),
-        ("Init.", ctx.initials or "", ""),
-    ]
+    rows = ctx.notat_head
     table = doc.add_table(rows=len(rows), cols=3)
     table.autofit = False
     _widths(table, (Mm(25), Mm(78), Mm(60)))
@@ -256,6 +249,8 @@ def _notat(w: _Writer, ctx: LetterContext) -> None:
         for n, (cell, value) in enumerate(zip(row.cells, values, strict=False)):
             cell.paragraphs[0].text = value
             cell.paragraphs[0]._p.style = w.ids["Besvar Kolonneoverskrift" if n == 0 else "Besvar Kolonne"]
+            if n == 2:  # the sender's address, on the right as in the original
+                cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
     w.para()
     w.para(ctx.date_text)
     w.para(ctx.title, "Heading 1")
