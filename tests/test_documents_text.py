@@ -140,3 +140,22 @@ def test_no_question_of_a_notat_stands_alone_at_the_foot_of_a_page(tmp_path):
             if lines and lines[-1].startswith("Spørgsmål nummer"):
                 alone.append((filler, lines[-1]))
     assert alone == []
+
+
+def _words(pdf_path: Path, page: int) -> list[tuple[float, float, str]]:
+    """The words of the page's body (below the running header): left and right edge, text."""
+    boxes = _poppler(pdf_path, "-bbox", "-f", str(page), "-l", str(page)).stdout
+    top = 30 / 25.4 * 72  # the top margin: the running header is above it
+    return [(float(m[1]), float(m[3]), m[4]) for m in
+            re.finditer(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>', boxes)
+            if float(m[2]) > top]
+
+
+def test_a_brev_keeps_clear_of_page_ones_column_and_uses_the_full_width_after_it(tmp_path):
+    """Finding 6: from page 2 on the body kept page 1's narrow column."""
+    path = _render(tmp_path, answers=(Answer(1, "Hvad?", tuple("Forvaltningen svarer sådan her. " * 12 for _ in range(14))),))
+    column = (25 + 163 - 56) / 25.4 * 72  # where page 1's column of date, case and sender begins (pt)
+    first = [w for w in _words(path, 1) if w[0] < column - 5]  # the body: what starts left of the column
+    assert first and max(x_max for _, x_max, _ in first) <= column + 1
+    later = _words(path, 2)
+    assert max(x_max for _, x_max, _ in later) > column + 60  # the full text width
