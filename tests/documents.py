@@ -65,7 +65,7 @@ def docx_text(data: bytes) -> str:
 
 def squash(text: str) -> str:
     """Text without whitespace, quote marks and bidi controls, for checks independent of line breaks."""
-    return re.sub(r"[\s“”\"'’\u200e\u200f\u202a-\u202e\u2066-\u2069]", "", text)
+    return re.sub(r"[\s“”‘\"'’\u200e\u200f\u202a-\u202e\u2066-\u2069]", "", text)
 
 
 def sample_context(**overrides) -> LetterContext:

@@ -2,13 +2,14 @@
 nothing is drawn outside the page, whatever is written."""
 
 import re
+from dataclasses import replace
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from app.rendering import pdf
-from app.rendering.context import Answer
+from app.rendering.context import Answer, as_quoted
 from tests.documents import need, pdftotext, sample_context, squash
 
 LONG_TITLE = ("Svar på spørgsmål om ventetider på lægekonsulentvurderinger i sygedagpengesager og om "
@@ -159,3 +160,35 @@ def test_a_brev_keeps_clear_of_page_ones_column_and_uses_the_full_width_after_it
     assert first and max(x_max for _, x_max, _ in first) <= column + 1
     later = _words(path, 2)
     assert max(x_max for _, x_max, _ in later) > column + 60  # the full text width
+
+
+def test_a_brevs_later_pages_name_the_sender_and_its_quotes_are_one_style(tmp_path):
+    """Finding 8: the original's pages 2 on carry "Direktionen / …forvaltningen"; a question pasted with its own
+    quotes came out “"…'…'?"”."""
+    import io
+
+    from docx import Document
+
+    from app.rendering import docx
+
+    question = "\"Hvordan forholder forvaltningen sig til borgere, der er erklæret 'ikke funktionsdygtig'?\""
+    ctx = sample_context(answers=(Answer(1, question, tuple("Forvaltningen svarer sådan her. " * 12 for _ in range(14))),))
+    ctx = replace(ctx, answers=tuple(replace(a, question=as_quoted(a.question)) for a in ctx.answers))
+    path = tmp_path / "brev.pdf"
+    path.write_bytes(pdf.render(ctx))
+    pages = pdftotext(path).split("\f")[:-1]
+    assert len(pages) >= 2 and "Direktionen / Testforvaltningen" not in pages[0]
+    assert all("Direktionen / Testforvaltningen" in page for page in pages[1:])
+    assert "“Hvordan forholder forvaltningen sig til borgere, der er erklæret ‘ikke funktionsdygtig’?”" in squash_lines(pages[0])
+    assert '"' not in pages[0] and "'" not in pages[0]
+    section = Document(io.BytesIO(docx.render(ctx))).sections[0]
+    assert section.different_first_page_header_footer
+    assert section.header.paragraphs[0].text == "Direktionen / Testforvaltningen"
+    assert "Direktionen" not in "".join(p.text for p in section.first_page_header.paragraphs)
+    notat = Document(io.BytesIO(docx.render(replace(ctx, kind="notat")))).sections[0]
+    assert not notat.different_first_page_header_footer  # a notat has no letterhead column to move
+
+
+def squash_lines(text: str) -> str:
+    """The text with its line breaks made spaces (a quoted question wraps over lines)."""
+    return " ".join(text.split())

@@ -26,21 +26,23 @@ class Kind:
     required: tuple[str, ...]  # fields that must be filled before it is submitted
     date_style: str  # "numeric" or "long", unless the organisation chooses otherwise
     title_prefix: str  # before the inquiry's title: "Svar på …"
+    sender_on_later_pages: bool  # pages 2 on name the unit and department above the case line, as a brev's do
 
 
 REGISTRY: dict[LetterKind, Kind] = {
     LetterKind.brev: Kind(
         key=LetterKind.brev, label="Brev", template="brev.html", layout="brev", document_type="Udgående brev",
         addressed=True, answers_questions=True, answers_inquiry=True, required=(), date_style="numeric",
-        title_prefix="Svar på"),
+        title_prefix="Svar på", sender_on_later_pages=True),
     LetterKind.notat: Kind(
         key=LetterKind.notat, label="Notat", template="notat.html", layout="notat", document_type="Notat",
         addressed=False, answers_questions=True, answers_inquiry=True, required=(), date_style="long",
-        title_prefix="Svar på"),
+        title_prefix="Svar på", sender_on_later_pages=False),
     LetterKind.interim: Kind(
         key=LetterKind.interim, label="Foreløbigt svar", template="forelobigt.html", layout="interim",
         document_type="Udgående brev", addressed=True, answers_questions=False, answers_inquiry=False,
-        required=("expected_answer_on", "intro"), date_style="numeric", title_prefix="Foreløbigt svar på"),
+        required=("expected_answer_on", "intro"), date_style="numeric", title_prefix="Foreløbigt svar på",
+        sender_on_later_pages=True),
 }
 
 # The required fields' names in the user's words.

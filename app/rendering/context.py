@@ -1,5 +1,6 @@
 """LetterContext: everything a document shows, as plain data built once from the database."""
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -69,6 +70,22 @@ class Answer:
     paragraphs: tuple[str | Table, ...]  # one entry per paragraph, statistics filled in
 
 
+_OPENING, _CLOSING = "\"“„«'‘", "\"”“»'’"
+_INNER_DOUBLE = re.compile(r'"([^"\n]{1,500})"')
+_INNER_SINGLE = re.compile(r"(?<![\w])'([^'\n]{1,500})'(?![\w])")
+
+
+def as_quoted(question: str) -> str:
+    """A question as the letter quotes it: the layout adds the outer “ ”, so quotes around the whole (or one
+    left at an end by a paste) are dropped, and quotes inside become ‘ ’: one style throughout (issue 21)."""
+    text = question.strip()
+    while len(text) > 1 and text[0] in _OPENING and text[-1] in _CLOSING:
+        text = text[1:-1].strip()
+    if text.count('"') % 2 == 1:  # an odd one out at an end: the rest of a pair the paste cut
+        text = text[:-1].rstrip() if text.endswith('"') else text[1:].lstrip() if text.startswith('"') else text
+    return _INNER_SINGLE.sub(r"‘\1’", _INNER_DOUBLE.sub(r"‘\1’", text)) or question
+
+
 @dataclass(frozen=True)
 class LetterContext:
     kind: str  # a key of app.letters.kinds.REGISTRY
@@ -133,6 +150,11 @@ class LetterContext:
         cut = title[:max(room - 1, 10)]
         cut = cut.rsplit(" ", 1)[0] if " " in cut[len(cut) // 2:] else cut
         return cut.rstrip(" ,.;:–-") + "…"
+
+    @property
+    def organisation_line(self) -> str:
+        """Pages 2 on of a brev: "Direktionen / Beskæftigelses- og Integrationsforvaltningen"."""
+        return " / ".join(part for part in (self.letterhead.unit, self.letterhead.name) if part)
 
     @property
     def sender(self) -> str:
@@ -215,7 +237,7 @@ def build(session: Session, *, letter_id: int, approval: str | None = None) -> L
                 figures += filled.used
                 warnings += filled.warnings + [f"Spørgsmål {q.number}: mangler tal for {m}" for m in filled.missing]
                 paragraphs.append(filled.text)
-        answers.append(Answer(number=q.number, question=q.text, paragraphs=tuple(paragraphs)))
+        answers.append(Answer(number=q.number, question=as_quoted(q.text), paragraphs=tuple(paragraphs)))
     # Placeholders expand ([[x.navn]] x 4,500 became 1.37 M characters): the cap is on the text as it will be
     # drawn, so the renderer never sees more than it can lay out within its time limit.
     drawn = sum(len(q.text) for q in questions) + sum(

@@ -145,19 +145,27 @@ def _template(font: str, colour_hex: str) -> bytes:
 
 
 def _header(doc, ctx: LetterContext) -> None:
-    """Case numbers and title, and 'Side X af Y' from fields, on every page."""
+    """Case numbers and title, and 'Side X af Y' from fields, on every page; on pages 2 on of a brev, the
+    sender above them (app.letters.kinds), as in the PDF."""
     section = doc.sections[0]
-    p = section.header.paragraphs[0]
-    p.style = doc.styles["Header"]
-    p.paragraph_format.tab_stops.add_tab_stop(TEXT_WIDTH, WD_TAB_ALIGNMENT.RIGHT)
-    if ctx.case_line:
-        p.add_run(ctx.case_line).bold = True
-        p.add_run(" · ")
-    p.add_run(ctx.header_title)
-    p.add_run("\tSide ")
-    _field(p, "PAGE", "1")
-    p.add_run(" af ")
-    _field(p, "NUMPAGES", "1")
+    later = kinds.of(ctx.kind).sender_on_later_pages and bool(ctx.organisation_line)
+    section.different_first_page_header_footer = later
+    for header, organisation in ((section.header, later), *(((section.first_page_header, False),) if later else ())):
+        p = header.paragraphs[0]
+        if organisation:
+            p.style = doc.styles["Header"]
+            p.add_run(ctx.organisation_line).bold = True
+            p = header.add_paragraph()
+        p.style = doc.styles["Header"]
+        p.paragraph_format.tab_stops.add_tab_stop(TEXT_WIDTH, WD_TAB_ALIGNMENT.RIGHT)
+        if ctx.case_line:
+            p.add_run(ctx.case_line).bold = True
+            p.add_run(" · ")
+        p.add_run(ctx.header_title)
+        p.add_run("\tSide ")
+        _field(p, "PAGE", "1")
+        p.add_run(" af ")
+        _field(p, "NUMPAGES", "1")
 
 
 def _column(w: _Writer, cell, ctx: LetterContext) -> None:
