@@ -182,6 +182,40 @@ def test_sealed_pdf_validates_and_one_changed_byte_breaks_it(api, test_seal, mon
         assert "intact" not in str(exc)
 
 
+def test_a_sealed_pdf_keeps_its_pdfa_metadata_consistent_covers_the_whole_file_and_says_when(api, test_seal, monkeypatch,
+                                                                                             tmp_path):
+    """Issue 21, finding 12: after the seal the XMP said Producer "pyHanko …", the Info "WeasyPrint …; pyHanko …"."""
+    import subprocess
+    from datetime import UTC, datetime, timedelta
+
+    import pikepdf
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+    from pyhanko_certvalidator import ValidationContext
+
+    from tests.documents import need
+
+    monkeypatch.setenv("BESVAR_SEAL_P12_KK_BIF", str(test_seal))
+    monkeypatch.setenv("BESVAR_SEAL_PASSWORD_KK_BIF", "testsegl")
+    lid = approve_seed(api)
+    pdf = api.get(f"/api/v1/letters/{lid}/document.pdf").content
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        meta = doc.open_metadata()
+        assert str(doc.docinfo["/Producer"]) == meta["pdf:Producer"]
+        assert meta["pdfaid:part"] == "3" and meta["pdfaid:conformance"] == "A"  # still claimed, and true:
+        assert str(doc.docinfo["/Title"]) == meta["dc:title"]
+        info_date = datetime.strptime(str(doc.docinfo["/ModDate"])[2:16], "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+        assert abs(datetime.fromisoformat(meta["xmp:ModifyDate"]) - info_date) < timedelta(seconds=1)
+    signature = PdfFileReader(io.BytesIO(pdf)).embedded_signatures[0]
+    status = validate_pdf_signature(signature, ValidationContext(trust_roots=[signature.signer_cert]))
+    assert status.intact and status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+    assert status.signer_reported_dt is not None and abs(status.signer_reported_dt - datetime.now(UTC)) < timedelta(minutes=5)
+    (tmp_path / "sealed.pdf").write_bytes(pdf)
+    checked = subprocess.run([need("qpdf", "qpdf"), "--check", str(tmp_path / "sealed.pdf")], capture_output=True, timeout=60)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
 @pytest.mark.parametrize(
     "fault",
     [errno.ENOSPC, errno.EROFS, errno.EACCES],

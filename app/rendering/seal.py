@@ -9,7 +9,9 @@ import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.metadata.model import VENDOR
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
 
@@ -39,7 +41,14 @@ def seal(pdf: bytes, org_key: str) -> bytes:
         raise RuntimeError(f"cannot read the seal certificate {path} (wrong password?)")
     meta = signers.PdfSignatureMetadata(field_name=FIELD, subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256",
                                         reason="Godkendt i Besvar")
-    out = signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)), meta, signer=signer)
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    # pyHanko writes itself as the XMP's pdf:Producer but appends itself to the Info's; PDF/A wants the two
+    # to agree, so the Info says what the XMP will (issue 21).
+    info = writer.trailer["/Info"].get_object() if "/Info" in writer.trailer else None
+    if isinstance(info, generic.DictionaryObject):
+        info["/Producer"] = generic.TextStringObject(VENDOR)
+        writer.update_container(info)
+    out = signers.sign_pdf(writer, meta, signer=signer)
     return out.getvalue()
 
 
