@@ -216,6 +216,39 @@ def test_a_sealed_pdf_keeps_its_pdfa_metadata_consistent_covers_the_whole_file_a
     assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
+def test_with_a_timestamp_authority_the_seal_carries_its_timestamp_and_without_one_it_still_seals(api, test_seal, monkeypatch):
+    """Issue 21, finding 12: PAdES B-T when BESVAR_TSA_URL names an RFC 3161 server (one started here)."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    from tests.mail_server import free_port
+    from tests.tsa_server import TsaServer
+
+    tsa = TsaServer()
+    tsa.start()
+    monkeypatch.setenv("BESVAR_SEAL_P12_KK_BIF", str(test_seal))
+    monkeypatch.setenv("BESVAR_SEAL_PASSWORD_KK_BIF", "testsegl")
+    monkeypatch.setenv("BESVAR_TSA_URL", tsa.url)
+    try:
+        pdf = api.get(f"/api/v1/letters/{approve_seed(api)}/document.pdf").content
+    finally:
+        tsa.stop()
+    signature = PdfFileReader(io.BytesIO(pdf)).embedded_signatures[0]
+    trust = ValidationContext(trust_roots=[signature.signer_cert, tsa.cert])
+    status = validate_pdf_signature(signature, trust)
+    assert tsa.requests >= 1 and status.intact and status.valid  # pyHanko asks once more to size the token
+    assert status.timestamp_validity is not None and status.timestamp_validity.valid and status.timestamp_validity.intact
+    # The timestamp service down: the approval does not wait for it; the seal is made without a timestamp.
+    monkeypatch.setenv("BESVAR_TSA_URL", f"http://127.0.0.1:{free_port()}/tsa")
+    monkeypatch.setenv("BESVAR_SEAL_P12_AALBORG_FB", str(test_seal))
+    monkeypatch.setenv("BESVAR_SEAL_PASSWORD_AALBORG_FB", "testsegl")
+    pdf = api.get(f"/api/v1/letters/{approve_seed(api, 'aalborg-2014-13931-syg-i-aalborg-notat')}/document.pdf").content
+    signature = PdfFileReader(io.BytesIO(pdf)).embedded_signatures[0]
+    status = validate_pdf_signature(signature, ValidationContext(trust_roots=[signature.signer_cert]))
+    assert status.intact and status.valid and status.timestamp_validity is None
+
+
 @pytest.mark.parametrize(
     "fault",
     [errno.ENOSPC, errno.EROFS, errno.EACCES],

@@ -2,9 +2,11 @@
 
     BESVAR_SEAL_P12_<ORG>        path of a PKCS#12 file (ORG: the organisation key, upper case, - as _)
     BESVAR_SEAL_PASSWORD_<ORG>   its password
+    BESVAR_TSA_URL               an RFC 3161 timestamp authority: the seal then carries its timestamp (PAdES B-T)
 """
 
 import io
+import logging
 import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,8 +16,12 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.metadata.model import VENDOR
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
+from pyhanko.sign.timestamps import HTTPTimeStamper
+from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 
 FIELD = "Besvar-segl"
+TSA_TIMEOUT_SECONDS = 10
+log = logging.getLogger("besvar.seal")
 
 
 def _env_name(prefix: str, org_key: str) -> str:
@@ -30,6 +36,18 @@ def configured(org_key: str) -> tuple[Path, bytes] | None:
     return Path(path), os.environ.get(_env_name("BESVAR_SEAL_PASSWORD_", org_key), "").encode()
 
 
+def _writer(pdf: bytes) -> IncrementalPdfFileWriter:
+    """An incremental writer on the PDF whose Info will say what pyHanko writes in the XMP."""
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    # pyHanko writes itself as the XMP's pdf:Producer but appends itself to the Info's; PDF/A wants the two
+    # to agree, so the Info says what the XMP will (issue 21).
+    info = writer.trailer["/Info"].get_object() if "/Info" in writer.trailer else None
+    if isinstance(info, generic.DictionaryObject):
+        info["/Producer"] = generic.TextStringObject(VENDOR)
+        writer.update_container(info)
+    return writer
+
+
 def seal(pdf: bytes, org_key: str) -> bytes:
     """The PDF sealed with the organisation's certificate; unchanged when none is configured."""
     found = configured(org_key)
@@ -41,15 +59,17 @@ def seal(pdf: bytes, org_key: str) -> bytes:
         raise RuntimeError(f"cannot read the seal certificate {path} (wrong password?)")
     meta = signers.PdfSignatureMetadata(field_name=FIELD, subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256",
                                         reason="Godkendt i Besvar")
-    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
-    # pyHanko writes itself as the XMP's pdf:Producer but appends itself to the Info's; PDF/A wants the two
-    # to agree, so the Info says what the XMP will (issue 21).
-    info = writer.trailer["/Info"].get_object() if "/Info" in writer.trailer else None
-    if isinstance(info, generic.DictionaryObject):
-        info["/Producer"] = generic.TextStringObject(VENDOR)
-        writer.update_container(info)
-    out = signers.sign_pdf(writer, meta, signer=signer)
-    return out.getvalue()
+    writer = _writer(pdf)
+    tsa = os.environ.get("BESVAR_TSA_URL")
+    if tsa:
+        try:
+            stamper = HTTPTimeStamper(tsa, timeout=TSA_TIMEOUT_SECONDS)
+            return signers.sign_pdf(writer, meta, signer=signer, timestamper=stamper).getvalue()
+        except (TimestampRequestError, OSError) as exc:
+            # An approval does not wait for the timestamp service: the seal without it still says who and when.
+            log.warning("the timestamp authority %s did not answer (%s): sealed without a timestamp", tsa, exc)
+            writer = _writer(pdf)
+    return signers.sign_pdf(writer, meta, signer=signer).getvalue()
 
 
 def signer_of(pdf: bytes) -> str | None:
