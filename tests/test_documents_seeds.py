@@ -235,3 +235,20 @@ def test_the_approval_line_is_dated_in_the_kinds_style(api):
         assert api.approve(letter["id"]).status_code == 200
     docx_text = " ".join(p.text for p in Document(io.BytesIO(api.get(f"/api/v1/letters/{letter['id']}/document.docx").content)).paragraphs)
     assert "Godkendt af" in docx_text and "02-12-2024" in docx_text and "2. december 2024" not in docx_text
+
+
+@pytest.mark.parametrize("kind", ["brev", "notat"])
+def test_the_docx_is_besvars_and_libreoffice_sets_it_in_the_letterheads_font(seeds, converted, kind):
+    """Issue 21, finding 9: the template's theme fonts won (LibreOffice fell back to DejaVu), app.xml said
+    "Microsoft Macintosh Word" with one page and no words, and the logo had no alt text."""
+    import zipfile
+
+    with zipfile.ZipFile(seeds[kind]["docx"]) as z:
+        app = z.read("docProps/app.xml").decode()
+        styles, body = z.read("word/styles.xml").decode(), z.read("word/document.xml").decode()
+    assert "<Application>Besvar</Application>" in app and "Microsoft" not in app and "<Pages>" not in app
+    assert "Theme=" not in styles and "w:cstheme" not in styles
+    assert f'descr="{seeds[kind]["ctx"].letterhead.municipality}"' in body
+    fonts = subprocess.run([need("pdffonts", "poppler-utils"), str(converted[kind])], capture_output=True, text=True,
+                           check=True, timeout=60).stdout
+    assert "DejaVu" not in fonts and ("Liberation" in fonts or "Carlito" in fonts), fonts

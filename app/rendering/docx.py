@@ -96,6 +96,11 @@ def _styles(doc, font: str, colour_hex: str) -> None:
     normal.paragraph_format.space_after = Pt(8)
     normal.paragraph_format.line_spacing = 1.15
     _set_language(normal)
+    # The template's theme fonts outrank a named font in Word and LibreOffice: without them the letterhead's
+    # font is what the text and the headings are set in (issue 21).
+    for fonts in doc.styles.element.xpath("//w:rFonts"):
+        for attribute in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+            fonts.attrib.pop(qn(attribute), None)
     for name, size in (("Title", 18), ("Heading 1", 15), ("Heading 2", 11.5)):
         style = doc.styles[name]
         style.font.name = font
@@ -287,6 +292,19 @@ def _property(value: str) -> str:
     return value if len(value) <= 255 else value[:254] + "…"
 
 
+_APP_XML = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            b'<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
+            b'<Application>Besvar</Application><DocSecurity>0</DocSecurity></Properties>')
+
+
+def _application(doc) -> None:
+    """Besvar as the application that wrote it, and no page or word counts (python-docx's template says
+    "Microsoft Macintosh Word", one page and no words; Word and LibreOffice count for themselves)."""
+    for part in doc.part.package.iter_parts():
+        if str(part.partname) == "/docProps/app.xml":
+            part._blob = _APP_XML
+
+
 def render(ctx: LetterContext) -> bytes:
     """The document as DOCX bytes."""
     doc = Document(io.BytesIO(_template(ctx.letterhead.docx_font, ctx.letterhead.colour)))
@@ -294,7 +312,8 @@ def render(ctx: LetterContext) -> bytes:
     w = _Writer(doc)
     logo = ctx.letterhead.logo_docx or (ctx.letterhead.logo if (ctx.letterhead.logo or "").endswith(".png") else None)
     if logo and (path := template_file(logo)):
-        w.para().add_run().add_picture(str(path), height=Mm(13))
+        picture = w.para().add_run().add_picture(str(path), height=Mm(13))
+        picture._inline.docPr.set("descr", ctx.letterhead.municipality)  # the logo's alt text, as in the PDF
     LAYOUTS[kinds.of(ctx.kind).layout](w, ctx)
     if ctx.approval:
         w.para(ctx.approval, "Besvar Godkendelse")
@@ -310,6 +329,7 @@ def render(ctx: LetterContext) -> bytes:
     props.created = props.modified = stamp
     props.last_modified_by = "Besvar"
     props.revision = 1
+    _application(doc)
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
