@@ -430,6 +430,14 @@ class LetterKind(StrEnum):
     interim = "foreløbigt"
 
 
+class AccessMarking(StrEnum):
+    """Who may read a filed document: what the records system's access field takes."""
+
+    open = "åben"
+    personal = "personoplysninger"
+    confidential = "fortrolig"
+
+
 class LetterStatus(StrEnum):
     draft = "draft"
     submitted = "submitted"
@@ -457,6 +465,8 @@ class Letter(SQLModel, table=True):
     intro: str | None = None
     signatory_id: int | None = Field(default=None, foreign_key="person.id", sa_type=IdType)
     initials: str | None = Field(default=None, max_length=20)
+    # The drafter's access marking (AccessMarking); None: the personal-data check decides at filing.
+    access: str | None = Field(default=None, max_length=30)
     created_by_id: int | None = Field(default=None, foreign_key="user.id", sa_type=IdType)
     submitted_by_id: int | None = Field(default=None, foreign_key="user.id", sa_type=IdType)
     approved_by_id: int | None = Field(default=None, foreign_key="user.id", sa_type=IdType)

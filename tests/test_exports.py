@@ -22,6 +22,7 @@ from sqlmodel import Session, select
 
 from app.exports import service as export_service
 from app.exports.filenames import safe_name
+from tests.test_workflow import draft  # noqa: F401 - the fixture
 from app.exports.targets import DropFolder, ExportFailed
 from app.models import ExportRecord, LetterDocument, Organisation
 from app.rendering import seal
@@ -80,6 +81,39 @@ def test_bundle_holds_the_documents_and_metadata_that_validate(api):
     ns = {"m": "urn:besvar:metadata:1"}
     assert xml.findtext("m:title", namespaces=ns) == meta["title"]
     assert len(xml.findall("m:questions/m:item", namespaces=ns)) == 11
+
+
+def test_the_metadata_says_when_it_was_filed_who_submitted_and_under_which_access_marking(api, draft):
+    """Issue 21, finding 14: the journal date, who submitted, and an access marking — the drafter's, or else the
+    personal-data check's — in JSON and in XML alike."""
+    from app.inquiries.deadlines import today
+
+    ns = {"m": "urn:besvar:metadata:1"}
+    lid, q1 = draft["id"], draft["answers"][0]["question_id"]
+    q2 = draft["answers"][1]["question_id"]
+    with_cpr = [{"question_id": q1, "blocks": [{"text": "Borgeren (010203-1234) har fået svar."}]},
+                {"question_id": q2, "blocks": [{"text": "Svar."}]}]
+    assert api.put(f"/api/v1/letters/{lid}", json={"version": 2, "answers": with_cpr}).status_code == 200
+    assert api.post(f"/api/v1/letters/{lid}/submit", json={"confirm_personal_data": True}).status_code == 200
+    assert api.approve(lid).status_code == 200
+    files = _members(api.get(f"/api/v1/letters/{lid}/export").content)
+    meta, xml = json.loads(files["metadata.json"]), etree.fromstring(files["metadata.xml"])
+    XSD.assertValid(xml)
+    assert meta["journal_date"] == today().isoformat() == xml.findtext("m:journal_date", namespaces=ns)
+    assert meta["submitted_by"]["username"] == meta["drafter"]["username"] == xml.findtext("m:submitted_by/m:username", namespaces=ns)
+    assert meta["access"] == {"marking": "personoplysninger", "decided_by": "personal_data_check"}
+    assert xml.findtext("m:access/m:marking", namespaces=ns) == "personoplysninger"
+    # The drafter marks another letter confidential: that is what is filed. A marking that does not exist is 422.
+    inquiry = api.post("/api/v1/inquiries", json=_new(organisation="aalborg-fb")).json()
+    other = api.post("/api/v1/letters", json={"inquiry_id": inquiry["id"], "kind": "brev"}).json()
+    assert api.put(f"/api/v1/letters/{other['id']}", json={"version": 1, "access": "hemmelig"}).status_code == 422
+    answers = [{"question_id": q["id"], "blocks": [{"text": "Svar."}]} for q in inquiry["questions"]]
+    saved = api.put(f"/api/v1/letters/{other['id']}", json={"version": 1, "access": "fortrolig", "answers": answers})
+    assert saved.status_code == 200 and saved.json()["access"] == "fortrolig"
+    assert api.post(f"/api/v1/letters/{other['id']}/submit", json={}).status_code == 200
+    assert api.approve(other["id"]).status_code == 200
+    meta = json.loads(_members(api.get(f"/api/v1/letters/{other['id']}/export").content)["metadata.json"])
+    assert meta["access"] == {"marking": "fortrolig", "decided_by": "drafter"}
 
 
 def test_kle_and_document_number_when_set(api):

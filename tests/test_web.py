@@ -262,8 +262,10 @@ def test_draft_editor_actions_conflict_and_submit(web, seeded):
     assert r.status_code == 409 and "Min egen tekst, som ikke må gå tabt" in r.text and "gemt af en anden" in r.text
     # Autosave answers JSON with the new version.
     new_version = re.search(r'name="version" value="(\d+)" id="version"', r.text)[1]
-    auto = c.post(f"{letter_path}/autosave", data={**stale, "version": new_version})
+    auto = c.post(f"{letter_path}/autosave", data={**stale, "version": new_version, "access": "fortrolig"})
     assert auto.status_code == 200 and auto.json()["version"] == int(new_version) + 1
+    # The access marking chosen on the page is kept, and shown chosen (a form without the field keeps it).
+    assert '<option value="fortrolig" selected>Fortrolig</option>' in c.get(letter_path).text
     # Submitting with unanswered questions is refused in Danish.
     r = c.post(f"{letter_path}/indsend", data={"csrf": token, "version": str(int(new_version) + 1)})
     assert r.status_code == 422 and "Alle spørgsmål skal have et svar" in r.text

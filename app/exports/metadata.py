@@ -4,9 +4,11 @@ from sqlmodel import Session, col, select
 
 from app import __version__
 from app.db import stored
+from app.inquiries.deadlines import today as danish_today
 from app.letters import kinds
 from app.letters import service as letter_service
 from app.models import (
+    AccessMarking,
     Asker,
     CaseRef,
     Contribution,
@@ -21,6 +23,14 @@ from app.models import (
     Unit,
     User,
 )
+
+
+def access_of(letter: Letter) -> dict:
+    """The access marking the records system files it under: the drafter's, or else the personal-data check's."""
+    if letter.access:
+        return {"marking": letter.access, "decided_by": "drafter"}
+    marking = AccessMarking.personal if letter.personal_data_flags else AccessMarking.open
+    return {"marking": marking.value, "decided_by": "personal_data_check"}
 
 
 def _person(user: User | None) -> dict | None:
@@ -61,6 +71,8 @@ def collect(session: Session, *, letter: Letter, sealed_by: str | None) -> tuple
         "document_type": kinds.of(letter.kind).document_type,
         "document_date": letter.letter_date.isoformat(),
         "document_number": document_number,
+        # The day it is filed: the bundle is made for the records system, which journalises it on receipt.
+        "journal_date": danish_today().isoformat(),
         "case_refs": [{"system": r.system, "kind": r.kind, "number": r.number} for r in refs],
         "kle": {"subject_number": inquiry.kle_number, "action_facet": inquiry.kle_action},
         "sender": {"municipality": org.municipality, "organisation": org.name, "unit": org.unit, "address": address},
@@ -70,6 +82,7 @@ def collect(session: Session, *, letter: Letter, sealed_by: str | None) -> tuple
         "copy_to": letter.copy_to,
         "signatory": {"name": signatory.name, "title": signatory.title} if signatory else None,
         "drafter": _person(session.get(User, letter.created_by_id) if letter.created_by_id else None),
+        "submitted_by": _person(session.get(User, letter.submitted_by_id) if letter.submitted_by_id else None),
         "approver": _person(session.get(User, letter.approved_by_id)),
         "approved_at": letter.approved_at.isoformat(timespec="seconds"),
         "inquiry": {"title": inquiry.title, "received_on": inquiry.received_on.isoformat(),
@@ -84,6 +97,7 @@ def collect(session: Session, *, letter: Letter, sealed_by: str | None) -> tuple
                            "answered_at": c.answered_at.isoformat(timespec="seconds") if c.answered_at else None,
                            "questions": sorted(numbers)} for c, numbers in contributions],
         "signature": {"sealed": sealed_by is not None, "signer": sealed_by},
+        "access": access_of(letter),
         "generator": {"name": "Besvar", "version": __version__},
     }
     return metadata, org

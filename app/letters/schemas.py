@@ -6,7 +6,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field, model_validator
 
 from app.fields import DbId, Flag, OptionalLine, PlausibleDate, Strict, Text
-from app.models import LetterKind, LetterStatus
+from app.models import AccessMarking, LetterKind, LetterStatus
 
 
 class LetterIn(Strict):
@@ -57,6 +57,8 @@ class LetterUpdate(LetterTexts):
     letter_date: PlausibleDate | None = None
     expected_answer_on: PlausibleDate | None = None
     signatory_id: DbId | None = None
+    access: AccessMarking | None = Field(default=None, description=(
+        "åben, personoplysninger or fortrolig; left out, the personal-data check decides when it is filed"))
     answers: list[AnswerIn] | None = Field(default=None, max_length=200)
 
 
@@ -103,6 +105,7 @@ class LetterOut(BaseModel):
     intro: str | None
     signatory_id: int | None
     initials: str | None
+    access: str | None = Field(description="the drafter's access marking; null: decided by the personal-data check")
     created_by_id: int | None
     submitted_by_id: int | None
     approved_by_id: int | None

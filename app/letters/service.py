@@ -41,7 +41,7 @@ from app.policy import Action
 from app.sql import table_of, tuples_of
 
 _FIELDS = ("kind", "title", "letter_date", "expected_answer_on", "recipient_name", "recipient_title", "recipient_email", "copy_to",
-           "salutation", "intro", "signatory_id", "initials")
+           "salutation", "intro", "signatory_id", "initials", "access")
 
 
 def load(session: Session, letter_id: int, *, user: User | None, action: Action = Action.read) -> Letter:

@@ -60,7 +60,8 @@ def _view(session, letter_id: int, user: User, posted: dict | None = None) -> di
     inquiry = inquiry_service.get(session, inquiry_id=letter.inquiry_id, user=user)
     org_id = inquiry.organisation.id
     answering = sharing.answering(session, org_id)
-    fields = {name: getattr(letter, name) for name in (*_TEXT_FIELDS, "kind", "letter_date", "expected_answer_on", "signatory_id")}
+    fields = {name: getattr(letter, name) for name in (*_TEXT_FIELDS, "kind", "letter_date", "expected_answer_on", "signatory_id",
+                                                         "access")}
     answers = {a.question_id: [b.model_dump() for b in a.blocks] for a in letter.answers}
     if posted:
         fields |= posted["fields"]
@@ -124,6 +125,8 @@ def _parse(form, question_ids: set[int]) -> tuple[dict, dict[int, list[dict]]]:
         fields["expected_answer_on"] = str(form.get("expected_answer_on") or "") or None
     signatory = str(form.get("signatory_id") or "")
     fields["signatory_id"] = whole_number(signatory)
+    if form.get("access") is not None:  # a form without the field (an old page) leaves the marking as it is
+        fields["access"] = str(form.get("access") or "") or None
     answers: dict[int, list[dict]] = {qid: [] for qid in question_ids}
     for raw in form.getlist("blk"):
         parts = str(raw).split(":")
