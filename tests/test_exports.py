@@ -99,6 +99,7 @@ def test_the_metadata_says_when_it_was_filed_who_submitted_and_under_which_acces
     files = _members(api.get(f"/api/v1/letters/{lid}/export").content)
     meta, xml = json.loads(files["metadata.json"]), etree.fromstring(files["metadata.xml"])
     XSD.assertValid(xml)
+    # Its approval's date: a bundle made another day is the same bundle.
     assert meta["journal_date"] == today().isoformat() == xml.findtext("m:journal_date", namespaces=ns)
     assert meta["submitted_by"]["username"] == meta["drafter"]["username"] == xml.findtext("m:submitted_by/m:username", namespaces=ns)
     assert meta["access"] == {"marking": "personoplysninger", "decided_by": "personal_data_check"}

@@ -1,10 +1,11 @@
 """The metadata of an approved letter, from what was frozen at approval and the records around it."""
 
+from zoneinfo import ZoneInfo
+
 from sqlmodel import Session, col, select
 
 from app import __version__
 from app.db import stored
-from app.inquiries.deadlines import today as danish_today
 from app.letters import kinds
 from app.letters import service as letter_service
 from app.models import (
@@ -23,6 +24,8 @@ from app.models import (
     Unit,
     User,
 )
+
+COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 
 
 def access_of(letter: Letter) -> dict:
@@ -71,8 +74,9 @@ def collect(session: Session, *, letter: Letter, sealed_by: str | None) -> tuple
         "document_type": kinds.of(letter.kind).document_type,
         "document_date": letter.letter_date.isoformat(),
         "document_number": document_number,
-        # The day it is filed: the bundle is made for the records system, which journalises it on receipt.
-        "journal_date": danish_today().isoformat(),
+        # The day it is ready for filing, its approval's Danish date: a bundle made later is the same bundle
+        # (byte-identical), and the records system keeps its own receipt time beside it.
+        "journal_date": letter.approved_at.astimezone(COPENHAGEN).date().isoformat(),
         "case_refs": [{"system": r.system, "kind": r.kind, "number": r.number} for r in refs],
         "kle": {"subject_number": inquiry.kle_number, "action_facet": inquiry.kle_action},
         "sender": {"municipality": org.municipality, "organisation": org.name, "unit": org.unit, "address": address},
