@@ -10,7 +10,7 @@ from tests.test_e2e_browser import _browser, _login, _need_browser, server  # no
 AXE = ROOT / "tests" / "vendor" / "axe-core" / "axe.min.js"
 DRAFTER_PAGES = ["/indbakke", "/indbakke?sort=titel", "/henvendelser/ny", "/henvendelser/1", "/breve/1", "/bibliotek",
                  "/bibliotek/afsnit/1", "/bibliotek/statistik/aalborg-kontanthjaelpssager", "/bibliotek/import", "/historik",
-                 "/historik?letter_id=1", "/findes-ikke"]
+                 "/historik?letter_id=1", "/indgaaende", "/bidrag", "/konto", "/findes-ikke"]
 APPROVER_PAGES = ["/godkendelse", "/breve/1"]
 
 
