@@ -115,6 +115,16 @@ def _open_outlook(data: bytes) -> "MessageBase":
     return message
 
 
+def headers_text(data: bytes) -> str:
+    """Who sent it, when and about what, from a .eml's headers alone, as the full reading heads it (cheap: for
+    a mail whose body could not be read)."""
+    try:
+        headers = BytesHeaderParser(policy=email.policy.default).parsebytes(data[:200_000])
+        return _heading(*(str(headers.get(h, "") or "") for h in ("From", "Date", "Subject")))
+    except Exception:  # hostile headers: the note alone says it
+        return ""
+
+
 def _msg_text(data: bytes, depth: int) -> str:
     """An Outlook .msg as text."""
     message = _open_outlook(data)

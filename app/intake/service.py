@@ -5,8 +5,6 @@ may draft in, it is not found.
 """
 
 import re
-from email.parser import BytesHeaderParser
-from email.policy import default as default_policy
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -17,7 +15,7 @@ from app.bank.old_letters import reading, sandbox
 from app.db import stored
 from app.errors import Conflict, Invalid, NotFound
 from app.fields import clean_text
-from app.inquiries import deadlines
+from app.inquiries import deadlines, mailfiles
 from app.inquiries import service as inquiry_service
 from app.inquiries import states as inquiry_states
 from app.inquiries.parsing import parse_email
@@ -62,7 +60,8 @@ def _follows(session: Session, items: list[IncomingItem]) -> dict[int, list[Foll
     Two queries for the whole list: one for the case numbers any item names, one for the subjects."""
     new = [i for i in items if i.status == IncomingStatus.new]
     tokens = {i.id: sorted(_tokens(i))[:30] for i in new}
-    subjects = {i.id: _PREFIX.sub("", i.subject).strip().lower() for i in new if i.subject and _PREFIX.sub("", i.subject).strip()}
+    bare = {i.id: _PREFIX.sub("", i.subject or "").strip().lower() for i in new}
+    subjects = {k: v for k, v in bare.items() if v}
     wanted = sorted({t for ts in tokens.values() for t in ts})
     orgs = sorted({i.organisation_id for i in new})  # never an inquiry of another organisation
     by_number: dict[tuple[int, str], list[tuple[int, str]]] = {}
@@ -107,16 +106,6 @@ def _clean(value: str | None, limit: int) -> str | None:
     return str(clean_text(value))[:limit].strip() or None if value else None
 
 
-def _headers_text(data: bytes) -> str:
-    """Who sent it, when and about what, from the headers alone (read in-process: headers are cheap)."""
-    try:
-        headers = BytesHeaderParser(policy=default_policy).parsebytes(data[:200_000])
-        return "\n".join(f"{label}: {headers.get(name)}" for name, label in (("From", "Fra"), ("Date", "Sendt"), ("Subject", "Emne"))
-                         if headers.get(name))
-    except Exception:  # hostile headers: the note alone says it
-        return ""
-
-
 def receive(session: Session, *, name: str, data: bytes, organisation: str | None, user: User | None,
             source: str = "upload") -> IncomingOut:
     """Store a saved e-mail as an item of Indgående, its questions parsed; 409 if that message came before.
@@ -138,7 +127,7 @@ def receive(session: Session, *, name: str, data: bytes, organisation: str | Non
         if source != "mailbox":
             raise
         # From the mailbox nothing is dropped: the secretariat sees the item, and why, and reads it in the mailbox.
-        read = f"{_headers_text(data)}\n\n(Mailen kunne ikke læses: {exc.detail}. Læs den i postkassen.)"
+        read = f"{mailfiles.headers_text(data)}\n\n(Mailen kunne ikke læses: {exc.detail}. Læs den i postkassen.)"
     # Cleaned as every stored text is: a mail may carry NUL and other characters neither database holds.
     text = _clean(read, 200_000) or ""
     parsed = parse_email(text)
@@ -225,16 +214,14 @@ def _follow_up(session: Session, item: IncomingItem, data: AcceptIn, user: User 
     if earlier.organisation_id != item.organisation_id:
         raise Invalid("a follow-up belongs to an inquiry of the organisation the mail came to", field="follow_up_of")
     actor = user.username if user else "system"
+    if earlier.state == InquiryState.awaiting_approval:
+        raise Conflict("the answer is waiting for approval: have it returned first, or accept the mail as a new inquiry")
+    if not item.questions:
+        raise Invalid("no numbered questions were found in the message", field="questions")
     if earlier.state in _TAKES_QUESTIONS:
-        if not item.questions:
-            raise Invalid("no numbered questions were found in the message to add", field="questions")
         inquiry_service.add_questions(session, earlier, item.questions, actor=actor)
         inquiry = earlier
-    elif earlier.state == InquiryState.awaiting_approval:
-        raise Conflict("the answer is waiting for approval: have it returned first, or accept the mail as a new inquiry")
     else:
-        if not item.questions:
-            raise Invalid("no numbered questions were found in the message", field="questions")
         org = stored(session, Organisation, item.organisation_id)
         refs = session.exec(select(CaseRef).where(col(CaseRef.inquiry_id) == earlier.id).order_by(col(CaseRef.position))).all()
         body = InquiryIn.model_validate({
