@@ -9,16 +9,24 @@ from docx import Document
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
+from docx.oxml import OxmlElement, parse_xml
+from docx.oxml.ns import nsdecls, qn
 from docx.shared import Mm, Pt, RGBColor
 
 from app import formatting
 from app.letters import kinds
+from app.rendering import richtext
 from app.rendering.context import LetterContext, Table
 from app.rendering.templates import template_file
 
 TEXT_WIDTH = Mm(163)  # A4 less 25 mm left and 22 mm right margin
+LIST_INDENT = Mm(6.3)
+
+# Numbering for the lists staff type (app.rendering.richtext): bullets, numbers, and numbers whose second level
+# is typed "1.1". Each list gets its own instance of one of these, so every list starts at the number typed.
+_BULLETS, _NUMBERS, _OUTLINE = 90, 91, 92
+_LEVELS = {_BULLETS: (("bullet", "•"), ("bullet", "–")), _NUMBERS: (("decimal", "%1."), ("decimal", "%2.")),
+           _OUTLINE: (("decimal", "%1."), ("decimal", "%1.%2"))}
 
 
 class _Writer:
@@ -46,12 +54,66 @@ class _Writer:
                     cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
         self.para(t.source, "Besvar Kolonne")
 
-    def block(self, block: "str | Table", style: str | None = None):
-        """One answer paragraph: text in `style`, or a table."""
-        if isinstance(block, Table):
-            self.table(block)
-            return None
-        return self.para(block, style)
+    def answer(self, paragraphs: tuple["str | Table", ...], style: str | None = None, lead: str | None = None,
+               indent=0) -> None:
+        """An answer's paragraphs, lists and tables (app.rendering.richtext); `lead` opens the first paragraph,
+        or stands alone before a list or a table."""
+        blocks = richtext.merged(paragraphs) or [richtext.Para(())]
+        for n, block in enumerate(blocks):
+            first_lead = lead if n == 0 else None
+            if isinstance(block, richtext.Para):
+                self.runs(self.para(style=style), block.runs, first_lead)
+                continue
+            if first_lead:
+                self.runs(self.para(style=style), (), first_lead)
+            if isinstance(block, Table):
+                self.table(block)
+            else:
+                self.listing(block, indent)
+
+    def runs(self, p, runs: tuple[richtext.Run, ...], lead: str | None = None) -> None:
+        """Text as runs: bold and italic in Word's own character styles, as a typist there would set them."""
+        if lead:
+            p.add_run(lead)._r.style = self.ids["Strong"]
+            if runs:
+                p.add_run(" ")
+        for r in runs:
+            run = p.add_run(r.text)
+            if r.bold and r.italic:
+                run.bold = run.italic = True
+            elif r.bold or r.italic:
+                run._r.style = self.ids["Strong" if r.bold else "Emphasis"]
+
+    def listing(self, listing: richtext.ListBlock, indent=0) -> None:
+        """A list in the List Bullet / List Number styles (level 2: "… 2"), numbered from where it was typed."""
+        sub = next((i.sublist for i in listing.items if i.sublist), None)
+        outline = listing.ordered and sub is not None and sub.outline
+        num = self._num(_OUTLINE if outline else _NUMBERS if listing.ordered else _BULLETS, listing.start)
+        for item in listing.items:
+            self._item(item, listing.ordered, num, 0, indent)
+            if item.sublist is not None:
+                # A second level of the same kind counts on in the list's own numbering ("1.1" after "1.");
+                # one of the other kind is a list of its own, numbered from 1.
+                inner = num if item.sublist.ordered == listing.ordered else self._num(
+                    _NUMBERS if item.sublist.ordered else _BULLETS, 1)
+                for child in item.sublist.items:
+                    self._item(child, item.sublist.ordered, inner, 1, indent)
+
+    def _num(self, abstract: int, start: int) -> int:
+        num = self.doc.part.numbering_part.element.add_num(abstract)
+        num.add_lvlOverride(ilvl=0).add_startOverride(start)
+        return num.numId
+
+    def _item(self, item: richtext.Item, ordered: bool, num_id: int, level: int, indent) -> None:
+        p = self.para(style=f"List {'Number' if ordered else 'Bullet'}{' 2' if level else ''}")
+        numbering = p._p.get_or_add_pPr().get_or_add_numPr()
+        numbering.get_or_add_ilvl().val = level
+        numbering.get_or_add_numId().val = num_id
+        # Direct indents: a list inside a notat's indented answer sits under its text, not at the margin.
+        p.paragraph_format.left_indent = indent + LIST_INDENT * (level + 1)
+        p.paragraph_format.first_line_indent = -LIST_INDENT
+        p.paragraph_format.space_after = Pt(2)
+        self.runs(p, item.runs)
 
     def para(self, text: str = "", style: str | None = None, container=None):
         p = (container or self.doc).add_paragraph(text)
@@ -134,11 +196,29 @@ def _styles(doc, font: str, colour_hex: str) -> None:
     header.font.color.rgb = RGBColor(0x55, 0x55, 0x55)
 
 
+def _numbering(doc) -> None:
+    """The abstract numberings the typed lists use (before the numbering part's first w:num, as the schema
+    orders them)."""
+    numbering = doc.part.numbering_part.element
+    first_num = numbering.find(qn("w:num"))
+    for abstract, levels in _LEVELS.items():
+        xml = f'<w:abstractNum {nsdecls("w")} w:abstractNumId="{abstract}"><w:multiLevelType w:val="multilevel"/>'
+        for level, (fmt, text) in enumerate(levels):
+            xml += (f'<w:lvl w:ilvl="{level}"><w:start w:val="1"/><w:numFmt w:val="{fmt}"/>'
+                    f'<w:lvlText w:val="{text}"/><w:lvlJc w:val="left"/></w:lvl>')
+        element = parse_xml(xml + "</w:abstractNum>")
+        if first_num is not None:
+            first_num.addprevious(element)
+        else:
+            numbering.append(element)
+
+
 @lru_cache(maxsize=32)
 def _template(font: str, colour_hex: str) -> bytes:
     """An empty A4 document with the letterhead's styles; built once per letterhead."""
     doc = Document()
     _styles(doc, font, colour_hex)
+    _numbering(doc)
     section = doc.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)
     section.left_margin, section.right_margin = Mm(25), Mm(22)
@@ -238,16 +318,7 @@ def _brev(w: _Writer, ctx: LetterContext) -> None:
         w.para(f"“{a.question}”", "List Number")
     w.para(f"{formatting.genitive(ctx.letterhead.name)} svar", "Heading 2")
     for a in ctx.answers:
-        for i, block in enumerate(a.paragraphs or ("",)):
-            text = block if isinstance(block, str) else ""
-            if i == 0 or text:
-                p = w.para()
-                if i == 0:
-                    p.add_run(f"Ad {a.number}:")._r.style = w.ids["Strong"]
-                    p.add_run(" " if text else "")
-                p.add_run(text)
-            if isinstance(block, Table):
-                w.table(block)
+        w.answer(a.paragraphs, lead=f"Ad {a.number}:")
     _closing(w, ctx)
 
 
@@ -269,8 +340,7 @@ def _notat(w: _Writer, ctx: LetterContext) -> None:
     w.para(ctx.title, "Heading 1")
     for a in ctx.answers:
         w.para(a.question, "Besvar Spørgsmål")
-        for block in a.paragraphs:
-            w.block(block, "Besvar Svar")
+        w.answer(a.paragraphs, "Besvar Svar", indent=LIST_INDENT)
 
 
 def _interim(w: _Writer, ctx: LetterContext) -> None:

@@ -9,6 +9,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from app import formatting
+from app.rendering import richtext
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "letter_templates"
 
@@ -25,6 +26,7 @@ def environment() -> Environment:
     )
     env.filters["genitive"] = formatting.genitive
     env.filters["long_date"] = formatting.long_date
+    env.globals["answer_blocks"] = richtext.merged
     return env
 
 
