@@ -174,10 +174,13 @@ def test_the_whole_day_in_the_browser(server, tmp_path):
         box = page.locator("section.card").first.locator("textarea")
         think(page)
         box.fill("Forvaltningen følger udviklingen tæt og vender tilbage med status i efteråret.")
+        # "tæt" selected and made bold with the toolbar: the mark is written into the text, and autosaved.
+        box.evaluate("el => { const i = el.value.indexOf('tæt'); el.setSelectionRange(i, i + 3); }")
+        page.locator("section.card").first.get_by_role("toolbar").get_by_role("button", name="Fed").click()
         expect(page.locator("#saved")).to_contain_text("Gemt kl.", timeout=10_000)
         page.reload()
         expect(page.locator("section.card").first.locator("textarea")).to_have_value(
-            "Forvaltningen følger udviklingen tæt og vender tilbage med status i efteråret.")
+            "Forvaltningen følger udviklingen **tæt** og vender tilbage med status i efteråret.")
         shot("06-rettet-kladde")
         think(page)
         page.get_by_role("button", name="Send til godkendelse").click()

@@ -9,16 +9,18 @@ from weasyprint.text.fonts import FontConfiguration
 
 from app import formatting
 from app.letters import kinds
+from app.rendering import tagging
 from app.rendering.context import Answer, LetterContext, Letterhead
 from app.rendering.templates import TEMPLATES_DIR, TemplateFetcher, environment
 
-PDF_VARIANT = "pdf/a-3a"  # archival and tagged (screen readers) at once
+PDF_VARIANT = "pdf/a-3a"  # archival and tagged (screen readers) at once; tagging.finish adds the PDF/UA-1 claim
 
 
 @lru_cache
 def _shared() -> tuple[FontConfiguration, CSS, TemplateFetcher]:
     # One FontConfiguration for the process: a new one per render grows memory by ~250 kB each time.
     fonts = FontConfiguration()
+    tagging.record()
     fetcher = TemplateFetcher()
     css = CSS(filename=str(TEMPLATES_DIR / "print.css"), font_config=fonts, url_fetcher=fetcher)
     return fonts, css, fetcher
@@ -35,7 +37,7 @@ def render(ctx: LetterContext) -> bytes:
     fonts, css, fetcher = _shared()
     source = html(ctx).replace('<link rel="stylesheet" href="print.css">', "")
     document = HTML(string=source, base_url=f"{TEMPLATES_DIR.as_uri()}/", url_fetcher=fetcher)
-    return document.write_pdf(stylesheets=[css], font_config=fonts, pdf_variant=PDF_VARIANT)
+    return document.write_pdf(stylesheets=[css], font_config=fonts, pdf_variant=PDF_VARIANT, finisher=tagging.finish)
 
 
 def warm_up() -> None:

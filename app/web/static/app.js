@@ -187,3 +187,36 @@
     input.form.requestSubmit(button || undefined);
   });
 })();
+
+// The formatting buttons above a text block: they write the same plain marks a user can type (**fed**, "- "),
+// so the text stays text and the form works the same without JavaScript (the buttons are hidden then).
+(function () {
+  document.querySelectorAll(".format[hidden]").forEach((bar) => { bar.hidden = false; });
+  document.body.addEventListener("htmx:afterSettle", function () {
+    document.querySelectorAll(".format[hidden]").forEach((bar) => { bar.hidden = false; });
+  });
+  document.addEventListener("click", function (event) {
+    const button = event.target instanceof Element ? event.target.closest("[data-format]") : null;
+    if (!button) return;
+    const area = document.getElementById(button.closest(".format").dataset.for);
+    if (!area) return;
+    const start = area.selectionStart, end = area.selectionEnd, text = area.value;
+    const kind = button.dataset.format;
+    let before = text.slice(0, start), middle = text.slice(start, end), after = text.slice(end);
+    if (kind === "bold" || kind === "italic") {
+      const mark = kind === "bold" ? "**" : "*";
+      middle = mark + (middle || (kind === "bold" ? "fed tekst" : "kursiv tekst")) + mark;
+    } else {
+      // Whole lines: from the start of the first selected line to the end of the last.
+      const lineStart = before.lastIndexOf("\n") + 1;
+      middle = before.slice(lineStart) + middle;
+      before = before.slice(0, lineStart);
+      const lines = (middle || "").split("\n");
+      middle = lines.map((line, i) => (kind === "bullet" ? "- " : (i + 1) + ". ") + line.replace(/^\s*(?:[-*•–]|\d{1,3}[.)])\s+/, "")).join("\n");
+    }
+    area.value = before + middle + after;
+    area.focus();
+    area.setSelectionRange(before.length, before.length + middle.length);
+    area.dispatchEvent(new Event("input", { bubbles: true }));  // autosave sees it as typing
+  });
+})();
