@@ -226,6 +226,7 @@ def test_a_sealed_pdf_keeps_its_pdfa_metadata_consistent_covers_the_whole_file_a
     import pikepdf
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.diff_analysis import ModificationLevel
     from pyhanko.sign.validation.status import SignatureCoverageLevel
     from pyhanko_certvalidator import ValidationContext
 
@@ -242,13 +243,24 @@ def test_a_sealed_pdf_keeps_its_pdfa_metadata_consistent_covers_the_whole_file_a
         assert str(doc.docinfo["/Title"]) == meta["dc:title"]
         info_date = datetime.strptime(str(doc.docinfo["/ModDate"])[2:16], "%Y%m%d%H%M%S").replace(tzinfo=UTC)
         assert abs(datetime.fromisoformat(meta["xmp:ModifyDate"]) - info_date) < timedelta(seconds=1)
+        # B-LT: the chain in the PKCS#12 file is embedded as validation data (a DSS), nothing fetched.
+        assert "/DSS" in doc.Root and len(doc.Root.DSS.Certs) >= 1
+        # The seal's widget is hidden and named, so PDF/UA asks no tag of it.
+        widget = doc.Root.AcroForm.Fields[0]
+        assert int(widget.F) & 2 and str(widget.TU).startswith("Besvars segl")
     signature = PdfFileReader(io.BytesIO(pdf)).embedded_signatures[0]
     status = validate_pdf_signature(signature, ValidationContext(trust_roots=[signature.signer_cert]))
-    assert status.intact and status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+    # The seal covers everything but the DSS revision PAdES B-LT adds after it, which changes nothing shown.
+    assert status.intact and status.valid and status.coverage in (SignatureCoverageLevel.ENTIRE_FILE,
+                                                                  SignatureCoverageLevel.ENTIRE_REVISION)
+    assert status.coverage == SignatureCoverageLevel.ENTIRE_FILE or status.modification_level == ModificationLevel.LTA_UPDATES
     assert status.signer_reported_dt is not None and abs(status.signer_reported_dt - datetime.now(UTC)) < timedelta(minutes=5)
     (tmp_path / "sealed.pdf").write_bytes(pdf)
     checked = subprocess.run([need("qpdf", "qpdf"), "--check", str(tmp_path / "sealed.pdf")], capture_output=True, timeout=60)
     assert checked.returncode == 0, checked.stdout + checked.stderr
+    # The sealed PDF passes the PDF/UA rules as the unsealed one does (tests/test_documents_pdfua.py).
+    pdfua = pytest.importorskip("pdfua", reason="the pdfua package (pip install -e '.[test]') checks PDF/UA-1 rules")
+    assert [(f.rule_id, f.message) for f in pdfua.validate(str(tmp_path / "sealed.pdf")).findings] == []
 
 
 def test_with_a_timestamp_authority_the_seal_carries_its_timestamp_and_without_one_it_still_seals(api, test_seal, monkeypatch):

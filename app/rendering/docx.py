@@ -66,10 +66,10 @@ class _Writer:
                 continue
             if first_lead:
                 self.runs(self.para(style=style), (), first_lead)
-            if isinstance(block, Table):
-                self.table(block)
-            else:
+            if isinstance(block, richtext.ListBlock):
                 self.listing(block, indent)
+            elif isinstance(block, Table):
+                self.table(block)
 
     def runs(self, p, runs: tuple[richtext.Run, ...], lead: str | None = None) -> None:
         """Text as runs: bold and italic in Word's own character styles, as a typist there would set them."""

@@ -3,6 +3,10 @@
     BESVAR_SEAL_P12_<ORG>        path of a PKCS#12 file (ORG: the organisation key, upper case, - as _)
     BESVAR_SEAL_PASSWORD_<ORG>   its password
     BESVAR_TSA_URL               an RFC 3161 timestamp authority: the seal then carries its timestamp (PAdES B-T)
+
+The certificate chain in the PKCS#12 file is embedded with the seal (PAdES B-LT: a DSS with the certificates,
+and revocation data when the chain carries it; nothing is fetched). The signature's widget is hidden and named
+for screen readers, so PDF/UA needs no tag for it.
 """
 
 import io
@@ -16,8 +20,11 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.metadata.model import VENDOR
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
+from pyhanko.sign.general import SigningError
 from pyhanko.sign.timestamps import HTTPTimeStamper
 from pyhanko.sign.timestamps.common_utils import TimestampRequestError
+from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.errors import PathError, ValidationError
 
 FIELD = "Besvar-segl"
 TSA_TIMEOUT_SECONDS = 10
@@ -39,6 +46,10 @@ def configured(org_key: str) -> tuple[Path, bytes] | None:
 def _writer(pdf: bytes) -> IncrementalPdfFileWriter:
     """An incremental writer on the PDF whose Info will say what pyHanko writes in the XMP."""
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    # An invisible seal's widget, hidden and named (TU): PDF/UA asks a visible annotation to be tagged.
+    fields.append_signature_field(writer, fields.SigFieldSpec(
+        FIELD, readable_field_name="Besvars segl: brevet er godkendt og uændret",
+        invis_sig_settings=fields.InvisSigSettings(set_print_flag=False, set_hidden_flag=True)))
     # pyHanko writes itself as the XMP's pdf:Producer but appends itself to the Info's; PDF/A wants the two
     # to agree, so the Info says what the XMP will (issue 21).
     info = writer.trailer["/Info"].get_object() if "/Info" in writer.trailer else None
@@ -57,19 +68,35 @@ def seal(pdf: bytes, org_key: str) -> bytes:
     signer = signers.SimpleSigner.load_pkcs12(pfx_file=str(path), passphrase=password or None)
     if signer is None:
         raise RuntimeError(f"cannot read the seal certificate {path} (wrong password?)")
-    meta = signers.PdfSignatureMetadata(field_name=FIELD, subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256",
-                                        reason="Godkendt i Besvar")
-    writer = _writer(pdf)
     tsa = os.environ.get("BESVAR_TSA_URL")
-    if tsa:
+    stamper = HTTPTimeStamper(tsa, timeout=TSA_TIMEOUT_SECONDS) if tsa else None
+    for long_term, timestamped in ((True, True), (False, True), (True, False), (False, False)):
+        if timestamped and stamper is None:
+            continue
         try:
-            stamper = HTTPTimeStamper(tsa, timeout=TSA_TIMEOUT_SECONDS)
-            return signers.sign_pdf(writer, meta, signer=signer, timestamper=stamper).getvalue()
+            return signers.sign_pdf(_writer(pdf), _metadata(signer, long_term), signer=signer,
+                                    timestamper=stamper if timestamped else None).getvalue()
         except (TimestampRequestError, OSError) as exc:
             # An approval does not wait for the timestamp service: the seal without it still says who and when.
             log.warning("the timestamp authority %s did not answer (%s): sealed without a timestamp", tsa, exc)
-            writer = _writer(pdf)
-    return signers.sign_pdf(writer, meta, signer=signer).getvalue()
+            stamper = None
+        except (PathError, ValidationError, SigningError) as exc:
+            if not long_term:
+                raise
+            log.warning("the seal's certificate chain could not be validated (%s): sealed without validation data", exc)
+    raise AssertionError("unreachable: the last attempt seals without a timestamp or validation data")
+
+
+def _metadata(signer: signers.SimpleSigner, long_term: bool) -> signers.PdfSignatureMetadata:
+    """PAdES metadata; `long_term`: the chain from the PKCS#12 file validated and embedded (B-LT)."""
+    context = None
+    if long_term:
+        chain = [signer.signing_cert, *signer.cert_registry]
+        roots = [c for c in chain if c.subject == c.issuer]
+        context = ValidationContext(trust_roots=roots, other_certs=chain, allow_fetching=False, revocation_mode="soft-fail")
+    return signers.PdfSignatureMetadata(field_name=FIELD, subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256",
+                                        reason="Godkendt i Besvar", embed_validation_info=long_term,
+                                        validation_context=context)
 
 
 def signer_of(pdf: bytes) -> str | None:

@@ -93,12 +93,13 @@ def _join_split(tree: _Tree, element: pydyf.Dictionary, owner: dict[bytes, bytes
         source = tree.source(current) if current is not None else None
         if (previous is not None and current is not None and source is not None and source is tree.source(previous)
                 and previous.get("Pg") != current.get("Pg") and previous["S"] == current["S"]):
-            for moved in current["K"]:
-                if isinstance(moved, int):  # a marked-content id belongs to its element's page: say which
-                    moved = pydyf.Dictionary({"Type": "/MCR", "Pg": current["Pg"], "MCID": moved})
-                elif (child := tree.element(moved)) is not None:
+            for kid_of_current in current["K"]:
+                if isinstance(kid_of_current, int):  # a marked-content id belongs to its element's page: say which
+                    previous["K"].append(pydyf.Dictionary({"Type": "/MCR", "Pg": current["Pg"], "MCID": kid_of_current}))
+                    continue
+                if (child := tree.element(kid_of_current)) is not None:
                     child["P"] = previous.reference
-                previous["K"].append(moved)
+                previous["K"].append(kid_of_current)
             owner[current.reference] = previous.reference
             current.clear()  # nothing points at it now; pydyf cannot drop an object, so it is left empty
             continue
@@ -130,9 +131,8 @@ def finish(document, pdf: pydyf.PDF) -> None:
         if not isinstance(value, pydyf.Array):
             continue
         artifacts = set()
-        for mcid, ref in enumerate(value):
-            ref = moved.get(ref, ref)
-            value[mcid] = ref
+        for mcid, old in enumerate(value):
+            ref = value[mcid] = moved.get(old, old)
             if ref not in reachable:
                 artifacts.add(mcid)
                 value[mcid] = b"null"
