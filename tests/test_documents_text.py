@@ -192,3 +192,39 @@ def test_a_brevs_later_pages_name_the_sender_and_its_quotes_are_one_style(tmp_pa
 def squash_lines(text: str) -> str:
     """The text with its line breaks made spaces (a quoted question wraps over lines)."""
     return " ".join(text.split())
+
+
+def _lo_words(tmp_path: Path, kind: str) -> list[tuple[int, float, float, str]]:
+    """The words of the DOCX as LibreOffice lays them out: page, x, y (points) and text."""
+    from app.rendering import docx
+    from tests.documents import docx_to_pdf
+
+    path = tmp_path / f"{kind}.docx"
+    path.write_bytes(docx.render(sample_context(kind=kind)))
+    converted = docx_to_pdf([path], tmp_path)[0]
+    html = _poppler(converted, "-bbox").stdout
+    words, page = [], 0
+    for line in html.splitlines():
+        if "<page " in line:
+            page += 1
+        elif m := re.search(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="[\d.]+" yMax="[\d.]+">([^<]*)</word>', line):
+            words.append((page, float(m[1]), float(m[2]), m[3]))
+    return words
+
+
+@pytest.mark.parametrize("kind", ["brev", "notat"])
+def test_in_libreoffice_the_header_is_one_line_with_the_page_number_at_the_right_edge(kind, tmp_path):
+    """Finding 9: the template's centre tab put "Side 1 af 1" mid-page, on a line of its own when the title was long."""
+    words = _lo_words(tmp_path, kind)
+    side = next((x, y) for page, x, y, w in words if page == 1 and w == "Side")
+    case = next((x, y) for page, x, y, w in words if page == 1 and w == "2024-0001")
+    assert abs(side[1] - case[1]) < 2, (side, case)  # one line
+    assert side[0] > A4_WIDTH_PT - RIGHT_MARGIN_PT - 70, side  # at the right edge, not mid-page
+
+
+def test_in_libreoffice_the_notat_heads_labels_sit_on_their_values_line(tmp_path):
+    words = _lo_words(tmp_path, "notat")
+    for label, value in (("Til", "Anna"), ("Fra", "Bo"), ("Sagsnr.", "2024-0001")):
+        ys = [y for page, x, y, w in words if page == 1 and w == label]
+        values = [y for page, x, y, w in words if page == 1 and w == value]
+        assert any(abs(a - b) < 1.5 for a in ys for b in values), (label, ys, values)

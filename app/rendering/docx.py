@@ -163,6 +163,9 @@ def _styles(doc, font: str, colour_hex: str) -> None:
     for fonts in doc.styles.element.xpath("//w:rFonts"):
         for attribute in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
             fonts.attrib.pop(qn(attribute), None)
+    # The template's Title has a blue rule under it that the letterhead does not.
+    for border in doc.styles["Title"].element.xpath("./w:pPr/w:pBdr"):
+        border.getparent().remove(border)
     for name, size in (("Title", 18), ("Heading 1", 15), ("Heading 2", 11.5)):
         style = doc.styles[name]
         style.font.name = font
@@ -192,6 +195,10 @@ def _styles(doc, font: str, colour_hex: str) -> None:
     closing.base_style = normal
     closing.paragraph_format.space_before = Pt(18)
     header = doc.styles["Header"]
+    # The template's centre and right tabs (at 82 and 165 mm) would put "Side 1 af 2" mid-line: one right tab at
+    # the text's edge keeps the header on one line, as the PDF's.
+    header.paragraph_format.tab_stops.clear_all()
+    header.paragraph_format.tab_stops.add_tab_stop(TEXT_WIDTH, WD_TAB_ALIGNMENT.RIGHT)
     header.font.size = Pt(8)
     header.font.color.rgb = RGBColor(0x55, 0x55, 0x55)
 
@@ -242,7 +249,6 @@ def _header(doc, ctx: LetterContext) -> None:
             p.add_run(ctx.organisation_line).bold = True
             p = header.add_paragraph()
         p.style = doc.styles["Header"]
-        p.paragraph_format.tab_stops.add_tab_stop(TEXT_WIDTH, WD_TAB_ALIGNMENT.RIGHT)
         if ctx.case_line:
             p.add_run(ctx.case_line).bold = True
             p.add_run(" · ")
@@ -331,8 +337,9 @@ def _notat(w: _Writer, ctx: LetterContext) -> None:
     _widths(table, (Mm(25), Mm(78), Mm(60)))
     for row, values in zip(table.rows, rows, strict=False):
         for n, (cell, value) in enumerate(zip(row.cells, values, strict=False)):
-            cell.paragraphs[0].text = value
-            cell.paragraphs[0]._p.style = w.ids["Besvar Kolonneoverskrift" if n == 0 else "Besvar Kolonne"]
+            # One style for label and value (the label bold in it), so they sit on one baseline as in the PDF.
+            cell.paragraphs[0]._p.style = w.ids["Besvar Kolonne"]
+            cell.paragraphs[0].add_run(value).bold = n == 0 or None
             if n == 2:  # the sender's address, on the right as in the original
                 cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
     w.para()
