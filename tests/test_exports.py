@@ -81,6 +81,22 @@ def test_bundle_holds_the_documents_and_metadata_that_validate(api):
     ns = {"m": "urn:besvar:metadata:1"}
     assert xml.findtext("m:title", namespaces=ns) == meta["title"]
     assert len(xml.findall("m:questions/m:item", namespaces=ns)) == 11
+    # Issue 21, finding 14: an empty field is in both files, null in the JSON and xsi:nil in the XML, path by path.
+    nil = "{http://www.w3.org/2001/XMLSchema-instance}nil"
+    xml_nulls = {"/".join(e.tag.split("}")[1] for e in [*list(el.iterancestors())[::-1][1:], el])
+                 for el in xml.iter() if el.get(nil) == "true"}
+
+    def json_nulls(value, path=()):
+        if value is None:
+            yield "/".join(path)
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                yield from json_nulls(v, (*path, k))
+        elif isinstance(value, list):
+            for v in value:
+                yield from json_nulls(v, (*path, "item"))
+
+    assert xml_nulls == set(json_nulls(meta)) and {"signature/signer", "kle/subject_number"} <= xml_nulls
 
 
 def test_the_metadata_says_when_it_was_filed_who_submitted_and_under_which_access_marking(api, draft):

@@ -9,6 +9,8 @@ from datetime import date
 from xml.etree import ElementTree as ET
 
 NAMESPACE = "urn:besvar:metadata:1"
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
+ET.register_namespace("xsi", XSI)
 SCHEMA_FILE = "besvar-metadata-1.xsd"
 
 
@@ -38,10 +40,12 @@ class Bundle:
 
 
 def _xml(parent: ET.Element, key: str, value) -> None:
-    """Metadata as XML: dict → child elements, list → repeated <item>, scalars as text; None is left out."""
-    if value is None:
-        return
+    """Metadata as XML: dict → child elements, list → repeated <item>, scalars as text; None as xsi:nil, so an
+    empty field is there in the XML as it is (null) in the JSON."""
     element = ET.SubElement(parent, key)
+    if value is None:
+        element.set(f"{{{XSI}}}nil", "true")
+        return
     if isinstance(value, dict):
         for k, v in value.items():
             _xml(element, k, v)
