@@ -7,7 +7,7 @@ from functools import lru_cache
 
 from docx import Document
 from docx.enum.style import WD_STYLE_TYPE
-from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.table import WD_ROW_HEIGHT_RULE, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
@@ -40,6 +40,10 @@ class _Writer:
         """Figures as a Word table in the built-in 'Table Grid' style, and their source."""
         table = self.doc.add_table(rows=1 + len(t.rows), cols=len(t.header))
         table.style = self.doc.styles["Table Grid"]
+        table.alignment = WD_TABLE_ALIGNMENT.LEFT
+        # As wide as its figures, as the PDF's: a label column and 25 mm per figure, not the page's width.
+        table.autofit = False
+        _widths(table, (Mm(55), *(Mm(25),) * (len(t.header) - 1)))
         for r, values in enumerate((t.header, *t.rows)):
             row = table.rows[r]
             # A row never splits across pages, and the header row repeats on each page the table reaches.
@@ -156,7 +160,8 @@ def _styles(doc, font: str, colour_hex: str) -> None:
     normal.font.name = font
     normal.font.size = Pt(10.5)
     normal.paragraph_format.space_after = Pt(8)
-    normal.paragraph_format.line_spacing = 1.15
+    # 1.26 times Liberation Sans's own line (1.149 em) is the PDF's line-height of 1.45 em, so pages break alike.
+    normal.paragraph_format.line_spacing = 1.26
     _set_language(normal)
     # The template's theme fonts outrank a named font in Word and LibreOffice: without them the letterhead's
     # font is what the text and the headings are set in (issue 21).
@@ -182,6 +187,11 @@ def _styles(doc, font: str, colour_hex: str) -> None:
     label.base_style = small
     label.font.bold = True
     label.paragraph_format.space_before = Pt(6)
+    # The questions' numbered list spaced as the PDF's (0.6 em between items), not run together.
+    numbered = doc.styles["List Number"]
+    for spacing in numbered.element.xpath("./w:pPr/w:contextualSpacing"):
+        spacing.getparent().remove(spacing)
+    numbered.paragraph_format.space_after = Pt(6)
     question = doc.styles.add_style("Besvar Spørgsmål", WD_STYLE_TYPE.PARAGRAPH)
     question.base_style = doc.styles["List Bullet"]
     question.font.bold = True
@@ -287,21 +297,40 @@ def _widths(table, widths) -> None:
             cell.width = width
 
 
-def _address(w: _Writer, ctx: LetterContext) -> None:
-    """The recipient beside page 1's column, the salutation and the intro."""
-    doc = w.doc
-    table = doc.add_table(rows=1, cols=2)
-    table.alignment = WD_TABLE_ALIGNMENT.LEFT
+# Where the PDF puts page 1's column (print.css: the page's 30 mm top margin + 21 mm; 188 mm less its 48 mm).
+COLUMN_X, COLUMN_Y, COLUMN_WIDTH = Mm(140), Mm(51), Mm(48)
+COLUMN_HEIGHT = Mm(297 - 51 - 24)  # to the bottom margin (22 mm), a little short of it so it never pushes a page
+
+
+def _float(table, x, y, width) -> None:
+    """A table Word and LibreOffice place at a fixed spot on the page, the text flowing beside it (tblpPr)."""
+    twips = {name: str(round(value / 635)) for name, value in (("x", x), ("y", y))}  # EMU → twentieths of a point
+    position = parse_xml(
+        f'<w:tblpPr {nsdecls("w")} w:leftFromText="227" w:rightFromText="0" w:topFromText="0" w:bottomFromText="0"'
+        f' w:vertAnchor="page" w:horzAnchor="page" w:tblpX="{twips["x"]}" w:tblpY="{twips["y"]}"/>')
+    properties = table._tbl.tblPr
+    style = properties.find(qn("w:tblStyle"))
+    if style is not None:
+        style.addnext(position)
+    else:
+        properties.insert(0, position)
+    position.addnext(parse_xml(f'<w:tblOverlap {nsdecls("w")} w:val="never"/>'))
     table.autofit = False
-    _widths(table, (Mm(113), Mm(50)))
-    left, right = table.rows[0].cells
-    left.paragraphs[0].text = "Til"
-    left.paragraphs[0]._p.style = w.ids["Besvar Kolonneoverskrift"]
-    recipient = ctx.recipient_name + (f", {ctx.recipient_title}" if ctx.recipient_title else "")
-    w.para(recipient, container=left)
+    _widths(table, (width,))
+
+
+def _address(w: _Writer, ctx: LetterContext) -> None:
+    """Page 1's column where the PDF has it, the body beside it; then the recipient, the salutation, the intro."""
+    column = w.doc.add_table(rows=1, cols=1)
+    _float(column, COLUMN_X, COLUMN_Y, COLUMN_WIDTH)
+    # Down to the foot of page 1, as the PDF's narrow first page: the text beside it all the way, full width
+    # from page 2.
+    column.rows[0].height, column.rows[0].height_rule = COLUMN_HEIGHT, WD_ROW_HEIGHT_RULE.AT_LEAST
+    _column(w, column.rows[0].cells[0], ctx)
+    w.para().add_run("Til").bold = True
+    w.para(ctx.recipient_name + (f", {ctx.recipient_title}" if ctx.recipient_title else ""))
     if ctx.recipient_email:
-        w.para(f"E-mail: {ctx.recipient_email}", container=left)
-    _column(w, right, ctx)
+        w.para(f"E-mail: {ctx.recipient_email}")
     w.para()
     if ctx.salutation:
         w.para(ctx.salutation)
