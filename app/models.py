@@ -437,6 +437,12 @@ class AccessMarking(StrEnum):
     personal = "personoplysninger"
     confidential = "fortrolig"
 
+    @property
+    def code(self) -> str:
+        """The marking as the export's metadata names it for other systems (API.md): open, personal_data,
+        confidential; the Danish value is what the drafter picks and the letter stores."""
+        return {"åben": "open", "personoplysninger": "personal_data", "fortrolig": "confidential"}[self.value]
+
 
 class LetterStatus(StrEnum):
     draft = "draft"

@@ -28,12 +28,13 @@ from app.models import (
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 
 
-def access_of(letter: Letter) -> dict:
-    """The access marking the records system files it under: the drafter's, or else the personal-data check's."""
+def access_of(letter: Letter) -> tuple[str, str]:
+    """The access marking the records system files it under, and who decided it: the drafter, or else the
+    personal-data check."""
     if letter.access:
-        return {"marking": letter.access, "decided_by": "drafter"}
+        return AccessMarking(letter.access).code, "drafter"
     marking = AccessMarking.personal if letter.personal_data_flags else AccessMarking.open
-    return {"marking": marking.value, "decided_by": "personal_data_check"}
+    return marking.code, "personal_data_check"
 
 
 def _person(user: User | None) -> dict | None:
@@ -85,7 +86,7 @@ def collect(session: Session, *, letter: Letter, sealed_by: str | None) -> tuple
                         "email": letter.recipient_email if letter.recipient_name else asker.email}],
         "copy_to": letter.copy_to,
         "signatory": {"name": signatory.name, "title": signatory.title} if signatory else None,
-        "drafter": _person(session.get(User, letter.created_by_id) if letter.created_by_id else None),
+        "drafted_by": _person(session.get(User, letter.created_by_id) if letter.created_by_id else None),
         "submitted_by": _person(session.get(User, letter.submitted_by_id) if letter.submitted_by_id else None),
         "approver": _person(session.get(User, letter.approved_by_id)),
         "approved_at": letter.approved_at.isoformat(timespec="seconds"),
@@ -101,7 +102,8 @@ def collect(session: Session, *, letter: Letter, sealed_by: str | None) -> tuple
                            "answered_at": c.answered_at.isoformat(timespec="seconds") if c.answered_at else None,
                            "questions": sorted(numbers)} for c, numbers in contributions],
         "signature": {"sealed": sealed_by is not None, "signer": sealed_by},
-        "access": access_of(letter),
+        "access": access_of(letter)[0],
+        "access_decided_by": access_of(letter)[1],
         "generator": {"name": "Besvar", "version": __version__},
     }
     return metadata, org
