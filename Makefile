@@ -18,6 +18,13 @@ $(BIN)/.installed: pyproject.toml
 sysdeps:
 	@scripts/sysdeps.sh
 
+# The tests' OpenID provider (oidc-provider, from the npm registry, at the versions of its package-lock.json).
+OIDC := tests/oidc/node_modules/.installed
+$(OIDC): tests/oidc/package.json tests/oidc/package-lock.json
+	@command -v npm >/dev/null || { echo "make test needs Node.js and npm (Debian packages nodejs npm) for the sign-in tests' OpenID provider"; exit 1; }
+	npm ci --prefix tests/oidc --no-audit --no-fund --loglevel=error
+	@touch $@
+
 run: sysdeps $(BIN)/.installed
 	@mkdir -p var
 	$(BIN)/besvar db upgrade
@@ -34,7 +41,7 @@ run: sysdeps $(BIN)/.installed
 # `make test FULL=1`: 200 schemathesis cases per API operation, ten times the property examples, 50 SIGKILLs per database.
 # The tests run in one process per core (pytest-xdist; tests marked xdist_group share one); `make test WORKERS=0` runs them in this one, in order.
 WORKERS ?= auto
-test: sysdeps $(BIN)/.installed lint
+test: sysdeps $(BIN)/.installed $(OIDC) lint
 	$(if $(FULL),BESVAR_FUZZ=full) $(BIN)/python -m pytest -n $(WORKERS) --dist loadgroup
 
 # Style, common mistakes and types (pyproject.toml [tool.ruff], [tool.mypy]); part of make test.

@@ -76,6 +76,9 @@ class Municipality(SQLModel, table=True):
     name: str = Field(max_length=300, unique=True)
     # Whether staff of one organisation may read the inquiries of the others in the municipality.
     share_inquiries: bool = Field(default=False)
+    # Sign-in with the municipality's identity provider (app.auth.oidc): issuer, client id, the groups claim and
+    # which group gives which unit and role; None: local passwords only. The client secret is in the environment.
+    sign_in: dict | None = Field(default=None, sa_column=Column(JsonType, nullable=True))
     created_at: datetime = _created()
 
 
@@ -187,6 +190,8 @@ class User(SQLModel, table=True):
     # Mail the user turned off (kinds of app.mail.preferences.OPTIONAL), and whether the morning digest replaces them.
     mail_off: list = _json(list)
     mail_digest_only: bool = Field(default=False)
+    # "ISSUER SUB" for a user who signs in with an identity provider: the link that survives a renamed account.
+    subject: str | None = Field(default=None, max_length=600, unique=True, index=True)
     created_at: datetime = _created()
 
 
@@ -561,6 +566,20 @@ class WebSession(SQLModel, table=True):
     created_at: datetime = _created()
     last_seen_at: datetime = _created()
     revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+
+
+class SignInAttempt(SQLModel, table=True):
+    """One sign-in sent to an identity provider: its state (hashed), nonce and PKCE verifier, used once."""
+
+    __tablename__ = "sign_in_attempt"
+
+    id: str = Field(primary_key=True, max_length=64)  # SHA-256 of the state
+    municipality_id: int = Field(foreign_key="municipality.id", sa_type=IdType)
+    nonce: str = Field(max_length=100)
+    code_verifier: str = Field(max_length=200)
+    next: str = Field(default="/indbakke", max_length=500)
+    created_at: datetime = _created()
+    used_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
 
 
 class LoginFailure(SQLModel, table=True):

@@ -63,8 +63,8 @@ def test_seed_figures_fill_the_aalborg_paragraphs(seeded):
     with Session(seeded) as session:
         pid = session.exec(select(Paragraph.id).where(Paragraph.key == "aalborg-kontanthjaelpssager-udvikling")).one()
         out = library_service.get_paragraph(session, paragraph_id=pid, user=None)
-    assert out.rendered_text.startswith(
-        "Der var pr. november 2013 (senest tilgængelige data i jobindsats.dk) 5.555 kontanthjælpssager, heraf 1.540 over 3 år."
+    assert out.rendered_text.startswith(  # one of the notat's three bullets
+        "- Der var pr. november 2013 (senest tilgængelige data i jobindsats.dk) 5.555 kontanthjælpssager, heraf 1.540 over 3 år."
     )
     assert "da der i december 2009 var 4.579 sager, hvoraf 819 sager var over 3 år." in out.rendered_text
     assert out.missing == []
@@ -173,3 +173,27 @@ def test_cli_import_exit_codes(database_url, tmp_path):
     result = _besvar(["bank", "import", str(bad)], database_url)
     assert result.returncode == 2
     assert f"{bad}:4: askers.0.nmae: Extra inputs are not permitted" in result.stderr
+
+
+def test_a_municipalitys_sign_in_and_group_table_come_from_the_bank_and_a_bad_role_is_refused_at_its_line(seeded, tmp_path):
+    """Issue 22: the identity provider's issuer, client id and group → unit/role table are bank data."""
+    from app.models import Municipality
+
+    good = _write(tmp_path, "login.yaml", """\
+municipalities:
+  - name: Aalborg Kommune
+    sign_in:
+      issuer: https://login.microsoftonline.com/aalborg/v2.0
+      client_id: 11111111-2222-3333-4444-555555555555
+      label: Microsoft Entra ID
+      groups:
+        FB-Jobcenter-Sekretariat: [{unit: aalborg-fb, role: drafter}]
+""")
+    assert import_path(seeded, good)[0].error is None
+    with Session(seeded) as session:
+        m = session.exec(select(Municipality).where(Municipality.name == "Aalborg Kommune")).one()
+        assert m.sign_in["groups"] == {"FB-Jobcenter-Sekretariat": [{"unit": "aalborg-fb", "role": "drafter"}]}
+    assert import_path(seeded, good)[0].counts["created"] + import_path(seeded, good)[0].counts["updated"] == 0
+    bad = _write(tmp_path, "bad.yaml", good.read_text().replace("role: drafter", "role: borgmester"))
+    error = import_path(seeded, bad)[0].error
+    assert error is not None and error.line == 8 and "role" in str(error)

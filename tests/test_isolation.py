@@ -342,7 +342,9 @@ PAGES_WITHOUT_OBJECT = {("GET", "/indbakke"), ("POST", "/indbakke/samlet"), ("GE
                         ("POST", "/login"), ("POST", "/logout"), ("GET", "/"), ("GET", "/frist"),
                         # The contributor's own list, and the login-free page, which a token opens, not a role.
                         ("GET", "/bidrag"), ("GET", "/bidrag/{token}"), ("POST", "/bidrag/{token}"),
-                        ("GET", "/indgaaende"), ("POST", "/indgaaende"), ("GET", "/udbakke")}
+                        ("GET", "/indgaaende"), ("POST", "/indgaaende"), ("GET", "/udbakke"),
+                        # Sign-in with the municipality's identity provider, before anyone is logged in (test_sign_in).
+                        ("GET", "/login/oidc/{municipality}"), ("GET", "/login/oidc/callback")}
 
 
 def expected(route: Route, role: str, relation: str) -> str:

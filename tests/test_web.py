@@ -184,7 +184,8 @@ PAGES = {
 
 def test_the_route_list_is_complete(web):
     pages = {(m, r.path) for r in api_routes(web().app) if not r.path.startswith(("/api/", "/healthz", "/docs"))
-             and r.path not in ("/login", "/") for m in r.methods - {"HEAD"}}
+             and r.path not in ("/login", "/") and not r.path.startswith("/login/oidc/")  # before login: test_sign_in
+             for m in r.methods - {"HEAD"}}
     listed = {(m, re.sub(r"\d+|aalborg-kontanthjaelpssager", "X", p.split("?")[0])) for m, p in PAGES}
     routes = {(m, re.sub(r"\{[a-z_]+\}", "X", p).replace("dokument.X", "dokument.pdf")) for m, p in pages}
     assert routes - {(m, p.replace("dokument.docx", "dokument.pdf")) for m, p in listed} == set()

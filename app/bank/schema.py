@@ -56,6 +56,27 @@ class OrganisationDoc(Strict):
     letterhead: LetterheadDoc = Field(default_factory=LetterheadDoc)
     export: ExportDoc = Field(default_factory=ExportDoc)
 
+class GroupPlaceDoc(Strict):
+    unit: Key
+    role: Role
+
+
+class SignInDoc(Strict):
+    """Sign-in with the municipality's identity provider (app.auth.oidc); the secret is in the environment."""
+
+    issuer: Annotated[str, Field(pattern=r"^https?://[^\s]+$", max_length=300)]
+    client_id: Annotated[str, Text(200, min_length=1)]
+    groups_claim: Annotated[str, Field(pattern=r"^[A-Za-z0-9_:./-]{1,100}$")] = "groups"
+    label: OptionalLine | None = None
+    # A group (its name or id, as the provider sends it) → the units and roles it gives.
+    groups: dict[Annotated[str, Text(300, min_length=1)], list[GroupPlaceDoc]] = Field(default_factory=dict, max_length=500)
+
+
+class MunicipalityDoc(Strict):
+    name: Line
+    sign_in: SignInDoc | None = None
+
+
 class PersonDoc(Strict):
     key: Key
     organisation: Key
@@ -149,6 +170,7 @@ class BankFile(Strict):
     """One file: any of the sections, imported in this order."""
 
     organisations: list[OrganisationDoc] = Field(default_factory=list)
+    municipalities: list[MunicipalityDoc] = Field(default_factory=list)
     synonyms: list[SynonymDoc] = Field(default_factory=list)
     people: list[PersonDoc] = Field(default_factory=list)
     askers: list[AskerDoc] = Field(default_factory=list)

@@ -10,6 +10,7 @@ from sqlalchemy import select as core_select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, col, select
 
+from app import formatting
 from app.audit import service as audit
 from app.bank.loader import BankFileError, Locator, load
 from app.bank.schema import (
@@ -31,6 +32,7 @@ from app.models import (
     Inquiry,
     Letter,
     LetterBlock,
+    Municipality,
     Organisation,
     Paragraph,
     Person,
@@ -259,9 +261,24 @@ def _organisation(session: Session, i: int, doc, tally: Counter) -> None:
     tally[state] += 1
 
 
+def _municipality(session: Session, i: int, doc, tally: Counter) -> None:
+    found = session.exec(select(Municipality).where(col(Municipality.name) == doc.name)).first()
+    if found is None:
+        found = Municipality(key=formatting.key_of(doc.name) or "kommune", name=doc.name)
+    sign_in = doc.sign_in.model_dump(exclude_none=True) if doc.sign_in else None
+    if found.id is not None and found.sign_in == sign_in:
+        tally["unchanged"] += 1
+        return
+    tally["created" if found.id is None else "updated"] += 1
+    found.sign_in = sign_in
+    session.add(found)
+    session.flush()
+
+
 # One importer per section, each called as importer(session, index, entry, tally).
 _IMPORTERS: dict[str, Callable] = {
     "organisations": _organisation,
+    "municipalities": _municipality,
     "synonyms": _simple("synonyms", SynonymGroup, {}),
     "people": _simple("people", Person, {"organisation": Organisation}),
     "askers": _simple("askers", Asker, {}),

@@ -49,10 +49,16 @@ def login(session: Session, *, username: str, password: str, address: str, setti
         session.commit()
         return None
     session.exec(delete(LoginFailure).where(col(LoginFailure.username) == username, col(LoginFailure.address) == address))
+    return start(session, user=user, address=address)
+
+
+def start(session: Session, *, user: User, address: str, via: str | None = None) -> tuple[str, WebSession]:
+    """A new browser session for a user who proved who they are (password, or `via` an identity provider)."""
     token = secrets.token_urlsafe(32)
     web = WebSession(id=_hash(token), user_id=user.id, csrf_token=secrets.token_urlsafe(32))
     session.add(web)
-    audit.record(session, actor=user.username, action="user.login", detail={"address": address})
+    audit.record(session, actor=user.username, action="user.login",
+                 detail={"address": address} | ({"via": via} if via else {}))
     session.commit()
     return token, web
 
