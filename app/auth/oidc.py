@@ -179,6 +179,9 @@ def _places(s: Settings, groups: list[str]) -> list[tuple[str, str]]:
     return out
 
 
+_STRENGTH = (Role.admin, Role.approver, Role.drafter, Role.contributor, Role.viewer)
+
+
 def _municipality_units(session: Session, municipality_id: int) -> list[int]:
     return list(session.exec(select(col(Unit.id)).join(Organisation, col(Organisation.id) == col(Unit.organisation_id))
                              .where(col(Organisation.municipality_id) == municipality_id)))
@@ -227,6 +230,10 @@ def finish(session: Session, *, state: str, code: str, redirect_uri: str, iss: s
         if unit is not None and unit.id in units:
             structure.join(session, user=user, unit_key=unit_key, role=role)
     after = [f"{p.unit}: {p.role}" for p in structure.memberships(session, user.id)]
+    # The role the pages name the user by: the strongest the groups give now.
+    granted = {role for _, role in places}
+    user.role = next((r.value for r in _STRENGTH if r.value in granted), Role.viewer.value)
+    session.add(user)
     if before != after:
         audit.record(session, actor=user.username, action="user.memberships",
                      detail={"username": user.username, "before": before, "after": after, "via": "identitetsudbyder"})
