@@ -412,7 +412,8 @@ def test_getorganized_adapter_sends_the_document_as_getorganized_expects(api, se
         with Session(seeded) as session:
             org = session.exec(select(Organisation).where(Organisation.key == "kk-bif")).one()
             org.export = {"getorganized": {"url": f"http://127.0.0.1:{server.server_address[1]}", "case_system": "F2",
-                                           "list_name": "Dokumenter", "folder_path": "Besvar"}}
+                                           "list_name": "Dokumenter", "folder_path": "Besvar",
+                                           "columns": {"journal_date": "Journal_x0020_dato"}}}
             session.commit()
         lid = approve_seed(api)
         result = _besvar(["export", "--approved"], database_url)
@@ -424,11 +425,16 @@ def test_getorganized_adapter_sends_the_document_as_getorganized_expects(api, se
     assert set(body) == {"CaseId", "ListName", "FolderPath", "FileName", "Metadata", "Bytes", "Overwrite"}
     assert body["CaseId"] == "2023 - 8126" and body["ListName"] == "Dokumenter" and body["FolderPath"] == "Besvar"
     assert body["FileName"].endswith(".pdf") and body["Metadata"].startswith('<z:row xmlns:z="#RowsetSchema" ows_Title=')
-    etree.fromstring(body["Metadata"].encode())  # well-formed XML
+    row = etree.fromstring(body["Metadata"].encode())  # well-formed XML
     assert bytes(body["Bytes"]) == api.get(f"/api/v1/letters/{lid}/document.pdf").content
     with Session(seeded) as session:
         record = session.exec(select(ExportRecord).where(ExportRecord.letter_id == lid)).one()
     assert record.delivered and "document 4711" in record.target
+    # Issue 21, finding 14: the journal fields in the KLE terms GetOrganized files by, a site's own column names kept.
+    meta = json.loads(_members(api.get(f"/api/v1/letters/{lid}/export").content)["metadata.json"])
+    assert row.get("ows_Journal_x0020_dato") == meta["journal_date"] and row.get("ows_Adgang") == "Åben"
+    assert row.get("ows_Sagsnummer") == "2023 - 8126" and row.get("ows_Sagsbehandler") == ""  # the seed has no drafter
+    assert row.get("ows_KLE") == (meta["kle"]["subject_number"] or "") and row.get("ows_Handlingsfacet") is not None
 
 
 @pytest.mark.parametrize("bad", ["9999-12-31", "0001-01-01", "1989-12-31", "2100-01-01"])

@@ -29,6 +29,9 @@ class GetOrganizedDoc(Strict):
     list_name: Annotated[str, Text(100)] = "Dokumenter"
     folder_path: Annotated[str, Text(300)] = ""
     case_system: Annotated[str, Text(50)] = "GetOrganized"
+    # The list's internal column name for each journal field (app.exports.targets.JOURNAL_COLUMNS), where it differs.
+    columns: dict[Literal["kle", "kle_action", "journal_date", "access", "drafted_by", "case_number"],
+                  Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,100}$")]] = Field(default_factory=dict)
 
 
 class ExportDoc(Strict):

@@ -86,7 +86,7 @@ def target_for(org: Organisation, folder: Path | None = None) -> Target:
         return GetOrganized(go["url"], list_name=go.get("list_name", "Dokumenter"), folder_path=go.get("folder_path", ""),
                             case_system=go.get("case_system", "GetOrganized"),
                             username=os.environ.get("BESVAR_GETORGANIZED_USER"),
-                            password=os.environ.get("BESVAR_GETORGANIZED_PASSWORD"))
+                            password=os.environ.get("BESVAR_GETORGANIZED_PASSWORD"), columns=go.get("columns"))
     if settings.get("drop_folder"):
         return DropFolder(Path(settings["drop_folder"]))
     raise ExportFailed(f"{org.key} has no export target: set export.drop_folder or export.getorganized, or give a folder")

@@ -80,14 +80,31 @@ class DropFolder:
         return str(final)
 
 
+# What journalisation needs, in the KLE terms GetOrganized (and SBSYS) file by: the column each Besvar field goes
+# to. A site's list may name its columns otherwise (internal names, a space as _x0020_): export.getorganized.columns.
+JOURNAL_COLUMNS = {"kle": "KLE", "kle_action": "Handlingsfacet", "journal_date": "Journaldato", "access": "Adgang",
+                   "drafted_by": "Sagsbehandler", "case_number": "Sagsnummer"}
+ACCESS_WORDS = {"open": "Åben", "personal_data": "Indeholder personoplysninger", "confidential": "Fortrolig"}
+
+
+def journal_fields(metadata: dict) -> dict[str, str]:
+    """Besvar's metadata as the journal fields a KLE-based records system takes ("" where there is none)."""
+    case = next((r["number"] for r in metadata["case_refs"] if r["kind"].lower().startswith("sag")), "")
+    return {"kle": metadata["kle"]["subject_number"] or "", "kle_action": metadata["kle"]["action_facet"] or "",
+            "journal_date": metadata["journal_date"], "access": ACCESS_WORDS[metadata["access"]],
+            "drafted_by": (metadata["drafted_by"] or {}).get("name", ""), "case_number": case}
+
+
 class GetOrganized:
     """GetOrganized's `_goapi/Documents/AddToCase`: the PDF with its metadata as a `<z:row ows_...>` row."""
 
     def __init__(self, url: str, *, list_name: str = "Dokumenter", folder_path: str = "", case_system: str = "GetOrganized",
-                 username: str | None = None, password: str | None = None, timeout: float = 30.0):
+                 username: str | None = None, password: str | None = None, timeout: float = 30.0,
+                 columns: dict[str, str] | None = None):
         self.url, self.list_name, self.folder_path, self.case_system = url.rstrip("/"), list_name, folder_path, case_system
         self.auth = (username, password or "") if username else None
         self.timeout = timeout
+        self.columns = {**JOURNAL_COLUMNS, **(columns or {})}
 
     def describe(self) -> str:
         return f"getorganized:{self.url}"
@@ -100,7 +117,7 @@ class GetOrganized:
             "Modtager": ", ".join(r["name"] for r in metadata["recipients"]),
             "Afsender": f'{metadata["sender"]["municipality"]}, {metadata["sender"]["organisation"]}',
             "Godkendt_x0020_af": (metadata["approver"] or {}).get("name", ""),
-            "KLE": metadata["kle"]["subject_number"] or "",
+            **{self.columns[name]: value for name, value in journal_fields(metadata).items()},
         }
         attrs = " ".join(f"ows_{k}={quoteattr(str(v))}" for k, v in fields.items())
         return f'<z:row xmlns:z="#RowsetSchema" {attrs} />'
