@@ -228,3 +228,40 @@ def test_in_libreoffice_the_notat_heads_labels_sit_on_their_values_line(tmp_path
         ys = [y for page, x, y, w in words if page == 1 and w == label]
         values = [y for page, x, y, w in words if page == 1 and w == value]
         assert any(abs(a - b) < 1.5 for a in ys for b in values), (label, ys, values)
+
+
+@pytest.mark.parametrize("kind", ["brev", "notat"])
+def test_the_stress_letter_renders_whole_in_both_formats(kind, tmp_path):
+    """Issue 21's "done when": a 40-row table, a 300-character word, nested lists, long names and title and a "…",
+    in one letter — in the PDF and in the DOCX as LibreOffice lays it out, nothing clipped, split or misread."""
+    from app.rendering import docx
+    from tests.documents import docx_to_pdf
+
+    word = "Lægekonsulentvurderingsventetidsopgørelse" * 7 + "x" * 13
+    lists = "Tre forhold:\n- lange sager\n  - over **5 år**\n- få ressourcer\n1. Første\n1.1 Under første\n2. Anden"
+    name = "Klaus Goldsmith Henriksen-Vestergaard Møller-Christiansen"
+    ctx = replace(sample_context(kind=kind, title=LONG_TITLE, answers=(
+        Answer(1, "Hvor mange sager er der, og hvor længe har de ventet?",
+               ("Tallene er:", _figures(40), f"Se {word}.", lists, "Vi vender tilbage … senere.")),)),
+        recipient_name=name, signatory_name="Anne-Marie Kristiansen-Bøgelund Sørensen")
+    ours = tmp_path / "letter.pdf"
+    ours.write_bytes(pdf.render(ctx))
+    (tmp_path / "as-docx.docx").write_bytes(docx.render(ctx))
+    office = docx_to_pdf([tmp_path / "as-docx.docx"], tmp_path)[0]  # as-docx.pdf, beside ours
+    right_edge = A4_WIDTH_PT - RIGHT_MARGIN_PT + 1
+    for path in (ours, office):
+        read = _poppler(path, "-raw")
+        assert "Illegal entry" not in read.stderr
+        text = read.stdout
+        flat = squash(text)
+        for written in (word, name, "Vi vender tilbage … senere.", "lange sager", "over 5 år", "Under første"):
+            assert squash(written) in flat, (path.name, written)
+        # The marks typed are not drawn, and the "…" reads as itself (the header's own "…" cuts the title there).
+        assert "**" not in text and " ".join(text.split()).count("Vi vender tilbage … senere.") == 1
+        pages = text.split("\f")[:-1]
+        for n in range(1, 41):  # each row's label and figures on one page
+            assert any(f"Række {n} {n}.009 {n}.013" in " ".join(page.split()) for page in pages), (path.name, n)
+        boxes = _poppler(path, "-bbox").stdout
+        beyond = [m[2] for m in re.finditer(r'<word xMin="[\d.]+" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>',
+                                             boxes) if float(m[1]) > right_edge]
+        assert beyond == [], (path.name, beyond[:5])
