@@ -179,3 +179,13 @@ def test_a_cancelled_sign_in_an_unknown_municipality_and_a_provider_that_is_down
         session.commit()
     down = client.get(f"/login/oidc/{key}", follow_redirects=False)
     assert down.status_code == 502 and "Kommunens login svarer ikke lige nu" in down.text
+
+
+def test_a_flood_of_sign_ins_is_bounded_and_answered_in_danish(kk, monkeypatch):
+    """Anyone may press the button: past the bound, a 429 in Danish instead of an ever-growing table."""
+    app, key = kk
+    monkeypatch.setattr(oidc, "MAX_OPEN_ATTEMPTS", 3)
+    client = _client(app)
+    assert [client.get(f"/login/oidc/{key}", follow_redirects=False).status_code for _ in range(3)] == [303] * 3
+    flooded = client.get(f"/login/oidc/{key}", follow_redirects=False)
+    assert flooded.status_code == 429 and "For mange loginforsøg lige nu" in flooded.text

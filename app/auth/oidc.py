@@ -30,7 +30,7 @@ from authlib.oidc.core import CodeIDToken
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
-from sqlalchemy import delete
+from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit
@@ -40,6 +40,7 @@ from app.models import Membership, Municipality, Organisation, Role, SignInAttem
 from app.organisations import structure
 
 ATTEMPT_MINUTES = 10  # from the button to the provider's answer
+MAX_OPEN_ATTEMPTS = 20_000  # begun in the last ten minutes, all municipalities: far above a town hall's morning
 TIMEOUT_SECONDS = 10
 LEEWAY_SECONDS = 60  # clocks differ a little between the provider and Besvar
 _METADATA: dict[str, tuple[float, dict]] = {}
@@ -143,6 +144,9 @@ def begin(session: Session, s: Settings, *, redirect_uri: str, next_path: str) -
     state, nonce, verifier = generate_token(32), generate_token(32), generate_token(64)
     start_writing(session)  # a GET that writes: its read transaction must not be the one that writes
     session.exec(delete(SignInAttempt).where(col(SignInAttempt.created_at) < utcnow() - timedelta(minutes=ATTEMPT_MINUTES)))
+    # Anyone may press the button: a flood of it is bounded, not a table that grows without end.
+    if session.exec(select(func.count()).select_from(SignInAttempt)).one() >= MAX_OPEN_ATTEMPTS:
+        raise SignInFailed("For mange loginforsøg lige nu. Prøv igen om et par minutter.", status=429)
     session.add(SignInAttempt(id=_hash(state), municipality_id=s.municipality_id, nonce=nonce, code_verifier=verifier,
                               next=next_path))
     session.commit()
