@@ -17,6 +17,7 @@ from sqlalchemy import func
 from sqlmodel import Session, SQLModel, select
 
 from app.models import Contribution, IncomingItem, Inquiry, Letter, LetterStatus, Organisation, OutboxMessage, Question, User
+from app.auth import service as auth_service
 from app.inquiries import service as inquiry_service
 from app.inquiries.schemas import InquiryIn
 from tests.conftest import PASSWORD, api_routes
@@ -228,6 +229,24 @@ def _send_again(day: Day, csrf: str):
     return "admin", f"/udbakke/{day.ids['failed_mail']}/send-igen", {"csrf": csrf}
 
 
+def _admin_new_user(day: Day, csrf: str):
+    return "admin", "/admin/brugere", {"csrf": csrf, "username": "ny-kollega", "name": "Ny Kollega", "email": "ny@kk.dk",
+                                        "unit": "kk-bif", "role": "drafter"}
+
+
+def _admin_units(day: Day, csrf: str):
+    return "admin", "/admin/brugere/ny-kollega/enheder", {"csrf": csrf, "keep": "kk-bif drafter", "unit": "kk-bif",
+                                                          "role": "approver"}
+
+
+def _admin_close(day: Day, csrf: str):
+    return "admin", "/admin/brugere/ny-kollega/aktiv", {"csrf": csrf, "active": "nej"}
+
+
+def _admin_revoke(day: Day, csrf: str):
+    return "admin", f"/admin/tokens/{day.ids['token']}/tilbagekald", {"csrf": csrf}
+
+
 def _mail_choices(day: Day, csrf: str):
     return "drafter", "/konto/mail", {"csrf": csrf, "on": ["inquiry.allocated", "digest"], "digest_only": "ja"}
 
@@ -240,6 +259,8 @@ def _logout(day: Day, csrf: str):
 STEPS: list[tuple[str, str, Callable]] = [
     # The admin's one form first: the admin, logged in at the start of the day, is idle after it.
     ("send mail igen", "/udbakke/X/send-igen", _send_again),
+    ("ny bruger", "/admin/brugere", _admin_new_user), ("enheder", "/admin/brugere/X/enheder", _admin_units),
+    ("luk konto", "/admin/brugere/X/aktiv", _admin_close), ("tilbagekald token", "/admin/tokens/X/tilbagekald", _admin_revoke),
     ("fortolk", "/henvendelser/ny", _interpret), ("opret", "/henvendelser/ny", _new_inquiry),
     ("ret henvendelse", "/henvendelser/X/ret", _correct_inquiry),
     ("fordel", "/henvendelser/X/fordel", _allocate), ("giv tilbage", "/henvendelser/X/giv-tilbage", _hand_back),
@@ -336,6 +357,12 @@ def _after(day: Day, name: str, r) -> None:
             assert user.mail_digest_only and "contribution.answered" in user.mail_off and "digest" not in user.mail_off
     if name == "samlet":
         assert location.endswith("udfoert=1"), location
+    if name in ("ny bruger", "enheder", "luk konto", "tilbagekald token"):
+        assert location == "/admin/brugere?ok=" + {"ny bruger": "ny", "enheder": "enhed", "luk konto": "lukket",
+                                                    "tilbagekald token": "token"}[name], location
+        with Session(day.engine) as session:
+            user = session.exec(select(User).where(User.username == "ny-kollega")).one()
+            assert user.is_active is (name != "luk konto" and name != "tilbagekald token")
     if name == "send mail igen":
         assert location == "/udbakke?ok=1", location
         with Session(day.engine) as session:
@@ -383,6 +410,7 @@ def _day(web, engine):
             session.add(failed)
             session.commit()
             d.ids["failed_mail"] = failed.id
+            d.ids["token"] = auth_service.issue_token(session, username="web-viewer", name="Regneark")[0].id
         d.login("drafter")
         d.login("approver")
         d.login("admin")

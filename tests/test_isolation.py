@@ -318,6 +318,10 @@ PAGES = [
     r("POST", "/indgaaende/{incoming}/kasser", DRAFTER_PAGE),
     r("POST", "/indgaaende/{incoming}/opfoelgning", DRAFTER_PAGE, body=lambda o: {"inquiry_id": str(o.inquiry)}),
     r("POST", "/udbakke/{outbox}/send-igen", {"admin"}),
+    r("POST", "/admin/brugere/{user}/aktiv", {"admin"}, body=lambda o: {"active": "ja"}),
+    r("POST", "/admin/brugere/{user}/enheder", {"admin"}, body=lambda o: {"unit": o.org, "role": "viewer"}),
+    r("POST", "/admin/brugere", {"admin"}, body=lambda o: {"username": f"ny-{next(_unique)}", "name": "Ny", "unit": o.org,
+                                                           "role": "viewer"}, hidden=422),
     r("GET", "/breve/{draft}", EVERYONE),
     r("POST", "/breve/{draft}", DRAFTER_PAGE, body=lambda o: {"version": "1", "title": "Ny", "kind": "brev", "action": "save"}),
     r("POST", "/breve/{draft}/autosave", DRAFTER_PAGE, body=lambda o: {"version": "1", "title": "Ny", "kind": "brev"}),
@@ -344,7 +348,9 @@ PAGES_WITHOUT_OBJECT = {("GET", "/indbakke"), ("POST", "/indbakke/samlet"), ("GE
                         ("GET", "/bidrag"), ("GET", "/bidrag/{token}"), ("POST", "/bidrag/{token}"),
                         ("GET", "/indgaaende"), ("POST", "/indgaaende"), ("GET", "/udbakke"),
                         # Sign-in with the municipality's identity provider, before anyone is logged in (test_sign_in).
-                        ("GET", "/login/oidc/{municipality}"), ("GET", "/login/oidc/callback")}
+                        ("GET", "/login/oidc/{municipality}"), ("GET", "/login/oidc/callback"),
+                        # The admin's users and tokens: the lists are the municipality's (test_admin_pages).
+                        ("GET", "/admin/brugere"), ("POST", "/admin/tokens/{token_id}/tilbagekald")}
 
 
 def expected(route: Route, role: str, relation: str) -> str:
