@@ -83,3 +83,54 @@ def test_a_new_user_is_made_in_the_browser_and_every_mistake_is_said_in_danish_k
         assert [(p.unit, p.role) for p in structure.memberships(session, user.id)] == [("kk-suf", "approver")]
         actions = [e.action for e in session.exec(select(AuditEntry).where(AuditEntry.actor == "kk-admin"))]
         assert "user.add" in actions and "user.memberships" in actions
+
+
+def test_the_admin_sets_the_deadline_rule_units_and_the_sign_in_of_their_municipality_only(world):  # noqa: F811
+    from datetime import date
+
+    from app.inquiries.deadlines import add_working_days
+
+    admin = world.browser("admin")
+    page = admin.get("/admin/kommune")
+    assert page.status_code == 200 and "Familie- og Beskæftigelsesforvaltningen" not in page.text  # Aalborg's is not there
+    # The deadline rule: the next inquiry gets it; a rule out of range is said in Danish and changes nothing.
+    bad = admin.post("/admin/organisationer/kk-bif/frister", data={"csrf": csrf_of(admin), "deadline_days": "0",
+                                                                  "chaser_working_days": "2"}, follow_redirects=False)
+    assert bad.status_code == 422 and "Fristen skal være 1–250 arbejdsdage." in bad.text
+    ok = admin.post("/admin/organisationer/kk-bif/frister", data={"csrf": csrf_of(admin), "deadline_days": "7",
+                                                                 "chaser_working_days": "3"}, follow_redirects=False)
+    assert ok.status_code == 303
+    new = world.api().post("/api/v1/inquiries", headers={"Authorization": f"Bearer {world.tokens['admin']}"}, json={
+        "title": "Parkering", "asker": {"name": "Bo Borger"}, "received_on": "2024-11-18", "organisation": "kk-bif",
+        "questions": [{"text": "Hvor mange pladser?"}]})
+    assert new.json()["deadline"] == add_working_days(date(2024, 11, 18), 7).isoformat()
+    assert admin.post("/admin/organisationer/aalborg-fb/frister", data={"csrf": csrf_of(admin), "deadline_days": "7",
+                                                                       "chaser_working_days": "3"}).status_code == 404
+    # A unit: made, then its key refused a second time; in Aalborg's organisation not at all.
+    unit = {"csrf": csrf_of(admin), "key": "kk-bif-jura", "name": "Jura", "organisation": "kk-bif"}
+    assert admin.post("/admin/enheder", data=unit, follow_redirects=False).status_code == 303
+    again = admin.post("/admin/enheder", data=unit | {"csrf": csrf_of(admin)})
+    assert again.status_code == 422 and "Enhedens nøgle" in again.text
+    assert admin.post("/admin/enheder", data=unit | {"csrf": csrf_of(admin), "key": "aal-x", "organisation": "aalborg-fb"}
+                      ).status_code == 404
+    # The sign-in and its group table: a line that does not parse, and a unit of Aalborg's, are refused in Danish.
+    form = {"csrf": csrf_of(admin), "municipality": "koebenhavns-kommune", "issuer": "https://login.microsoftonline.com/kk/v2.0",
+            "client_id": "besvar", "label": "Microsoft Entra ID"}
+    wrong = admin.post("/admin/login", data=form | {"groups": "BIF-Jura kk-bif-jura drafter"})
+    assert wrong.status_code == 422 and "Gruppetabellen" in wrong.text
+    foreign = admin.post("/admin/login", data=form | {"csrf": csrf_of(admin), "groups": "BIF = aalborg-fb:admin"})
+    assert foreign.status_code == 422 and "aalborg-fb" in foreign.text
+    saved = admin.post("/admin/login", data=form | {"csrf": csrf_of(admin), "groups": "BIF-Jura = kk-bif-jura:drafter, kk-bif:viewer"},
+                       follow_redirects=False)
+    assert saved.status_code == 303
+    assert "Log ind med Microsoft Entra ID (Københavns Kommune)" in world.api().get("/login").text
+    assert "BIF-Jura = kk-bif-jura:drafter, kk-bif:viewer" in admin.get("/admin/kommune").text
+    assert admin.post("/admin/login", data=form | {"csrf": csrf_of(admin), "municipality": "aalborg-kommune", "groups": ""}
+                      ).status_code == 404
+    cleared = admin.post("/admin/login", data={"csrf": csrf_of(admin), "municipality": "koebenhavns-kommune", "issuer": "",
+                                               "client_id": "", "groups": ""}, follow_redirects=False)
+    assert cleared.status_code == 303 and "Log ind med" not in world.api().get("/login").text
+    engine = make_engine(world.url)
+    with Session(engine) as session:
+        actions = {e.action for e in session.exec(select(AuditEntry).where(AuditEntry.actor == "kk-admin"))}
+    assert {"organisation.deadlines", "unit.add", "municipality.sign_in"} <= actions

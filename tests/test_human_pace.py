@@ -16,7 +16,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func
 from sqlmodel import Session, SQLModel, select
 
-from app.models import Contribution, IncomingItem, Inquiry, Letter, LetterStatus, Organisation, OutboxMessage, Question, User
+from app.models import (Contribution, IncomingItem, Inquiry, Letter, LetterStatus, Municipality, Organisation, OutboxMessage,
+                        Question, User)
 from app.auth import service as auth_service
 from app.inquiries import service as inquiry_service
 from app.inquiries.schemas import InquiryIn
@@ -247,6 +248,19 @@ def _admin_revoke(day: Day, csrf: str):
     return "admin", f"/admin/tokens/{day.ids['token']}/tilbagekald", {"csrf": csrf}
 
 
+def _admin_deadlines(day: Day, csrf: str):
+    return "admin", "/admin/organisationer/kk-bif/frister", {"csrf": csrf, "deadline_days": "8", "chaser_working_days": "3"}
+
+
+def _admin_unit(day: Day, csrf: str):
+    return "admin", "/admin/enheder", {"csrf": csrf, "key": "kk-bif-jura", "name": "Jura", "organisation": "kk-bif"}
+
+
+def _admin_sign_in(day: Day, csrf: str):
+    return "admin", "/admin/login", {"csrf": csrf, "municipality": "koebenhavns-kommune", "issuer": "https://login.kk.dk",
+                                      "client_id": "besvar", "groups": "BIF-Jura = kk-bif-jura:drafter"}
+
+
 def _mail_choices(day: Day, csrf: str):
     return "drafter", "/konto/mail", {"csrf": csrf, "on": ["inquiry.allocated", "digest"], "digest_only": "ja"}
 
@@ -261,6 +275,8 @@ STEPS: list[tuple[str, str, Callable]] = [
     ("send mail igen", "/udbakke/X/send-igen", _send_again),
     ("ny bruger", "/admin/brugere", _admin_new_user), ("enheder", "/admin/brugere/X/enheder", _admin_units),
     ("luk konto", "/admin/brugere/X/aktiv", _admin_close), ("tilbagekald token", "/admin/tokens/X/tilbagekald", _admin_revoke),
+    ("frister", "/admin/organisationer/X/frister", _admin_deadlines), ("ny enhed", "/admin/enheder", _admin_unit),
+    ("kommunens login", "/admin/login", _admin_sign_in),
     ("fortolk", "/henvendelser/ny", _interpret), ("opret", "/henvendelser/ny", _new_inquiry),
     ("ret henvendelse", "/henvendelser/X/ret", _correct_inquiry),
     ("fordel", "/henvendelser/X/fordel", _allocate), ("giv tilbage", "/henvendelser/X/giv-tilbage", _hand_back),
@@ -363,6 +379,14 @@ def _after(day: Day, name: str, r) -> None:
         with Session(day.engine) as session:
             user = session.exec(select(User).where(User.username == "ny-kollega")).one()
             assert user.is_active is (name != "luk konto" and name != "tilbagekald token")
+    if name in ("frister", "ny enhed", "kommunens login"):
+        assert location == "/admin/kommune?ok=" + {"frister": "frister", "ny enhed": "enhed", "kommunens login": "login"}[name]
+        with Session(day.engine) as session:
+            org = session.exec(select(Organisation).where(Organisation.key == "kk-bif")).one()
+            assert (org.deadline_days, org.chaser_working_days) == (8, 3)
+            if name == "kommunens login":
+                kk = session.exec(select(Municipality).where(Municipality.key == "koebenhavns-kommune")).one()
+                assert kk.sign_in["groups"] == {"BIF-Jura": [{"unit": "kk-bif-jura", "role": "drafter"}]}
     if name == "send mail igen":
         assert location == "/udbakke?ok=1", location
         with Session(day.engine) as session:

@@ -319,6 +319,8 @@ PAGES = [
     r("POST", "/indgaaende/{incoming}/opfoelgning", DRAFTER_PAGE, body=lambda o: {"inquiry_id": str(o.inquiry)}),
     r("POST", "/udbakke/{outbox}/send-igen", {"admin"}),
     r("POST", "/admin/brugere/{user}/aktiv", {"admin"}, body=lambda o: {"active": "ja"}),
+    r("POST", "/admin/organisationer/{org}/frister", {"admin"}, body=lambda o: {"deadline_days": "10", "chaser_working_days": "2"}),
+    r("POST", "/admin/enheder", {"admin"}, body=lambda o: {"key": f"enhed-{next(_unique)}", "name": "Enhed", "organisation": o.org}),
     r("POST", "/admin/brugere/{user}/enheder", {"admin"}, body=lambda o: {"unit": o.org, "role": "viewer"}),
     r("POST", "/admin/brugere", {"admin"}, body=lambda o: {"username": f"ny-{next(_unique)}", "name": "Ny", "unit": o.org,
                                                            "role": "viewer"}, hidden=422),
@@ -350,7 +352,8 @@ PAGES_WITHOUT_OBJECT = {("GET", "/indbakke"), ("POST", "/indbakke/samlet"), ("GE
                         # Sign-in with the municipality's identity provider, before anyone is logged in (test_sign_in).
                         ("GET", "/login/oidc/{municipality}"), ("GET", "/login/oidc/callback"),
                         # The admin's users and tokens: the lists are the municipality's (test_admin_pages).
-                        ("GET", "/admin/brugere"), ("POST", "/admin/tokens/{token_id}/tilbagekald")}
+                        ("GET", "/admin/brugere"), ("POST", "/admin/tokens/{token_id}/tilbagekald"),
+                        ("GET", "/admin/kommune"), ("POST", "/admin/login")}
 
 
 def expected(route: Route, role: str, relation: str) -> str:

@@ -1,5 +1,8 @@
-"""Brugere: for a municipality's admin, its users — their units and roles, open or closed — and their API tokens,
-in the browser instead of the command line (issue 22). The rules are the account services' and the policy's."""
+"""Administration for a municipality's admin, in the browser instead of the command line (issue 22): Brugere —
+its users, their units and roles, open or closed, and their API tokens — and Kommunen — its organisations' deadline
+rule, its units, and its sign-in. The rules are the services' and the policy's."""
+
+import re
 
 from fastapi import APIRouter, Request
 from pydantic import ValidationError
@@ -10,7 +13,7 @@ from app.db import SessionDep
 from app.errors import BesvarError, Conflict, Invalid, NotFound
 from app.fields import IdPath
 from app.models import Role
-from app.organisations import structure
+from app.organisations import settings, structure
 from app.policy import Action, access, where
 from app.routing import SessionRoute
 from app.web.deps import FormUser, PageUser, PostedForm, page_may
@@ -115,3 +118,96 @@ def revoke(request: Request, token_id: IdPath, session: SessionDep, auth: FormUs
     except BesvarError as exc:
         return _failed(request, session, auth, exc)
     return see_other("/admin/brugere?ok=token")
+
+
+# Kommunen: the municipality's organisations (deadline rule), units, and sign-in with its identity provider.
+SETTINGS_NOTICES = {"frister": "Fristreglen er gemt; nye henvendelser får den.", "enhed": "Enheden er oprettet.",
+                    "login": "Kommunens login er gemt; grupperne gælder fra næste login."}
+
+
+def _groups_text(sign_in: dict | None) -> str:
+    groups = (sign_in or {}).get("groups") or {}
+    return "\n".join(f"{g} = " + ", ".join(f"{p['unit']}:{p['role']}" for p in places) for g, places in groups.items())
+
+
+def _settings_page(request: Request, session, auth, *, code: int = 200, error: str | None = None, notice: str | None = None):
+    municipalities = settings.managed_municipalities(session, auth.user)
+    return page(request, "admin/municipality.html", status=code, error=error, notice=notice,
+                organisations=settings.managed_organisations(session, auth.user), municipalities=municipalities,
+                units=structure.units(session, where(access(session, auth.user), Action.manage)),
+                groups={m.key: _groups_text(m.sign_in) for m in municipalities}, roles=[(r.value, ROLE[r.value]) for r in Role],
+                deadline_range=settings.DEADLINE_DAYS, chaser_range=settings.CHASER_DAYS,
+                callback=request.app.state.settings.public_url.rstrip("/") + "/login/oidc/callback")
+
+
+def _settings_failed(request: Request, session, auth, exc: BesvarError):
+    session.rollback()
+    if isinstance(exc, NotFound):
+        raise exc
+    field = getattr(exc, "field", None) or ""
+    message = {"deadline_days": "Fristen skal være {}–{} arbejdsdage.".format(*settings.DEADLINE_DAYS),
+               "chaser_working_days": "Rykkerne skal komme hver {}.–{}. arbejdsdag.".format(*settings.CHASER_DAYS),
+               "key": "Enhedens nøgle: små bogstaver, tal og bindestreg, og ikke brugt før.",
+               "name": "Skriv enhedens navn."}.get(field)
+    if message is None and field.startswith("groups"):
+        message = (f"Gruppetabellen: {exc.detail}. Skriv en linje pr. gruppe: GRUPPE = enhed:rolle, enhed:rolle "
+                   "(rollerne: " + ", ".join(Role) + ").")
+    if message is None and field in ("issuer", "client_id", "groups_claim", "label"):
+        message = "Kommunens login: udstederen skal være en https-adresse, og klient-id skal udfyldes."
+    if message is None and isinstance(exc, Conflict):
+        message = "Enhedens nøgle er brugt før; vælg en anden."
+    return _settings_page(request, session, auth, code=422 if exc.status in (409, 422) else exc.status,
+                          error=message or "Ændringen kunne ikke gemmes. Genindlæs siden, og prøv igen.")
+
+
+def _number(form, name: str) -> int:
+    try:
+        return int(str(form.get(name) or "").strip())
+    except ValueError:
+        raise Invalid(f"{name} is not a number", field=name) from None
+
+
+@router.get("/admin/kommune", dependencies=[Manager])
+def municipality_page(request: Request, session: SessionDep, auth: PageUser, ok: str = ""):
+    """The municipality's organisations, units and sign-in."""
+    return _settings_page(request, session, auth, notice=SETTINGS_NOTICES.get(ok))
+
+
+@router.post("/admin/organisationer/{organisation}/frister", dependencies=[Manager])
+def set_deadlines(request: Request, organisation: str, session: SessionDep, auth: FormUser, form: PostedForm):
+    """The organisation's deadline rule and how often late contributions are chased."""
+    try:
+        settings.set_deadlines(session, key=organisation[:100], deadline_days=_number(form, "deadline_days"),
+                               chaser_days=_number(form, "chaser_working_days"), by=auth.user)
+    except BesvarError as exc:
+        return _settings_failed(request, session, auth, exc)
+    return see_other("/admin/kommune?ok=frister")
+
+
+@router.post("/admin/enheder", dependencies=[Manager])
+def add_unit(request: Request, session: SessionDep, auth: FormUser, form: PostedForm):
+    """A new unit of one of the admin's organisations."""
+    key, name = str(form.get("key") or "").strip()[:100], search_text(str(form.get("name") or ""), 300) or ""
+    try:
+        if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,99}", key):
+            raise Invalid("key", field="key")
+        if not name:
+            raise Invalid("name", field="name")
+        settings.add_unit(session, key=key, name=name, organisation_key=str(form.get("organisation") or "")[:100], by=auth.user)
+    except BesvarError as exc:
+        return _settings_failed(request, session, auth, exc)
+    return see_other("/admin/kommune?ok=enhed")
+
+
+@router.post("/admin/login", dependencies=[Manager])
+def set_sign_in(request: Request, session: SessionDep, auth: FormUser, form: PostedForm):
+    """The municipality's identity provider and its group table; emptied, local passwords only."""
+    values = {k: str(form.get(k) or "").strip()[:300] for k in ("issuer", "client_id", "groups_claim", "label")}
+    try:
+        groups = settings.parse_groups(str(form.get("groups") or "")[:100_000])
+        sign_in = None if not values["issuer"] and not values["client_id"] else \
+            {**{k: v for k, v in values.items() if v}, "groups": groups}
+        settings.set_sign_in(session, municipality_key=str(form.get("municipality") or "")[:100], values=sign_in, by=auth.user)
+    except BesvarError as exc:
+        return _settings_failed(request, session, auth, exc)
+    return see_other("/admin/kommune?ok=login")
