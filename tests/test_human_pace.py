@@ -434,7 +434,7 @@ def _day(web, engine):
             session.add(failed)
             session.commit()
             d.ids["failed_mail"] = failed.id
-            d.ids["token"] = auth_service.issue_token(session, username="web-viewer", name="Regneark")[0].id
+            d.ids["token"] = auth_service.issue_token(session, username="web-drafter", name="Regneark")[0].id
         d.login("drafter")
         d.login("approver")
         d.login("admin")
