@@ -33,6 +33,17 @@ def test_an_admin_sees_and_manages_the_users_and_tokens_of_their_municipality_on
     refused = admin.post(f"/admin/tokens/{theirs}/tilbagekald", data={"csrf": csrf_of(admin)}, follow_redirects=False)
     assert refused.status_code == 404
     assert api.get("/api/v1/me", headers={"Authorization": f"Bearer {their_token}"}).status_code == 200
+    # A token for a service account, made on the page and shown once; for Aalborg's user, none.
+    made = admin.post("/admin/tokens", data={"csrf": csrf_of(admin), "username": "kk-suf-target", "name": "ESDH-eksport",
+                                             "read_only": "ja"})
+    shown = re.search(r'<code class="token">(bsv_[^<]+)</code>', made.text)
+    assert made.status_code == 201 and shown
+    assert api.get("/api/v1/me", headers={"Authorization": f"Bearer {shown[1]}"}).status_code == 200
+    assert api.post("/api/v1/tokens", headers={"Authorization": f"Bearer {shown[1]}"}, json={}).status_code == 403  # reads only
+    assert shown[1] not in admin.get("/admin/brugere").text
+    assert admin.post("/admin/tokens", data={"csrf": csrf_of(admin), "username": "aalborg-fb-target"}).status_code == 404
+    past = admin.post("/admin/tokens", data={"csrf": csrf_of(admin), "username": "kk-suf-target", "expires_on": "2020-01-01"})
+    assert past.status_code == 422 and "udløbsdato" in past.text
     ours, our_token = _token(world, "kk-suf-target")
     assert "Regneark" in admin.get("/admin/brugere").text
     done = admin.post(f"/admin/tokens/{ours}/tilbagekald", data={"csrf": csrf_of(admin)}, follow_redirects=False)

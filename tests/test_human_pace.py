@@ -244,6 +244,10 @@ def _admin_close(day: Day, csrf: str):
     return "admin", "/admin/brugere/ny-kollega/aktiv", {"csrf": csrf, "active": "nej"}
 
 
+def _admin_new_token(day: Day, csrf: str):
+    return "admin", "/admin/tokens", {"csrf": csrf, "username": "web-drafter", "name": "ESDH-eksport", "read_only": "ja"}
+
+
 def _admin_revoke(day: Day, csrf: str):
     return "admin", f"/admin/tokens/{day.ids['token']}/tilbagekald", {"csrf": csrf}
 
@@ -275,6 +279,7 @@ STEPS: list[tuple[str, str, Callable]] = [
     ("send mail igen", "/udbakke/X/send-igen", _send_again),
     ("ny bruger", "/admin/brugere", _admin_new_user), ("enheder", "/admin/brugere/X/enheder", _admin_units),
     ("luk konto", "/admin/brugere/X/aktiv", _admin_close), ("tilbagekald token", "/admin/tokens/X/tilbagekald", _admin_revoke),
+    ("nyt token", "/admin/tokens", _admin_new_token),
     ("frister", "/admin/organisationer/X/frister", _admin_deadlines), ("ny enhed", "/admin/enheder", _admin_unit),
     ("kommunens login", "/admin/login", _admin_sign_in),
     ("fortolk", "/henvendelser/ny", _interpret), ("opret", "/henvendelser/ny", _new_inquiry),
@@ -379,6 +384,8 @@ def _after(day: Day, name: str, r) -> None:
         with Session(day.engine) as session:
             user = session.exec(select(User).where(User.username == "ny-kollega")).one()
             assert user.is_active is (name != "luk konto" and name != "tilbagekald token")
+    if name == "nyt token":
+        assert r.status_code == 201 and "Kopiér det nu" in r.text and re.search(r"<code class=\"token\">bsv_", r.text)
     if name in ("frister", "ny enhed", "kommunens login"):
         assert location == "/admin/kommune?ok=" + {"frister": "frister", "ny enhed": "enhed", "kommunens login": "login"}[name]
         with Session(day.engine) as session:

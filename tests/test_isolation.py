@@ -319,6 +319,7 @@ PAGES = [
     r("POST", "/indgaaende/{incoming}/opfoelgning", DRAFTER_PAGE, body=lambda o: {"inquiry_id": str(o.inquiry)}),
     r("POST", "/udbakke/{outbox}/send-igen", {"admin"}),
     r("POST", "/admin/brugere/{user}/aktiv", {"admin"}, body=lambda o: {"active": "ja"}),
+    r("POST", "/admin/tokens", {"admin"}, body=lambda o: {"username": o.user, "name": "Regneark"}),
     r("POST", "/admin/organisationer/{org}/frister", {"admin"}, body=lambda o: {"deadline_days": "10", "chaser_working_days": "2"}),
     r("POST", "/admin/enheder", {"admin"}, body=lambda o: {"key": f"enhed-{next(_unique)}", "name": "Enhed", "organisation": o.org}),
     r("POST", "/admin/brugere/{user}/enheder", {"admin"}, body=lambda o: {"unit": o.org, "role": "viewer"}),

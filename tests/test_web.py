@@ -158,6 +158,7 @@ PAGES = {
     ("POST", "/admin/brugere/1/enheder"): ("admin",),
     ("POST", "/admin/brugere/1/aktiv"): ("admin",),
     ("POST", "/admin/tokens/1/tilbagekald"): ("admin",),
+    ("POST", "/admin/tokens"): ("admin",),
     ("GET", "/admin/kommune"): ("admin",),
     ("POST", "/admin/organisationer/1/frister"): ("admin",),
     ("POST", "/admin/enheder"): ("admin",),

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from pydantic import ValidationError
 
 from app.auth import service as auth_service
-from app.auth.schemas import UserIn
+from app.auth.schemas import TokenIn, UserIn
 from app.db import SessionDep
 from app.errors import BesvarError, Conflict, Invalid, NotFound
 from app.fields import IdPath
@@ -32,12 +32,13 @@ _SAYS = {"username": "bogstaver uden æ, ø og å, tal, punktum, @ og bindestreg
 
 
 def _page(request: Request, session, auth, *, code: int = 200, error: str | None = None, notice: str | None = None,
-          form: dict | None = None):
+          form: dict | None = None, created: tuple[str, str, str] | None = None):
     users = auth_service.managed(session, auth.user)
     units = structure.units(session, where(access(session, auth.user), Action.manage))
     return page(request, "admin/users.html", status=code, users=users, units=units, error=error, notice=notice,
                 places={u.id: structure.memberships(session, u.id) for u in users}, form=form or {},
-                tokens=auth_service.tokens_of(session, user=auth.user), roles=[(r.value, ROLE[r.value]) for r in Role])
+                tokens=auth_service.tokens_of(session, user=auth.user), roles=[(r.value, ROLE[r.value]) for r in Role],
+                created=created)
 
 
 def _failed(request: Request, session, auth, exc: BesvarError, form: dict | None = None):
@@ -108,6 +109,27 @@ def set_units(request: Request, username: str, session: SessionDep, auth: FormUs
     except BesvarError as exc:
         return _failed(request, session, auth, exc)
     return see_other("/admin/brugere?ok=enhed")
+
+
+@router.post("/admin/tokens", dependencies=[Manager])
+def new_token(request: Request, session: SessionDep, auth: FormUser, form: PostedForm):
+    """A token for one of the municipality's users (a service account for the records system, say), shown this once."""
+    username = str(form.get("username") or "")[:100]
+    try:
+        body = TokenIn(name=search_text(str(form.get("name") or ""), 300) or "API-token",
+                       expires_on=str(form.get("expires_on") or "") or None, read_only=form.get("read_only") == "ja")
+    except ValidationError:
+        return _page(request, session, auth, code=422, error="Tjek tokenets udløbsdato (en dato, ikke passeret).")
+    try:
+        owner = auth_service.managed_user(session, username, auth.user)
+        _row, token = auth_service.issue_token(session, username=owner.username, name=body.name, expires_on=body.expires_on,
+                                               read_only=body.read_only)
+    except BesvarError as exc:
+        if exc.status != 404:
+            return _page(request, session, auth, code=422, error="Tjek tokenets udløbsdato (en dato, ikke passeret).")
+        raise
+    # Shown on this page only: it is not kept, and a reload does not show it again.
+    return _page(request, session, auth, code=201, created=(owner.username, body.name, token))
 
 
 @router.post("/admin/tokens/{token_id}/tilbagekald", dependencies=[Manager])
