@@ -58,6 +58,12 @@ def test_an_admin_sees_and_manages_the_users_and_tokens_of_their_municipality_on
     assert "Lukket" in admin.get("/admin/brugere").text
     assert admin.post("/admin/brugere/aalborg-fb-target/aktiv", data={"csrf": csrf_of(admin), "active": "nej"},
                       follow_redirects=False).status_code == 404
+    # An admin does not lock themself out: not by closing their account, not by dropping their admin role.
+    self_close = admin.post("/admin/brugere/kk-admin/aktiv", data={"csrf": csrf_of(admin), "active": "nej"})
+    assert self_close.status_code == 422 and "Du kan ikke lukke din egen konto" in self_close.text
+    demoted = admin.post("/admin/brugere/kk-admin/enheder", data={"csrf": csrf_of(admin), "unit": "kk-bif", "role": "drafter"})
+    assert demoted.status_code == 422 and "din egen administratorrolle" in demoted.text
+    assert admin.get("/admin/brugere").status_code == 200  # still an admin
 
 
 def test_a_new_user_is_made_in_the_browser_and_every_mistake_is_said_in_danish_keeping_what_was_typed(world):  # noqa: F811
@@ -121,7 +127,7 @@ def test_the_admin_sets_the_deadline_rule_units_and_the_sign_in_of_their_municip
     unit = {"csrf": csrf_of(admin), "key": "kk-bif-jura", "name": "Jura", "organisation": "kk-bif"}
     assert admin.post("/admin/enheder", data=unit, follow_redirects=False).status_code == 303
     again = admin.post("/admin/enheder", data=unit | {"csrf": csrf_of(admin)})
-    assert again.status_code == 422 and "Enhedens nøgle" in again.text
+    assert again.status_code == 422 and "Nøglen er brugt før" in again.text
     assert admin.post("/admin/enheder", data=unit | {"csrf": csrf_of(admin), "key": "aal-x", "organisation": "aalborg-fb"}
                       ).status_code == 404
     # The sign-in and its group table: a line that does not parse, and a unit of Aalborg's, are refused in Danish.
@@ -145,3 +151,33 @@ def test_the_admin_sets_the_deadline_rule_units_and_the_sign_in_of_their_municip
     with Session(engine) as session:
         actions = {e.action for e in session.exec(select(AuditEntry).where(AuditEntry.actor == "kk-admin"))}
     assert {"organisation.deadlines", "unit.add", "municipality.sign_in"} <= actions
+
+
+def test_a_new_forvaltning_its_letterhead_and_a_sample_letter_on_it(world, tmp_path):  # noqa: F811
+    from tests.documents import pdftotext
+
+    admin = world.browser("admin")
+    new = {"csrf": csrf_of(admin), "municipality": "koebenhavns-kommune", "key": "kk-tmf", "name": "Teknik- og Miljøforvaltningen",
+           "unit": "Center for Parkering", "deadline_days": "12"}
+    assert admin.post("/admin/organisationer", data=new, follow_redirects=False).status_code == 303
+    again = admin.post("/admin/organisationer", data=new | {"csrf": csrf_of(admin)})
+    assert again.status_code == 422 and "Nøglen er brugt før" in again.text
+    assert admin.post("/admin/organisationer", data=new | {"csrf": csrf_of(admin), "key": "aal-ny",
+                                                           "municipality": "aalborg-kommune"}).status_code == 404
+    # Its letterhead: a colour that is not one, and a postcode past its length, said in Danish; then saved.
+    head = {"csrf": csrf_of(admin), "name": "Teknik- og Miljøforvaltningen", "unit": "Center for Parkering",
+            "street": "Njalsgade 13", "postcode": "2300", "city": "København S", "email": "parkering@kk.dk", "colour": "#2a7a3b"}
+    red = admin.post("/admin/organisationer/kk-tmf/brevhoved", data=head | {"colour": "rød"})
+    assert red.status_code == 422 and "Farven skrives som #RRGGBB" in red.text
+    postcode = admin.post("/admin/organisationer/kk-tmf/brevhoved", data=head | {"csrf": csrf_of(admin), "postcode": "1" * 30})
+    assert postcode.status_code == 422 and "Tjek feltet “Postnummer”" in postcode.text
+    assert admin.post("/admin/organisationer/kk-tmf/brevhoved", data=head | {"csrf": csrf_of(admin)},
+                      follow_redirects=False).status_code == 303
+    for kind in ("brev", "notat"):
+        sample = admin.get(f"/admin/organisationer/kk-tmf/proeve.pdf?kind={kind}")
+        assert sample.status_code == 200 and sample.headers["content-type"] == "application/pdf"
+        (tmp_path / f"{kind}.pdf").write_bytes(sample.content)
+        text = pdftotext(tmp_path / f"{kind}.pdf")
+        assert "Njalsgade 13" in text and "Center for Parkering" in text and "41 dage" in text
+    assert admin.get("/admin/organisationer/aalborg-fb/proeve.pdf").status_code == 404
+    assert world.browser("drafter").get("/admin/organisationer/kk-tmf/proeve.pdf").status_code == 403

@@ -265,6 +265,16 @@ def _admin_sign_in(day: Day, csrf: str):
                                       "client_id": "besvar", "groups": "BIF-Jura = kk-bif-jura:drafter"}
 
 
+def _admin_organisation(day: Day, csrf: str):
+    return "admin", "/admin/organisationer", {"csrf": csrf, "municipality": "koebenhavns-kommune", "key": "kk-tmf",
+                                              "name": "Teknik- og Miljøforvaltningen", "deadline_days": "10"}
+
+
+def _admin_letterhead(day: Day, csrf: str):
+    return "admin", "/admin/organisationer/kk-tmf/brevhoved", {"csrf": csrf, "name": "Teknik- og Miljøforvaltningen",
+                                                               "street": "Njalsgade 13", "colour": "#2a7a3b"}
+
+
 def _mail_choices(day: Day, csrf: str):
     return "drafter", "/konto/mail", {"csrf": csrf, "on": ["inquiry.allocated", "digest"], "digest_only": "ja"}
 
@@ -282,6 +292,8 @@ STEPS: list[tuple[str, str, Callable]] = [
     ("nyt token", "/admin/tokens", _admin_new_token),
     ("frister", "/admin/organisationer/X/frister", _admin_deadlines), ("ny enhed", "/admin/enheder", _admin_unit),
     ("kommunens login", "/admin/login", _admin_sign_in),
+    ("ny forvaltning", "/admin/organisationer", _admin_organisation),
+    ("brevhoved", "/admin/organisationer/X/brevhoved", _admin_letterhead),
     ("fortolk", "/henvendelser/ny", _interpret), ("opret", "/henvendelser/ny", _new_inquiry),
     ("ret henvendelse", "/henvendelser/X/ret", _correct_inquiry),
     ("fordel", "/henvendelser/X/fordel", _allocate), ("giv tilbage", "/henvendelser/X/giv-tilbage", _hand_back),
@@ -384,6 +396,13 @@ def _after(day: Day, name: str, r) -> None:
         with Session(day.engine) as session:
             user = session.exec(select(User).where(User.username == "ny-kollega")).one()
             assert user.is_active is (name != "luk konto" and name != "tilbagekald token")
+    if name in ("ny forvaltning", "brevhoved"):
+        assert location == "/admin/kommune?ok=" + {"ny forvaltning": "forvaltning", "brevhoved": "brevhoved"}[name], location
+        with Session(day.engine) as session:
+            org = session.exec(select(Organisation).where(Organisation.key == "kk-tmf")).one()
+            assert org.municipality == "Københavns Kommune"
+            if name == "brevhoved":
+                assert (org.street, org.letterhead["colour"]) == ("Njalsgade 13", "#2a7a3b")
     if name == "nyt token":
         assert r.status_code == 201 and "Kopiér det nu" in r.text and re.search(r"<code class=\"token\">bsv_", r.text)
     if name in ("frister", "ny enhed", "kommunens login"):

@@ -321,6 +321,8 @@ PAGES = [
     r("POST", "/admin/brugere/{user}/aktiv", {"admin"}, body=lambda o: {"active": "ja"}),
     r("POST", "/admin/tokens", {"admin"}, body=lambda o: {"username": o.user, "name": "Regneark"}),
     r("POST", "/admin/organisationer/{org}/frister", {"admin"}, body=lambda o: {"deadline_days": "10", "chaser_working_days": "2"}),
+    r("POST", "/admin/organisationer/{org}/brevhoved", {"admin"}, body=lambda o: {"name": "Forvaltningen", "colour": "#00509e"}),
+    r("GET", "/admin/organisationer/{org}/proeve.pdf?kind=notat", {"admin"}),
     r("POST", "/admin/enheder", {"admin"}, body=lambda o: {"key": f"enhed-{next(_unique)}", "name": "Enhed", "organisation": o.org}),
     r("POST", "/admin/brugere/{user}/enheder", {"admin"}, body=lambda o: {"unit": o.org, "role": "viewer"}),
     r("POST", "/admin/brugere", {"admin"}, body=lambda o: {"username": f"ny-{next(_unique)}", "name": "Ny", "unit": o.org,
@@ -354,7 +356,7 @@ PAGES_WITHOUT_OBJECT = {("GET", "/indbakke"), ("POST", "/indbakke/samlet"), ("GE
                         ("GET", "/login/oidc/{municipality}"), ("GET", "/login/oidc/callback"),
                         # The admin's users and tokens: the lists are the municipality's (test_admin_pages).
                         ("GET", "/admin/brugere"), ("POST", "/admin/tokens/{token_id}/tilbagekald"),
-                        ("GET", "/admin/kommune"), ("POST", "/admin/login")}
+                        ("GET", "/admin/kommune"), ("POST", "/admin/login"), ("POST", "/admin/organisationer")}
 
 
 def expected(route: Route, role: str, relation: str) -> str:

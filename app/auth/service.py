@@ -147,6 +147,8 @@ def set_memberships(session: Session, *, username: str, units: Sequence[tuple[st
     session.flush()
     for unit_key, role in units:
         structure.join(session, user=user, unit_key=unit_key, role=role)
+    if by is not None and user.id == by.id and Role.admin.value not in {r for _, r in units}:
+        raise Invalid("you cannot take away your own admin role; another admin can", field="memberships")
     after = [f"{p.unit}: {p.role}" for p in structure.memberships(session, user.id)]
     audit.record(session, actor=by.username if by else "cli", action="user.memberships",
                  detail={"username": username, "before": before, "after": after})
@@ -220,6 +222,9 @@ def revoke_token(session: Session, *, token_id: int, user: User | None) -> None:
 def set_active(session: Session, *, username: str, active: bool, by: User | None) -> User:
     """Activate or deactivate a user `by` manages; a deactivated user's sessions and tokens stop at the next request."""
     user = managed_user(session, username, by)
+    if not active and by is not None and user.id == by.id:
+        # An admin who closes their own account is locked out with no one to open it: another admin must.
+        raise Invalid("you cannot deactivate yourself; another admin can", field="active")
     user.is_active = active
     audit.record(session, actor=by.username if by else "cli", action="user.activate" if active else "user.deactivate",
                  detail={"username": username})

@@ -5,8 +5,8 @@ from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit
-from app.bank.schema import SignInDoc
-from app.errors import Invalid, NotFound
+from app.bank.schema import OrganisationDoc, SignInDoc
+from app.errors import Conflict, Invalid, NotFound
 from app.models import Municipality, Organisation, Role, Unit, User
 from app.organisations import structure
 from app.policy import Action, access, where
@@ -100,3 +100,51 @@ def set_sign_in(session: Session, *, municipality_key: str, values: dict | None,
     session.add(m)
     session.commit()
     return m
+
+
+ADDRESS = ("name", "unit", "street", "postcode", "city", "phone", "email", "web")
+
+
+def _checked(doc: dict) -> dict:
+    """An organisation's fields checked as the bank checks them (OrganisationDoc), or a 422 naming the field."""
+    try:
+        return OrganisationDoc.model_validate(doc).model_dump(exclude={"key"})
+    except ValidationError as exc:
+        field = ".".join(str(p) for p in exc.errors()[0]["loc"])
+        raise Invalid(f"{field}: {exc.errors()[0]['msg']}", field=field) from exc
+
+
+def add_organisation(session: Session, *, municipality_key: str, values: dict, by: User | None) -> Organisation:
+    """A new forvaltning of a municipality `by` is admin in, with its default unit; `by` is its admin too."""
+    m = next((m for m in managed_municipalities(session, by) if m.key == municipality_key), None)
+    if m is None:
+        raise NotFound(f"no municipality {municipality_key!r}")
+    doc = _checked({**values, "municipality": m.name})
+    if session.exec(select(Organisation).where(col(Organisation.key) == values.get("key"))).first() is not None:
+        raise Conflict(f"organisation {values.get('key')!r} exists already")
+    org = Organisation(key=values["key"], **{k: v for k, v in doc.items() if k not in ("letterhead", "export")},
+                       letterhead={}, export={})
+    session.add(org)
+    session.flush()
+    structure.place(session, org)
+    audit.record(session, actor=by.username if by else "cli", action="organisation.add",
+                 detail={"organisation": org.key, "municipality": m.key})
+    session.commit()
+    return org
+
+
+def set_letterhead(session: Session, *, key: str, values: dict, colour: str, by: User | None) -> Organisation:
+    """The organisation's address block and colour, as its letters print them."""
+    org = managed_organisation(session, key, by)
+    current = {"key": org.key, "municipality": org.municipality, "deadline_days": org.deadline_days}
+    doc = _checked({**current, **values, "letterhead": {"colour": colour}})
+    before = {k: getattr(org, k) for k in ADDRESS} | {"colour": (org.letterhead or {}).get("colour")}
+    for k in ADDRESS:
+        setattr(org, k, doc[k])
+    org.letterhead = {**(org.letterhead or {}), "colour": doc["letterhead"]["colour"]}
+    session.add(org)
+    audit.record(session, actor=by.username if by else "cli", action="organisation.letterhead",
+                 detail={"organisation": org.key, "before": before,
+                         "after": {k: doc[k] for k in ADDRESS} | {"colour": doc["letterhead"]["colour"]}})
+    session.commit()
+    return org

@@ -171,6 +171,30 @@ HEADER_CHARS = 88
 MAX_LETTER_CHARS = 300_000
 
 
+def letterhead_of(org: Organisation) -> Letterhead:
+    """The organisation's letterhead: its address block and its look (logo, colour, fonts, date style)."""
+    lh = org.letterhead or {}
+    return Letterhead(
+        municipality=org.municipality, name=org.name, unit=org.unit, street=org.street, postcode=org.postcode,
+        city=org.city, phone=org.phone, web=org.web, email=org.email,
+        **{k: lh[k] for k in ("logo", "logo_docx", "colour", "font", "docx_font", "date_style") if lh.get(k)},
+    )
+
+
+def preview(org: Organisation, kind: str) -> LetterContext:
+    """A sample letter of `kind` on the organisation's letterhead: what the admin sees before staff write one."""
+    kinds.of(kind)
+    return LetterContext(
+        kind=kind, letterhead=letterhead_of(org), title="Svar på spørgsmål om ventetider (prøvebrev)", date=danish_today(),
+        recipient_name="Anna Andersen", recipient_title="medlem af kommunalbestyrelsen", recipient_email=None, copy_to=None,
+        case_numbers=(CaseNumber(system=(org.esdh_systems or ["ESDH"])[0], kind="sagsnummer", number="2026-000000"),),
+        salutation="Kære Anna Andersen", intro="Tak for din henvendelse, hvor du har stillet følgende spørgsmål:",
+        answers=(Answer(1, "Hvor lang er ventetiden i dag?",
+                        ("Ventetiden er i gennemsnit **41 dage**. Forvaltningen arbejder på at nedbringe den:\n"
+                         "- flere sagsbehandlere fra 1. marts\n- en ny visitation",)),),
+        signatory_name="Navn Navnesen", signatory_title="Direktør", initials="NN")
+
+
 def _paragraphs(text: str) -> tuple[str, ...]:
     return tuple(p.strip() for p in text.split("\n\n") if p.strip())
 
@@ -249,12 +273,7 @@ def build(session: Session, *, letter_id: int, approval: str | None = None) -> L
             "rendered as one document: split it into several letters",
             field="answers",
         )
-    lh = org.letterhead or {}
-    letterhead = Letterhead(
-        municipality=org.municipality, name=org.name, unit=org.unit, street=org.street, postcode=org.postcode,
-        city=org.city, phone=org.phone, web=org.web, email=org.email,
-        **{k: lh[k] for k in ("logo", "logo_docx", "colour", "font", "docx_font", "date_style") if lh.get(k)},
-    )
+    letterhead = letterhead_of(org)
     recipient = letter.recipient_name or asker.name
     if kind.addressed and not recipient:
         raise Invalid("the letter has no recipient", field="recipient_name")

@@ -4,7 +4,7 @@ rule, its units, and its sign-in. The rules are the services' and the policy's."
 
 import re
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from pydantic import ValidationError
 
 from app.auth import service as auth_service
@@ -15,6 +15,7 @@ from app.fields import IdPath
 from app.models import Role
 from app.organisations import settings, structure
 from app.policy import Action, access, where
+from app.rendering import context, jobs, pool
 from app.routing import SessionRoute
 from app.web.deps import FormUser, PageUser, PostedForm, page_may
 from app.web.forms import search_text
@@ -53,6 +54,10 @@ def _failed(request: Request, session, auth, exc: BesvarError, form: dict | None
         message = "Brugernavnet findes allerede; vælg et andet."
     elif name:
         message = f"Tjek {FIELDS[name]}: {_SAYS[name]}."
+    elif field == "active":
+        message = "Du kan ikke lukke din egen konto; det kan en anden administrator."
+    elif field == "memberships":
+        message = "Du kan ikke fjerne din egen administratorrolle; det kan en anden administrator."
     elif "unit" in field or "role" in field:
         message = "Vælg en enhed i din kommune og en af rollerne."
     else:
@@ -144,7 +149,13 @@ def revoke(request: Request, token_id: IdPath, session: SessionDep, auth: FormUs
 
 # Kommunen: the municipality's organisations (deadline rule), units, and sign-in with its identity provider.
 SETTINGS_NOTICES = {"frister": "Fristreglen er gemt; nye henvendelser får den.", "enhed": "Enheden er oprettet.",
+                    "forvaltning": "Forvaltningen er oprettet med sin egen enhed.",
+                    "brevhoved": "Brevhovedet er gemt; se det i prøvebrevet.",
                     "login": "Kommunens login er gemt; grupperne gælder fra næste login."}
+
+
+ADDRESS_LABELS = {"name": "Forvaltning", "unit": "Enhed", "street": "Adresse", "postcode": "Postnummer", "city": "By",
+                  "phone": "Telefon", "email": "Mail", "web": "Web"}
 
 
 def _groups_text(sign_in: dict | None) -> str:
@@ -158,7 +169,7 @@ def _settings_page(request: Request, session, auth, *, code: int = 200, error: s
                 organisations=settings.managed_organisations(session, auth.user), municipalities=municipalities,
                 units=structure.units(session, where(access(session, auth.user), Action.manage)),
                 groups={m.key: _groups_text(m.sign_in) for m in municipalities}, roles=[(r.value, ROLE[r.value]) for r in Role],
-                deadline_range=settings.DEADLINE_DAYS, chaser_range=settings.CHASER_DAYS,
+                deadline_range=settings.DEADLINE_DAYS, chaser_range=settings.CHASER_DAYS, address_labels=ADDRESS_LABELS,
                 callback=request.app.state.settings.public_url.rstrip("/") + "/login/oidc/callback")
 
 
@@ -169,15 +180,18 @@ def _settings_failed(request: Request, session, auth, exc: BesvarError):
     field = getattr(exc, "field", None) or ""
     message = {"deadline_days": "Fristen skal være {}–{} arbejdsdage.".format(*settings.DEADLINE_DAYS),
                "chaser_working_days": "Rykkerne skal komme hver {}.–{}. arbejdsdag.".format(*settings.CHASER_DAYS),
-               "key": "Enhedens nøgle: små bogstaver, tal og bindestreg, og ikke brugt før.",
-               "name": "Skriv enhedens navn."}.get(field)
+               "key": "Nøglen: små bogstaver, tal og bindestreg, og ikke brugt før.",
+               "name": "Skriv navnet.", "letterhead.colour": "Farven skrives som #RRGGBB, fx #00509e.",
+               "email": "Tjek mailadressen.", "web": "Tjek webadressen."}.get(field)
     if message is None and field.startswith("groups"):
         message = (f"Gruppetabellen: {exc.detail}. Skriv en linje pr. gruppe: GRUPPE = enhed:rolle, enhed:rolle "
                    "(rollerne: " + ", ".join(Role) + ").")
     if message is None and field in ("issuer", "client_id", "groups_claim", "label"):
         message = "Kommunens login: udstederen skal være en https-adresse, og klient-id skal udfyldes."
     if message is None and isinstance(exc, Conflict):
-        message = "Enhedens nøgle er brugt før; vælg en anden."
+        message = "Nøglen er brugt før; vælg en anden."
+    if message is None and field in settings.ADDRESS:
+        message = f"Tjek feltet “{ADDRESS_LABELS[field]}” (højst 300 tegn på én linje)."
     return _settings_page(request, session, auth, code=422 if exc.status in (409, 422) else exc.status,
                           error=message or "Ændringen kunne ikke gemmes. Genindlæs siden, og prøv igen.")
 
@@ -233,3 +247,46 @@ def set_sign_in(request: Request, session: SessionDep, auth: FormUser, form: Pos
     except BesvarError as exc:
         return _settings_failed(request, session, auth, exc)
     return see_other("/admin/kommune?ok=login")
+
+
+def _address_values(form) -> dict:
+    values = {k: search_text(str(form.get(k) or ""), 300) or None for k in settings.ADDRESS}
+    values["name"] = values["name"] or ""
+    return values
+
+
+@router.post("/admin/organisationer", dependencies=[Manager])
+def add_organisation(request: Request, session: SessionDep, auth: FormUser, form: PostedForm):
+    """A new forvaltning of the admin's municipality, with its default unit."""
+    values = {"key": str(form.get("key") or "").strip()[:100], **_address_values(form)}
+    try:
+        if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,99}", values["key"]):
+            raise Invalid("key", field="key")
+        values["deadline_days"] = _number(form, "deadline_days")
+        settings.add_organisation(session, municipality_key=str(form.get("municipality") or "")[:100], values=values,
+                                  by=auth.user)
+    except BesvarError as exc:
+        return _settings_failed(request, session, auth, exc)
+    return see_other("/admin/kommune?ok=forvaltning")
+
+
+@router.post("/admin/organisationer/{organisation}/brevhoved", dependencies=[Manager])
+def set_letterhead(request: Request, organisation: str, session: SessionDep, auth: FormUser, form: PostedForm):
+    """The forvaltning's address block and colour, as its letters print them."""
+    try:
+        settings.set_letterhead(session, key=organisation[:100], values=_address_values(form),
+                                colour=str(form.get("colour") or "")[:20], by=auth.user)
+    except BesvarError as exc:
+        return _settings_failed(request, session, auth, exc)
+    return see_other("/admin/kommune?ok=brevhoved")
+
+
+@router.get("/admin/organisationer/{organisation}/proeve.pdf", dependencies=[Manager])
+def preview(request: Request, organisation: str, session: SessionDep, auth: PageUser, kind: str = "brev"):
+    """A sample brev or notat on the forvaltning's letterhead, as a PDF."""
+    org = settings.managed_organisation(session, organisation[:100], auth.user)
+    ctx = context.preview(org, kind if kind in ("brev", "notat") else "brev")
+    session.rollback()  # rendered outside any database transaction
+    content = pool.run(jobs.pdf, ctx, timeout=request.app.state.settings.render_timeout_seconds)
+    return Response(content, media_type="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="proeve-{ctx.kind}-{org.key}.pdf"'})
