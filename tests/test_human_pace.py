@@ -285,15 +285,6 @@ def _logout(day: Day, csrf: str):
 
 # (name, route, step): the route names which page form the step sends, for the completeness check.
 STEPS: list[tuple[str, str, Callable]] = [
-    # The admin's one form first: the admin, logged in at the start of the day, is idle after it.
-    ("send mail igen", "/udbakke/X/send-igen", _send_again),
-    ("ny bruger", "/admin/brugere", _admin_new_user), ("enheder", "/admin/brugere/X/enheder", _admin_units),
-    ("luk konto", "/admin/brugere/X/aktiv", _admin_close), ("tilbagekald token", "/admin/tokens/X/tilbagekald", _admin_revoke),
-    ("nyt token", "/admin/tokens", _admin_new_token),
-    ("frister", "/admin/organisationer/X/frister", _admin_deadlines), ("ny enhed", "/admin/enheder", _admin_unit),
-    ("kommunens login", "/admin/login", _admin_sign_in),
-    ("ny forvaltning", "/admin/organisationer", _admin_organisation),
-    ("brevhoved", "/admin/organisationer/X/brevhoved", _admin_letterhead),
     ("fortolk", "/henvendelser/ny", _interpret), ("opret", "/henvendelser/ny", _new_inquiry),
     ("ret henvendelse", "/henvendelser/X/ret", _correct_inquiry),
     ("fordel", "/henvendelser/X/fordel", _allocate), ("giv tilbage", "/henvendelser/X/giv-tilbage", _hand_back),
@@ -305,7 +296,18 @@ STEPS: list[tuple[str, str, Callable]] = [
     ("annuller bidrag", "/bidrag/anmodning/X/annuller", _cancel_contribution),
     ("nyt brev", "/henvendelser/X/breve", _start_letter), ("indsæt", "/breve/X", _insert),
     ("autosave", "/breve/X/autosave", _autosave), ("gem", "/breve/X", _save), ("indsend", "/breve/X/indsend", _submit),
-    ("returner", "/breve/X/returner", _return), ("gem igen", "/breve/X", _save),
+    ("returner", "/breve/X/returner", _return),
+    # The admin's forms once the approver has had a first one: each role logged in at 8.30 acts within its
+    # 30 idle minutes, the admin here and the approver before (each step is a minute and a little more).
+    ("send mail igen", "/udbakke/X/send-igen", _send_again),
+    ("ny bruger", "/admin/brugere", _admin_new_user), ("enheder", "/admin/brugere/X/enheder", _admin_units),
+    ("luk konto", "/admin/brugere/X/aktiv", _admin_close), ("tilbagekald token", "/admin/tokens/X/tilbagekald", _admin_revoke),
+    ("nyt token", "/admin/tokens", _admin_new_token),
+    ("frister", "/admin/organisationer/X/frister", _admin_deadlines), ("ny enhed", "/admin/enheder", _admin_unit),
+    ("kommunens login", "/admin/login", _admin_sign_in),
+    ("ny forvaltning", "/admin/organisationer", _admin_organisation),
+    ("brevhoved", "/admin/organisationer/X/brevhoved", _admin_letterhead),
+    ("gem igen", "/breve/X", _save),
     ("indsend igen", "/breve/X/indsend", _submit), ("godkend", "/breve/X/godkend", _approve),
     ("ret", "/breve/X/ret", _correct), ("afsnit", "/bibliotek/afsnit/X", _paragraph),
     ("statistik", "/bibliotek/statistik/X", _statistic), ("import læs", "/bibliotek/import", _import_read),
