@@ -147,6 +147,17 @@ class Organisation(SQLModel, table=True):
     created_at: datetime = _created()
 
 
+class LetterheadLogo(SQLModel, table=True):
+    """A forvaltning's uploaded logo (app.organisations.logos checked it): PNG for both formats, SVG for the PDF."""
+
+    __tablename__ = "letterhead_logo"
+
+    organisation_id: int = Field(foreign_key="organisation.id", sa_type=IdType, primary_key=True)
+    png: bytes = Field(sa_type=LargeBinary)
+    svg: bytes | None = Field(default=None, sa_type=LargeBinary)
+    uploaded_at: datetime = _created()
+
+
 class Person(SQLModel, table=True):
     """Staff named in letters: signatories, drafters."""
 

@@ -181,3 +181,68 @@ def test_a_new_forvaltning_its_letterhead_and_a_sample_letter_on_it(world, tmp_p
         assert "Njalsgade 13" in text and "Center for Parkering" in text and "41 dage" in text
     assert admin.get("/admin/organisationer/aalborg-fb/proeve.pdf").status_code == 404
     assert world.browser("drafter").get("/admin/organisationer/kk-tmf/proeve.pdf").status_code == 403
+
+
+def png(width: int, height: int, pad: int = 0) -> bytes:
+    """A PNG of one colour (what a logo file is), or one whose header claims a size it does not hold."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\x00" + b"\x00\x50\x9e" * width for _ in range(height if width * height <= 10_000_000 else 1))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"tEXt", b"x" * pad) + chunk(b"IEND", b""))
+
+
+SVG = (b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 40 10"><title>Testby Kommune</title>'
+       b'<rect width="40" height="10" fill="#00509e"/></svg>')
+
+
+def test_an_uploaded_logo_is_checked_kept_and_printed_in_both_formats(world, tmp_path):  # noqa: F811
+    import io
+
+    import pikepdf
+    from docx import Document
+
+    from app.models import LetterheadLogo, Organisation
+    from app.rendering import context, docx
+
+    admin = world.browser("admin")
+
+    def upload(png_bytes: bytes | None, svg_bytes: bytes | None = None, org: str = "kk-bif"):
+        files = {k: (f"logo.{k}", v, f"image/{'svg+xml' if k == 'svg' else k}") for k, v in (("png", png_bytes), ("svg", svg_bytes)) if v}
+        return admin.post(f"/admin/organisationer/{org}/logo", data={"csrf": csrf_of(admin)}, files=files, follow_redirects=False)
+
+    laughs = (b'<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+              b'<svg xmlns="http://www.w3.org/2000/svg"><text>&b;</text></svg>')
+    for png_bytes, svg_bytes, says in (
+            (b"GIF89a" + b"\x00" * 40, None, "er ikke en PNG"), (png(100_000, 100_000), None, "er for stor"),
+            (png(40, 10)[:43] + b"\xff" * 17 + png(40, 10)[60:], None, "er beskadiget"),  # its pixels garbled
+            (png(40, 10, pad=600_000), None, "fylder for meget"),
+            (png(40, 10), SVG.replace(b"<rect", b"<script>alert(1)</script><rect"), "indeholder elementer"),
+            (png(40, 10), SVG.replace(b"<rect", b'<use href="https://evil.example/x.svg#a"/><rect'), "uden for sig selv"),
+            (png(40, 10), SVG.replace(b"<rect", b'<rect onclick="x()"'), "indeholder kode"),
+            (png(40, 10), laughs, "erklærer entiteter"), (png(40, 10), b"<svg", "kan ikke læses")):
+        r = upload(png_bytes, svg_bytes)
+        assert r.status_code == 422 and says in r.text, (says, r.status_code)
+    engine = make_engine(world.url)
+    with Session(engine) as session:
+        kk = session.exec(select(Organisation).where(Organisation.key == "kk-bif")).one()
+        assert session.get(LetterheadLogo, kk.id) is None  # nothing refused was kept
+    assert upload(png(40, 10), org="aalborg-fb").status_code == 404
+    assert upload(png(40, 10)).status_code == 303
+    # The PNG in the PDF (no SVG given) and in Word; then an SVG too, which the PDF draws as vectors.
+    sample = admin.get("/admin/organisationer/kk-bif/proeve.pdf?kind=brev")
+    with pikepdf.open(io.BytesIO(sample.content)) as doc:
+        assert len(doc.pages[0].images) == 1
+    with Session(engine) as session:
+        kk = session.exec(select(Organisation).where(Organisation.key == "kk-bif")).one()
+        logo = session.get(LetterheadLogo, kk.id)
+        word = Document(io.BytesIO(docx.render(context.preview(kk, "brev", logo))))
+        assert [p.blob for p in word.part.package.parts if p.partname.startswith("/word/media/")] == [png(40, 10)]
+    assert upload(png(40, 10), SVG).status_code == 303
+    with pikepdf.open(io.BytesIO(admin.get("/admin/organisationer/kk-bif/proeve.pdf").content)) as doc:
+        assert len(doc.pages[0].images) == 0  # the SVG, drawn, not a picture
+    (tmp_path / "with-svg.pdf").write_bytes(admin.get("/admin/organisationer/kk-bif/proeve.pdf").content)

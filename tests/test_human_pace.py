@@ -16,8 +16,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func
 from sqlmodel import Session, SQLModel, select
 
-from app.models import (Contribution, IncomingItem, Inquiry, Letter, LetterStatus, Municipality, Organisation, OutboxMessage,
-                        Question, User)
+from app.models import (Contribution, IncomingItem, Inquiry, Letter, LetterheadLogo, LetterStatus, Municipality, Organisation,
+                        OutboxMessage, Question, User)
 from app.auth import service as auth_service
 from app.inquiries import service as inquiry_service
 from app.inquiries.schemas import InquiryIn
@@ -275,6 +275,10 @@ def _admin_letterhead(day: Day, csrf: str):
                                                                "street": "Njalsgade 13", "colour": "#2a7a3b"}
 
 
+def _admin_logo(day: Day, csrf: str):
+    return "admin", "/admin/organisationer/kk-tmf/logo", {"csrf": csrf}
+
+
 def _mail_choices(day: Day, csrf: str):
     return "drafter", "/konto/mail", {"csrf": csrf, "on": ["inquiry.allocated", "digest"], "digest_only": "ja"}
 
@@ -306,7 +310,7 @@ STEPS: list[tuple[str, str, Callable]] = [
     ("frister", "/admin/organisationer/X/frister", _admin_deadlines), ("ny enhed", "/admin/enheder", _admin_unit),
     ("kommunens login", "/admin/login", _admin_sign_in),
     ("ny forvaltning", "/admin/organisationer", _admin_organisation),
-    ("brevhoved", "/admin/organisationer/X/brevhoved", _admin_letterhead),
+    ("brevhoved", "/admin/organisationer/X/brevhoved", _admin_letterhead), ("logo", "/admin/organisationer/X/logo", _admin_logo),
     ("gem igen", "/breve/X", _save),
     ("indsend igen", "/breve/X/indsend", _submit), ("godkend", "/breve/X/godkend", _approve),
     ("ret", "/breve/X/ret", _correct), ("afsnit", "/bibliotek/afsnit/X", _paragraph),
@@ -337,6 +341,10 @@ def _post(day: Day, step: Callable, think: timedelta = timedelta(0)):
 
 def _files(path: str) -> dict | None:
     """The upload the import form (a letter) or Indgående (a saved e-mail, a new message each time) sends."""
+    if path.endswith("/logo"):
+        from tests.test_admin_pages import png
+
+        return {"png": ("logo.png", png(40, 10), "image/png")}
     if path == "/indgaaende":
         mail = (f"Message-ID: <dag-{next(_MESSAGES)}@kk.dk>\nFrom: Anne Testesen <anne@kk.dk>\nSubject: Ventetider\n"
                 "Date: Mon, 02 Dec 2024 08:00:00 +0100\n\n1. Hvor lang er ventetiden?\n").encode()
@@ -398,6 +406,11 @@ def _after(day: Day, name: str, r) -> None:
         with Session(day.engine) as session:
             user = session.exec(select(User).where(User.username == "ny-kollega")).one()
             assert user.is_active is (name != "luk konto" and name != "tilbagekald token")
+    if name == "logo":
+        assert location == "/admin/kommune?ok=logo", location
+        with Session(day.engine) as session:
+            org = session.exec(select(Organisation).where(Organisation.key == "kk-tmf")).one()
+            assert session.get(LetterheadLogo, org.id) is not None
     if name in ("ny forvaltning", "brevhoved"):
         assert location == "/admin/kommune?ok=" + {"ny forvaltning": "forvaltning", "brevhoved": "brevhoved"}[name], location
         with Session(day.engine) as session:

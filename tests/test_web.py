@@ -165,6 +165,7 @@ PAGES = {
     ("POST", "/admin/login"): ("admin",),
     ("POST", "/admin/organisationer"): ("admin",),
     ("POST", "/admin/organisationer/1/brevhoved"): ("admin",),
+    ("POST", "/admin/organisationer/1/logo"): ("admin",),
     ("GET", "/admin/organisationer/1/proeve.pdf"): ("admin",),
     ("GET", "/frist?received_on=2024-12-20"): ROLES,
     ("GET", "/breve/1"): ROLES,

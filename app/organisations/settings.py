@@ -1,14 +1,16 @@
 """What a municipality's admin sets in the browser (issue 22): an organisation's deadline rule, new units, and
 the sign-in with the municipality's identity provider with its group table. Each change is in the audit trail."""
 
+import hashlib
+
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit
 from app.bank.schema import OrganisationDoc, SignInDoc
 from app.errors import Conflict, Invalid, NotFound
-from app.models import Municipality, Organisation, Role, Unit, User
-from app.organisations import structure
+from app.models import LetterheadLogo, Municipality, Organisation, Role, Unit, User, utcnow
+from app.organisations import logos, structure
 from app.policy import Action, access, where
 
 DEADLINE_DAYS = (1, 250)  # working days, as the bank allows
@@ -148,3 +150,19 @@ def set_letterhead(session: Session, *, key: str, values: dict, colour: str, by:
                          "after": {k: doc[k] for k in ADDRESS} | {"colour": doc["letterhead"]["colour"]}})
     session.commit()
     return org
+
+
+def set_logo(session: Session, *, key: str, png: bytes | None, svg: bytes | None, by: User | None) -> LetterheadLogo:
+    """The forvaltning's own logo, checked (app.organisations.logos); it replaces the one before."""
+    org = managed_organisation(session, key, by)  # first: another municipality's forvaltning is not found
+    if png is None:
+        raise Invalid("a PNG is needed", field="png")
+    png, svg = logos.check_png(png), logos.check_svg(svg) if svg else None
+    logo = session.get(LetterheadLogo, org.id) or LetterheadLogo(organisation_id=org.id, png=png)
+    logo.png, logo.svg, logo.uploaded_at = png, svg, utcnow()
+    session.add(logo)
+    audit.record(session, actor=by.username if by else "cli", action="organisation.logo",
+                 detail={"organisation": org.key, "png_sha256": hashlib.sha256(png).hexdigest(),
+                         "svg_sha256": hashlib.sha256(svg).hexdigest() if svg else None})
+    session.commit()
+    return logo

@@ -21,6 +21,7 @@ from app.models import (
     Inquiry,
     Letter,
     LetterBlock,
+    LetterheadLogo,
     Organisation,
     ParagraphVersion,
     Person,
@@ -41,10 +42,26 @@ class Letterhead:
     email: str | None
     logo: str | None = None  # a file under letter_templates/, SVG or PNG
     logo_docx: str | None = None  # a PNG for Word, which cannot place SVG
+    # A logo the forvaltning's admin uploaded (app.organisations.logos checked it); it wins over the files above.
+    uploaded_png: bytes | None = field(default=None, repr=False)
+    uploaded_svg: bytes | None = field(default=None, repr=False)
     colour: str = "#1a1a1a"
     font: str = "Liberation Sans"
     docx_font: str = "Arial"
     date_style: dict[str, str] = field(default_factory=dict)  # per document kind: "numeric" or "long"
+
+
+    @property
+    def logo_src(self) -> str | None:
+        """Where the PDF's logo comes from: an uploaded one (served by the template fetcher), or a bundled file."""
+        if self.uploaded_svg:
+            return UPLOADED_SVG
+        if self.uploaded_png:
+            return UPLOADED_PNG
+        return self.logo
+
+
+UPLOADED_SVG, UPLOADED_PNG = "besvar-upload:logo.svg", "besvar-upload:logo.png"
 
 
 @dataclass(frozen=True)
@@ -171,21 +188,22 @@ HEADER_CHARS = 88
 MAX_LETTER_CHARS = 300_000
 
 
-def letterhead_of(org: Organisation) -> Letterhead:
+def letterhead_of(org: Organisation, logo: LetterheadLogo | None = None) -> Letterhead:
     """The organisation's letterhead: its address block and its look (logo, colour, fonts, date style)."""
     lh = org.letterhead or {}
     return Letterhead(
         municipality=org.municipality, name=org.name, unit=org.unit, street=org.street, postcode=org.postcode,
         city=org.city, phone=org.phone, web=org.web, email=org.email,
         **{k: lh[k] for k in ("logo", "logo_docx", "colour", "font", "docx_font", "date_style") if lh.get(k)},
+        uploaded_png=logo.png if logo else None, uploaded_svg=logo.svg if logo else None,
     )
 
 
-def preview(org: Organisation, kind: str) -> LetterContext:
+def preview(org: Organisation, kind: str, logo: LetterheadLogo | None = None) -> LetterContext:
     """A sample letter of `kind` on the organisation's letterhead: what the admin sees before staff write one."""
     kinds.of(kind)
     return LetterContext(
-        kind=kind, letterhead=letterhead_of(org), title="Svar på spørgsmål om ventetider (prøvebrev)", date=danish_today(),
+        kind=kind, letterhead=letterhead_of(org, logo), title="Svar på spørgsmål om ventetider (prøvebrev)", date=danish_today(),
         recipient_name="Anna Andersen", recipient_title="medlem af kommunalbestyrelsen", recipient_email=None, copy_to=None,
         case_numbers=(CaseNumber(system=(org.esdh_systems or ["ESDH"])[0], kind="sagsnummer", number="2026-000000"),),
         salutation="Kære Anna Andersen", intro="Tak for din henvendelse, hvor du har stillet følgende spørgsmål:",
@@ -273,7 +291,7 @@ def build(session: Session, *, letter_id: int, approval: str | None = None) -> L
             "rendered as one document: split it into several letters",
             field="answers",
         )
-    letterhead = letterhead_of(org)
+    letterhead = letterhead_of(org, session.get(LetterheadLogo, org.id))
     recipient = letter.recipient_name or asker.name
     if kind.addressed and not recipient:
         raise Invalid("the letter has no recipient", field="recipient_name")

@@ -417,8 +417,10 @@ def render(ctx: LetterContext) -> bytes:
     _header(doc, ctx)
     w = _Writer(doc)
     logo = ctx.letterhead.logo_docx or (ctx.letterhead.logo if (ctx.letterhead.logo or "").endswith(".png") else None)
-    if logo and (path := template_file(logo)):
-        picture = w.para().add_run().add_picture(str(path), height=Mm(13))
+    source = io.BytesIO(ctx.letterhead.uploaded_png) if ctx.letterhead.uploaded_png else \
+        str(path) if logo and (path := template_file(logo)) else None
+    if source is not None:
+        picture = w.para().add_run().add_picture(source, height=Mm(13))
         picture._inline.docPr.set("descr", ctx.letterhead.municipality)  # the logo's alt text, as in the PDF
     LAYOUTS[kinds.of(ctx.kind).layout](w, ctx)
     if ctx.approval:

@@ -10,7 +10,7 @@ from weasyprint.text.fonts import FontConfiguration
 from app import formatting
 from app.letters import kinds
 from app.rendering import tagging
-from app.rendering.context import Answer, LetterContext, Letterhead
+from app.rendering.context import UPLOADED_PNG, UPLOADED_SVG, Answer, LetterContext, Letterhead
 from app.rendering.templates import TEMPLATES_DIR, TemplateFetcher, environment
 
 PDF_VARIANT = "pdf/a-3a"  # archival and tagged (screen readers) at once; tagging.finish adds the PDF/UA-1 claim
@@ -37,7 +37,13 @@ def render(ctx: LetterContext) -> bytes:
     fonts, css, fetcher = _shared()
     source = html(ctx).replace('<link rel="stylesheet" href="print.css">', "")
     document = HTML(string=source, base_url=f"{TEMPLATES_DIR.as_uri()}/", url_fetcher=fetcher)
-    return document.write_pdf(stylesheets=[css], font_config=fonts, pdf_variant=PDF_VARIANT, finisher=tagging.finish)
+    lh = ctx.letterhead
+    fetcher.uploads = {url: (data, mime) for url, data, mime in ((UPLOADED_SVG, lh.uploaded_svg, "image/svg+xml"),
+                                                                 (UPLOADED_PNG, lh.uploaded_png, "image/png")) if data}
+    try:  # a render process renders one letter at a time: the uploads are this letter's only
+        return document.write_pdf(stylesheets=[css], font_config=fonts, pdf_variant=PDF_VARIANT, finisher=tagging.finish)
+    finally:
+        fetcher.uploads = {}
 
 
 def warm_up() -> None:

@@ -46,8 +46,13 @@ class TemplateFetcher(URLFetcher):
     def __init__(self, root: Path = TEMPLATES_DIR):
         super().__init__(allowed_protocols=("file",), allow_redirects=False)
         self.root = root.resolve()
+        # The uploaded logo of the letter being rendered ("besvar-upload:logo.svg" → bytes), set for one render.
+        self.uploads: dict[str, tuple[bytes, str]] = {}
 
     def fetch(self, url: str, headers=None) -> URLFetcherResponse:
+        if url in self.uploads:
+            data, mime = self.uploads[url]
+            return URLFetcherResponse(url, data, {"Content-Type": mime})
         parts = urlsplit(url)
         if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
             raise ValueError(f"refused to fetch {url!r}: only bundled files are allowed")

@@ -6,14 +6,15 @@ import re
 
 from fastapi import APIRouter, Request, Response
 from pydantic import ValidationError
+from starlette.datastructures import UploadFile
 
 from app.auth import service as auth_service
 from app.auth.schemas import TokenIn, UserIn
 from app.db import SessionDep
 from app.errors import BesvarError, Conflict, Invalid, NotFound
 from app.fields import IdPath
-from app.models import Role
-from app.organisations import settings, structure
+from app.models import LetterheadLogo, Role
+from app.organisations import logos, settings, structure
 from app.policy import Action, access, where
 from app.rendering import context, jobs, pool
 from app.routing import SessionRoute
@@ -151,6 +152,7 @@ def revoke(request: Request, token_id: IdPath, session: SessionDep, auth: FormUs
 SETTINGS_NOTICES = {"frister": "Fristreglen er gemt; nye henvendelser får den.", "enhed": "Enheden er oprettet.",
                     "forvaltning": "Forvaltningen er oprettet med sin egen enhed.",
                     "brevhoved": "Brevhovedet er gemt; se det i prøvebrevet.",
+                    "logo": "Logoet er gemt; se det i prøvebrevet.",
                     "login": "Kommunens login er gemt; grupperne gælder fra næste login."}
 
 
@@ -281,11 +283,46 @@ def set_letterhead(request: Request, organisation: str, session: SessionDep, aut
     return see_other("/admin/kommune?ok=brevhoved")
 
 
+def _file(form, name: str, limit: int) -> bytes | None:
+    """An uploaded file's bytes, read no further than one byte past `limit` (the check then says it is too big)."""
+    value = form.get(name)
+    if not isinstance(value, UploadFile) or not value.filename:
+        return None
+    return value.file.read(limit + 1)
+
+
+@router.post("/admin/organisationer/{organisation}/logo", dependencies=[Manager])
+def set_logo(request: Request, organisation: str, session: SessionDep, auth: FormUser, form: PostedForm):
+    """The forvaltning's own logo: a PNG (both formats), and an SVG for the PDF if wanted."""
+    png = _file(form, "png", logos.MAX_PNG_BYTES)
+    svg = _file(form, "svg", logos.MAX_SVG_BYTES)
+    try:
+        settings.set_logo(session, key=organisation[:100], png=png, svg=svg, by=auth.user)
+    except BesvarError as exc:
+        return _logo_failed(request, session, auth, exc)
+    return see_other("/admin/kommune?ok=logo")
+
+
+def _logo_failed(request: Request, session, auth, exc: BesvarError):
+    session.rollback()
+    if isinstance(exc, NotFound):
+        raise exc
+    what = "PNG-filen" if getattr(exc, "field", "") == "png" else "SVG-filen"
+    reasons = {"not a PNG": "er ikke en PNG", "damaged": "er beskadiget", "pixels": "er for stor (højst 2.000 punkter på en led og 1 million i alt)",
+               "bytes": "fylder for meget (PNG højst 512 kB, SVG højst 200 kB)", "entities": "erklærer entiteter",
+               "outside": "henviser til noget uden for sig selv", "event handler": "indeholder kode",
+               "may not": "indeholder elementer, et brevhoved ikke må have (script, billeder, animation)",
+               "cannot be read": "kan ikke læses", "not an SVG": "er ikke en SVG", "is needed": "mangler",
+               "elements": "har for mange dele (højst 500; ellers brug PNG-filen alene); gem den forenklet"}
+    reason = next((danish for english, danish in reasons.items() if english in str(exc.detail)), "kan ikke bruges")
+    return _settings_page(request, session, auth, code=422, error=f"Logoet blev ikke gemt: {what} {reason}.")
+
+
 @router.get("/admin/organisationer/{organisation}/proeve.pdf", dependencies=[Manager])
 def preview(request: Request, organisation: str, session: SessionDep, auth: PageUser, kind: str = "brev"):
     """A sample brev or notat on the forvaltning's letterhead, as a PDF."""
     org = settings.managed_organisation(session, organisation[:100], auth.user)
-    ctx = context.preview(org, kind if kind in ("brev", "notat") else "brev")
+    ctx = context.preview(org, kind if kind in ("brev", "notat") else "brev", session.get(LetterheadLogo, org.id))
     session.rollback()  # rendered outside any database transaction
     content = pool.run(jobs.pdf, ctx, timeout=request.app.state.settings.render_timeout_seconds)
     return Response(content, media_type="application/pdf", headers={
