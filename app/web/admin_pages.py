@@ -1,6 +1,7 @@
 """Administration for a municipality's admin, in the browser instead of the command line (issue 22): Brugere —
-its users, their units and roles, open or closed, and their API tokens — and Kommunen — its organisations' deadline
-rule, its units, and its sign-in. The rules are the services' and the policy's."""
+its users, their units and roles, open or closed, and their API tokens — and Kommunen — its forvaltninger with
+their letterheads, logos and deadline rules, its units, and its sign-in. The rules are the services' and the
+policy's."""
 
 import re
 
