@@ -236,7 +236,7 @@ def test_an_uploaded_logo_is_checked_kept_and_printed_in_both_formats(world, tmp
     # The PNG in the PDF (no SVG given) and in Word; then an SVG too, which the PDF draws as vectors.
     sample = admin.get("/admin/organisationer/kk-bif/proeve.pdf?kind=brev")
     with pikepdf.open(io.BytesIO(sample.content)) as doc:
-        assert len(doc.pages[0].images) == 1
+        assert len(doc.pages[0].get_images()) == 1
     with Session(engine) as session:
         kk = session.exec(select(Organisation).where(Organisation.key == "kk-bif")).one()
         logo = session.get(LetterheadLogo, kk.id)
@@ -244,5 +244,5 @@ def test_an_uploaded_logo_is_checked_kept_and_printed_in_both_formats(world, tmp
         assert [p.blob for p in word.part.package.parts if p.partname.startswith("/word/media/")] == [png(40, 10)]
     assert upload(png(40, 10), SVG).status_code == 303
     with pikepdf.open(io.BytesIO(admin.get("/admin/organisationer/kk-bif/proeve.pdf").content)) as doc:
-        assert len(doc.pages[0].images) == 0  # the SVG, drawn, not a picture
+        assert len(doc.pages[0].get_images()) == 0  # the SVG, drawn, not a picture
     (tmp_path / "with-svg.pdf").write_bytes(admin.get("/admin/organisationer/kk-bif/proeve.pdf").content)
