@@ -10,6 +10,7 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
+import pdfua  # a test dependency (pyproject [test]): make test installs it, so it is never skipped
 import pikepdf
 import pytest
 
@@ -17,7 +18,6 @@ from app.rendering import pdf
 from app.rendering.context import Answer
 from tests.documents import sample_context
 
-pdfua = pytest.importorskip("pdfua", reason="the pdfua package (pip install -e '.[test]') checks PDF/UA-1 rules")
 
 LONG = tuple(f"- Punkt nummer {n} om ventetiderne i sygedagpengesagerne og hvad forvaltningen gør ved dem." for n in range(70))
 
