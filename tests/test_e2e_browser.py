@@ -3,10 +3,11 @@
 import importlib.util
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urljoin
 
@@ -21,6 +22,7 @@ from app.migrate import upgrade
 from app.models import Person
 from tests.conftest import BANK, ROOT, SEEDS
 from tests.documents import pdftotext, seed_docx, squash
+from tests.mail_server import free_port
 
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = ROOT / "tests" / "output" / "e2e"
@@ -58,14 +60,18 @@ def server(tmp_path):
                               title="Administrerende direktør", password=PASSWORD, person_id=henrik.id,
                               organisation_id=henrik.organisation_id)
     engine.dispose()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    exe = Path(sys.executable).with_name("besvar")
+    with serve(url) as base:
+        yield base
+
+
+@contextmanager
+def serve(url: str, *, port: int | None = None, env: dict[str, str] | None = None) -> Iterator[str]:
+    """`besvar serve` on `url`'s database at a free local port (or `port`), until the block ends; yields its address."""
+    port = port or free_port()
     # Sessions are touched every 2 s instead of every minute, so the pauses below (think()) pass the
     # touch as a person's do, without making the test wait minutes.
-    env = {**os.environ, "DATABASE_URL": url, "SESSION_TOUCH_SECONDS": str(TOUCH_SECONDS)}
-    proc = subprocess.Popen([str(exe), "serve", "--port", str(port)], env=env,
+    env = {**os.environ, "DATABASE_URL": url, "SESSION_TOUCH_SECONDS": str(TOUCH_SECONDS), **(env or {})}
+    proc = subprocess.Popen([str(Path(sys.executable).with_name("besvar")), "serve", "--port", str(port)], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=ROOT)
     base = f"http://127.0.0.1:{port}"
     for _ in range(100):
@@ -77,9 +83,11 @@ def server(tmp_path):
     else:
         proc.kill()
         pytest.fail("the server did not start: " + proc.stdout.read().decode()[-2000:])
-    yield base
-    proc.terminate()
-    proc.wait(timeout=10)
+    try:
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
 
 
 def _browser(p):

@@ -2,14 +2,6 @@
 one, oidc-provider on 127.0.0.1), lands in the unit and role her group gives, and after a change of groups has
 the new ones at her next sign-in; out of every group, she is told why in Danish."""
 
-import os
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
-
-import httpx
 import pytest
 from sqlmodel import Session, select
 
@@ -17,9 +9,10 @@ from app.bank.service import import_path
 from app.db import make_engine
 from app.migrate import upgrade
 from app.models import Municipality
-from tests.conftest import BANK, ROOT
+from tests.conftest import BANK
 from tests.oidc_server import Provider
-from tests.test_e2e_browser import SHOTS, TOUCH_SECONDS, _browser, _need_browser, think
+from tests.mail_server import free_port
+from tests.test_e2e_browser import SHOTS, _browser, _need_browser, serve, think
 
 GROUPS = {"BIF-Sekretariat": [{"unit": "kk-bif", "role": "drafter"}], "BIF-Direktion": [{"unit": "kk-bif", "role": "approver"}]}
 
@@ -28,43 +21,29 @@ GROUPS = {"BIF-Sekretariat": [{"unit": "kk-bif", "role": "drafter"}], "BIF-Direk
 def signed_in_world(tmp_path):
     """Besvar on a free port whose Copenhagen signs in at a provider started for it, the table in the bank's
     place, the provider's address and secret in the environment as IT would set them."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     idp = Provider(tmp_path, accounts={"mette": {"name": "Mette Madsen", "email": "mette@kk.dk",
                                                  "preferred_username": "mette@kk.dk", "groups": ["BIF-Sekretariat"]}},
                    clients=[{"client_id": "besvar", "client_secret": "e2e-hemmelighed",
                              "redirect_uris": [f"{base}/login/oidc/callback"]}]).start()
-    url = f"sqlite:///{tmp_path / 'e2e.db'}"
-    upgrade(url)
-    engine = make_engine(url)
-    assert all(r.error is None for r in import_path(engine, BANK))
-    with Session(engine) as session:
-        kk = session.exec(select(Municipality).where(Municipality.name == "Københavns Kommune")).one()
-        kk.sign_in = {"client_id": "besvar", "label": "Microsoft Entra ID", "groups": GROUPS}
-        session.add(kk)
-        session.commit()
-        variable = kk.key.upper().replace("-", "_")
-    engine.dispose()
-    env = {**os.environ, "DATABASE_URL": url, "SESSION_TOUCH_SECONDS": str(TOUCH_SECONDS), "PUBLIC_URL": base,
-           f"OIDC_ISSUER_{variable}": idp.url, f"OIDC_CLIENT_SECRET_{variable}": "e2e-hemmelighed"}
-    proc = subprocess.Popen([str(Path(sys.executable).with_name("besvar")), "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=ROOT)
-    for _ in range(100):
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    else:
-        proc.kill()
+    try:
+        url = f"sqlite:///{tmp_path / 'e2e.db'}"
+        upgrade(url)
+        engine = make_engine(url)
+        assert all(r.error is None for r in import_path(engine, BANK))
+        with Session(engine) as session:
+            kk = session.exec(select(Municipality).where(Municipality.name == "Københavns Kommune")).one()
+            kk.sign_in = {"client_id": "besvar", "label": "Microsoft Entra ID", "groups": GROUPS}
+            session.add(kk)
+            session.commit()
+            variable = kk.key.upper().replace("-", "_")
+        engine.dispose()
+        with serve(url, port=port, env={"PUBLIC_URL": base, f"OIDC_ISSUER_{variable}": idp.url,
+                                        f"OIDC_CLIENT_SECRET_{variable}": "e2e-hemmelighed"}):
+            yield base, idp
+    finally:
         idp.stop()
-        pytest.fail("the server did not start: " + proc.stdout.read().decode()[-2000:])
-    yield base, idp
-    proc.terminate()
-    proc.wait(timeout=10)
-    idp.stop()
 
 
 def test_staff_sign_in_with_the_municipalitys_login_and_their_groups_decide_where_they_work(signed_in_world):
