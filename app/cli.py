@@ -102,7 +102,7 @@ def _read_password() -> str:
 @user_cli.command("add")
 def user_add(
     username: str,
-    role: Annotated[str, typer.Option(help="drafter, approver or admin")],
+    role: Annotated[str, typer.Option(help="drafter, approver, admin, contributor, viewer, or operator (runs Besvar: creates municipalities, reads none)")],
     name: Annotated[str, typer.Option(help="full name as shown in letters")],
     title: Annotated[str | None, typer.Option(help="job title")] = None,
     password_stdin: Annotated[bool, typer.Option("--password-stdin", help="read the password from stdin")] = False,
@@ -123,10 +123,13 @@ def user_add(
             org_id = organisation_service.resolve(session, key=organisation, user=None).id if organisation else None
             units = [(u.partition(":")[0], u.partition(":")[2] or role) for u in unit or []]
             auth_service.add_user(session, username=username, role=role, name=name, title=title, email=email,
-                                  password=password, organisation_id=org_id, units=units)
+                                  password=password, organisation_id=org_id, units=units,
+                                  operator=role == auth_service.OPERATOR)
         except BesvarError as exc:
             _fail(exc.detail, 2)
-    if not unit and not organisation:
+    if role == auth_service.OPERATOR:
+        typer.echo(f"user {username} (operator) added: creates municipalities under /admin/kommuner")
+    elif not unit and not organisation:
         typer.echo(f"user {username} ({role}) added, a member of no unit yet: give --unit to let them see anything", err=True)
     else:
         typer.echo(f"user {username} ({role}) added")
@@ -147,6 +150,7 @@ def user_demo(logins_file: Annotated[Path, typer.Option(help="where the demo log
         ("admin", "admin", "Anders Admin", "Systemadministrator", None, "kk-bif"),
         ("aalborg-sekretariat", "drafter", "Mette Mikkelsen", "Sagsbehandler", None, "aalborg-fb"),
         ("aalborg-direktoer", "approver", "Arne Lund Kristensen", "Direktør", "arne-lund-kristensen", "aalborg-fb"),
+        ("drift", "operator", "Dorte Drift", "Driftsansvarlig", None, None),  # creates a new municipality in the browser
     ]
     with Session(_engine()) as session:
         if session.exec(select(User).where(col(User.username) == "sekretariat")).first():
@@ -162,9 +166,10 @@ def user_demo(logins_file: Annotated[Path, typer.Option(help="where the demo log
             auth_service.add_user(
                 session, username=username, role=role, name=name, title=title, password=password,
                 organisation_id=org.id if org else None, person_id=person.id if person else None,
+                operator=role == auth_service.OPERATOR,
             )
             token = auth_service.create_token(session, username=username)
-            where = f"{org.municipality}, {org.name}" if org else "ingen forvaltning"
+            where = f"{org.municipality}, {org.name}" if org else ("alle kommuner: opretter nye" if role == auth_service.OPERATOR else "ingen forvaltning")
             lines.append(f"{username:20} {role:9} {where:62}  password: {password}   API token: {token}")
     logins_file.parent.mkdir(parents=True, exist_ok=True)
     logins_file.write_text("\n".join(lines) + "\n")

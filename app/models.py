@@ -203,6 +203,8 @@ class User(SQLModel, table=True):
     mail_digest_only: bool = Field(default=False)
     # "ISSUER SUB" for a user who signs in with an identity provider: the link that survives a renamed account.
     subject: str | None = Field(default=None, max_length=600, unique=True, index=True)
+    # Runs Besvar for the municipalities (creates them and their first admin); belongs to none and reads none's work.
+    operator: bool = Field(default=False)
     created_at: datetime = _created()
 
 
@@ -627,6 +629,9 @@ class SynonymGroup(SQLModel, table=True):
     id: int = Field(default=None, primary_key=True, sa_type=IdType)
     key: str = Field(max_length=100, unique=True)
     terms: list = _json(list)
+    # None: the bank's, for every municipality's search (at indexing); else one municipality's own, which its
+    # admin keeps and its searches add to the query (app.library.synonyms).
+    municipality_id: int | None = Field(default=None, sa_type=IdType, index=True)
 
 
 class SearchDoc(SQLModel, table=True):

@@ -26,6 +26,7 @@ class Action(StrEnum):
     approve = "approve"  # approve or return a submitted letter
     allocate = "allocate"  # the secretariat: allocate to a unit and person, transfer, decline, extend deadlines
     manage = "manage"  # users, their tokens and memberships
+    operate = "operate"  # create municipalities and their first admin: the operator's, held by no role
 
 
 ALLOWED: dict[Action, frozenset[Role]] = {
@@ -34,6 +35,7 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     Action.approve: frozenset({Role.approver}),
     Action.allocate: frozenset({Role.drafter, Role.approver, Role.admin}),
     Action.manage: frozenset({Role.admin}),
+    Action.operate: frozenset(),  # User.operator, outside every municipality
 }
 
 
@@ -49,6 +51,7 @@ class Access:
     units: frozenset[int] = frozenset()  # the units the user is a member of (their team)
     leads: frozenset[int] = frozenset()  # the units the user leads
     everything: bool = False  # the command line, run by whoever runs the server
+    operator: bool = False  # runs Besvar: may create municipalities, and reads none of their work
 
 
 SYSTEM = Access(user_id=None, active=True, everything=True)
@@ -87,7 +90,7 @@ def load(conn: Connection | Session, user: User) -> Access:
             readable.add(other_id)
     return Access(user_id=user.id, active=user.is_active, roles={k: frozenset(v) for k, v in roles.items()},
                   readable=frozenset(readable), municipalities=municipalities, units=frozenset(units),
-                  leads=frozenset(leads))
+                  leads=frozenset(leads), operator=user.operator)
 
 
 def _key(user_id: int) -> tuple[str, int]:
@@ -116,6 +119,8 @@ def may(who: Access, action: Action | str, organisation_id: int | None = None) -
     if who.everything:
         return True
     action = Action(action)
+    if action == Action.operate:
+        return who.operator
     if organisation_id is None:
         return any(roles & ALLOWED[action] for roles in who.roles.values())
     if action == Action.read:

@@ -282,6 +282,9 @@ def _web(seeded):
             auth_service.add_user(session, username=f"web-{role}", role=role, name=f"Web {role}", title="Titel",
                                   password=PASSWORD, organisation_id=None)
             in_every_unit(session, f"web-{role}", role)
+        # Who runs Besvar: creates municipalities (app.organisations.municipalities), a member of none.
+        auth_service.add_user(session, username="web-operator", role="operator", name="Web drift", password=PASSWORD,
+                              operator=True)
     app = create_app(Settings(database_url="sqlite://"), engine=seeded)
 
     def client(role: str | None = None) -> TestClient:

@@ -25,6 +25,7 @@ from tests.conftest import PASSWORD, api_routes
 from tests.test_isolation import add_second_copenhagen_organisation
 from tests.documents import seed_docx
 
+PEOPLE = ("drafter", "approver", "admin", "operator")  # web-operator runs Besvar (tests/conftest.py)
 IDLE = timedelta(minutes=31)  # past Settings.session_idle_minutes (30)
 TOUCH = timedelta(seconds=61)  # past the once-a-minute touch
 
@@ -279,6 +280,20 @@ def _admin_logo(day: Day, csrf: str):
     return "admin", "/admin/organisationer/kk-tmf/logo", {"csrf": csrf}
 
 
+def _operator_municipality(day: Day, csrf: str):
+    return "operator", "/admin/kommuner", {"csrf": csrf, "name": "Udby Kommune", "org_name": "Borgmesterens Forvaltning",
+                                           "deadline_days": "10", "admin_username": "udby-admin", "admin_name": "Ulla Udby",
+                                           "admin_password": PASSWORD}
+
+
+def _admin_synonyms(day: Day, csrf: str):
+    return "admin", "/admin/synonymer", {"csrf": csrf, "municipality": "koebenhavns-kommune", "terms": "BR, Borgerrepræsentationen"}
+
+
+def _admin_delete_synonyms(day: Day, csrf: str):
+    return "admin", "/admin/synonymer/koebenhavns-kommune-br/slet", {"csrf": csrf}
+
+
 def _mail_choices(day: Day, csrf: str):
     return "drafter", "/konto/mail", {"csrf": csrf, "on": ["inquiry.allocated", "digest"], "digest_only": "ja"}
 
@@ -289,6 +304,7 @@ def _logout(day: Day, csrf: str):
 
 # (name, route, step): the route names which page form the step sends, for the completeness check.
 STEPS: list[tuple[str, str, Callable]] = [
+    ("ny kommune", "/admin/kommuner", _operator_municipality),  # first: the operator's one form, in their first minutes
     ("fortolk", "/henvendelser/ny", _interpret), ("opret", "/henvendelser/ny", _new_inquiry),
     ("ret henvendelse", "/henvendelser/X/ret", _correct_inquiry),
     ("fordel", "/henvendelser/X/fordel", _allocate), ("giv tilbage", "/henvendelser/X/giv-tilbage", _hand_back),
@@ -311,6 +327,7 @@ STEPS: list[tuple[str, str, Callable]] = [
     ("kommunens login", "/admin/login", _admin_sign_in),
     ("ny forvaltning", "/admin/organisationer", _admin_organisation),
     ("brevhoved", "/admin/organisationer/X/brevhoved", _admin_letterhead), ("logo", "/admin/organisationer/X/logo", _admin_logo),
+    ("synonymer", "/admin/synonymer", _admin_synonyms), ("slet synonymer", "/admin/synonymer/X/slet", _admin_delete_synonyms),
     ("gem igen", "/breve/X", _save),
     ("indsend igen", "/breve/X/indsend", _submit), ("godkend", "/breve/X/godkend", _approve),
     ("ret", "/breve/X/ret", _correct), ("afsnit", "/bibliotek/afsnit/X", _paragraph),
@@ -420,6 +437,12 @@ def _after(day: Day, name: str, r) -> None:
                 assert (org.street, org.letterhead["colour"]) == ("Njalsgade 13", "#2a7a3b")
     if name == "nyt token":
         assert r.status_code == 201 and "Kopiér det nu" in r.text and re.search(r"<code class=\"token\">bsv_", r.text)
+    if name in ("synonymer", "slet synonymer"):
+        assert location == "/admin/synonymer?ok=" + ("ny" if name == "synonymer" else "slettet"), location
+    if name == "ny kommune":
+        assert location.startswith("/admin/kommuner?ok=Udby"), location
+        with Session(day.engine) as session:
+            assert session.exec(select(User).where(User.username == "udby-admin")).one().role == "admin"
     if name in ("frister", "ny enhed", "kommunens login"):
         assert location == "/admin/kommune?ok=" + {"frister": "frister", "ny enhed": "enhed", "kommunens login": "login"}[name]
         with Session(day.engine) as session:
@@ -476,9 +499,8 @@ def _day(web, engine):
             session.commit()
             d.ids["failed_mail"] = failed.id
             d.ids["token"] = auth_service.issue_token(session, username="web-drafter", name="Regneark")[0].id
-        d.login("drafter")
-        d.login("approver")
-        d.login("admin")
+        for role in PEOPLE:
+            d.login(role)
         yield d
 
 
@@ -513,9 +535,8 @@ def test_every_form_after_a_timeout_asks_for_login_and_keeps_everything(day_sqli
     """Each form sent after the session ended: the login page, nothing stored changed; logged in again, it goes through."""
     day = day_sqlite
     for name, _route, step in STEPS:
-        day.login("drafter")  # the sessions ran out in the last step's pause
-        day.login("approver")
-        day.login("admin")
+        for role in PEOPLE:  # the sessions ran out in the last step's pause
+            day.login(role)
         if name in LOGIN_FREE:  # no session to run out: it goes through as at any time
             _after(day, name, _post(day, step)[2])
             continue

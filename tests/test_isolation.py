@@ -345,6 +345,11 @@ PAGES = [
     r("POST", "/bibliotek/statistik/{statistic}", DRAFTER_PAGE, body=lambda o: {"period": "2024-02", "value": "7"}),
     r("GET", "/historik?letter_id={draft}", EVERYONE),
     r("GET", "/historik?inquiry_id={inquiry}", EVERYONE),
+    # The operator's, whom no role of any municipality is (tests/test_operator.py): 403 for every role.
+    r("GET", "/admin/kommuner", set()),
+    r("POST", "/admin/kommuner", set(), body=lambda o: {"name": "Udby Kommune", "org_name": "Forvaltningen",
+                                                        "admin_username": "udby-admin", "admin_name": "Ulla",
+                                                        "admin_password": PASSWORD}),
 ]
 PAGES_WITHOUT_OBJECT = {("GET", "/indbakke"), ("POST", "/indbakke/samlet"), ("GET", "/henvendelser/ny"), ("GET", "/godkendelse"), ("GET", "/bibliotek"),
                         ("GET", "/bibliotek/import"), ("POST", "/bibliotek/import"), ("POST", "/bibliotek/import/gem"),
@@ -357,7 +362,9 @@ PAGES_WITHOUT_OBJECT = {("GET", "/indbakke"), ("POST", "/indbakke/samlet"), ("GE
                         ("GET", "/login/oidc/{municipality}"), ("GET", "/login/oidc/callback"),
                         # The admin's users and tokens: the lists are the municipality's (test_admin_pages).
                         ("GET", "/admin/brugere"), ("POST", "/admin/tokens/{token_id}/tilbagekald"),
-                        ("GET", "/admin/kommune"), ("POST", "/admin/login"), ("POST", "/admin/organisationer")}
+                        ("GET", "/admin/kommune"), ("POST", "/admin/login"), ("POST", "/admin/organisationer"),
+                        # Synonyms: the municipality's own, named by key (test_operator: Aalborg's admin gets 404).
+                        ("GET", "/admin/synonymer"), ("POST", "/admin/synonymer"), ("POST", "/admin/synonymer/{key}/slet")}
 
 
 def expected(route: Route, role: str, relation: str) -> str:

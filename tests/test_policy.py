@@ -32,6 +32,13 @@ def test_each_role_may_do_exactly_its_actions(role):
     assert not any(policy.may(deactivated, a, 1) for a in Action)  # a deactivated user may do nothing
 
 
+def test_the_operator_may_only_operate_and_no_role_may():
+    operator = policy.Access(user_id=1, active=True, operator=True)
+    assert {a for a in Action if policy.may(operator, a)} == {Action.operate}
+    assert not any(policy.may(operator, a, 1) for a in Action if a != Action.operate)  # reads no organisation's work
+    assert not policy.may(policy.Access(user_id=1, active=False, operator=True), Action.operate)
+
+
 def test_a_viewer_reads_and_changes_nothing(api, web, seeded):
     with Session(seeded) as session:
         kk = session.exec(select(Organisation).where(Organisation.key == "kk-bif")).one()

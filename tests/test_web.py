@@ -167,6 +167,12 @@ PAGES = {
     ("POST", "/admin/organisationer/1/brevhoved"): ("admin",),
     ("POST", "/admin/organisationer/1/logo"): ("admin",),
     ("GET", "/admin/organisationer/1/proeve.pdf"): ("admin",),
+    # The operator's (web-operator, who holds none of these roles): a municipality's admin may not make another.
+    ("GET", "/admin/kommuner"): (),
+    ("GET", "/admin/synonymer"): ("admin",),
+    ("POST", "/admin/synonymer"): ("admin",),
+    ("POST", "/admin/synonymer/1/slet"): ("admin",),
+    ("POST", "/admin/kommuner"): (),
     ("GET", "/frist?received_on=2024-12-20"): ROLES,
     ("GET", "/breve/1"): ROLES,
     ("POST", "/breve/1"): ("drafter", "admin"),

@@ -39,9 +39,10 @@ def _token_hash(token: str) -> str:
 
 
 MIN_PASSWORD = 10
+OPERATOR = "operator"  # User.role of the one who runs Besvar (User.operator), which no membership holds
 
 
-def _check_password(password: str, field: str = "password") -> None:
+def check_password(password: str, field: str = "password") -> None:
     if len(password) < MIN_PASSWORD:
         raise Invalid(f"a password has at least {MIN_PASSWORD} characters", field=field)
 
@@ -59,18 +60,23 @@ def add_user(
     person_id: int | None = None,
     units: Sequence[tuple[str, str]] = (),
     by: User | None = None,
+    operator: bool = False,
 ) -> User:
     """Create a user with memberships (unit key, role); `organisation_id` alone means its default unit in `role`.
 
     Without a password the user can only use tokens. An admin (`by`) places users only in units of the
     organisations they manage; another municipality's unit is unknown to them.
     """
-    if role not in Role.__members__:
+    if operator:  # runs Besvar, a member of no municipality (app.organisations.municipalities)
+        if units or organisation_id is not None or (by is not None and not policy.may(policy.access(session, by), Action.operate)):
+            raise Invalid("an operator belongs to no unit", field="role")
+        role = OPERATOR
+    elif role not in Role.__members__:
         raise Invalid(f"role must be one of {', '.join(Role)}, not {role!r}", field="role")
     if session.exec(select(User).where(col(User.username) == username)).first():
         raise Conflict(f"user {username!r} exists already")
     if password is not None and by is not None:
-        _check_password(password)
+        check_password(password)
     user = User(
         username=username,
         role=role,
@@ -80,6 +86,7 @@ def add_user(
         password_hash=hash_password(password) if password else None,
         organisation_id=organisation_id,
         person_id=person_id,
+        operator=operator,
     )
     session.add(user)
     session.flush()
@@ -163,7 +170,7 @@ def change_password(session: Session, *, user: User, current: str, new: str, kee
     stored_user = session.get(User, user.id)
     if stored_user is None or not stored_user.password_hash or not verify_password(current, stored_user.password_hash):
         raise Invalid("the current password is not right", field="current")
-    _check_password(new, "new")
+    check_password(new, "new")
     stored_user.password_hash = hash_password(new)
     session.exec(delete(WebSession).where(col(WebSession.user_id) == user.id, col(WebSession.id) != (keep_session or "")))
     audit.record(session, actor=user.username, action="user.password", detail={"username": user.username})

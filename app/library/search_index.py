@@ -19,6 +19,7 @@ from sqlalchemy import delete, func, insert, text
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
+from app.library import synonyms
 from app.library.analysis import Analyzer, content_stems, phrase_stems
 from app.models import (
     Paragraph,
@@ -69,7 +70,9 @@ _analyzers: dict[tuple, Analyzer] = {}
 
 
 def _synonyms(session: Session) -> tuple[tuple[tuple[str, ...], ...], ...]:
-    groups = session.exec(select(SynonymGroup).order_by(col(SynonymGroup.id))).all()
+    # The bank's groups only: a municipality's own widen its queries (app.library.synonyms), never the index.
+    groups = session.exec(select(SynonymGroup).where(col(SynonymGroup.municipality_id).is_(None))
+                          .order_by(col(SynonymGroup.id))).all()
     return tuple(tuple(phrase_stems(t) for t in g.terms) for g in groups)
 
 
@@ -211,11 +214,14 @@ _TERM = table_of(SearchTerm).c
 _DF = core_select(_TERM.kind, _TERM.term, _TERM.df).where(in_list(_TERM.term, "terms"))
 
 
-def search(session: Session, query_text: str, *, exclude_question_id: int | None = None) -> Found:
-    """Rank paragraphs and earlier questions against `query_text` with BM25, best first."""
+def search(session: Session, query_text: str, *, exclude_question_id: int | None = None,
+           municipality_id: int | None = None) -> Found:
+    """Rank paragraphs and earlier questions against `query_text` with BM25, best first; for a municipality, the
+    query widened by its own synonym groups."""
     stats = _stats(session)
     an = _analyzer_for(session, stats)
-    terms = tuple(dict.fromkeys(an.analyse(query_text)))[:MAX_QUERY_TERMS]
+    widened = synonyms.widening(session, an, query_text, municipality_id)
+    terms = tuple(dict.fromkeys(an.analyse(query_text) + widened))[:MAX_QUERY_TERMS]
     if not terms:
         return Found([], [], (), an)
     df: dict[tuple[str, str], int] = {(k, t): n for k, t, n in tuples_of(session.execute(_DF, {"terms": terms}))}

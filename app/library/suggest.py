@@ -68,7 +68,8 @@ def suggest(session: Session, *, text: str, limit: int = 5, exclude_question_id:
     text = text[:10_000]
     if not content_stems(text):
         return []
-    found = search_index.search(session, text, exclude_question_id=exclude_question_id)
+    found = search_index.search(session, text, exclude_question_id=exclude_question_id,
+                                municipality_id=answering.municipality_id if answering else None)
     direct = {h.ref_id: h for h in found.paragraphs}
     best: dict[int, tuple[float, str, str]] = {pid: (h.score, "paragraph", "") for pid, h in direct.items()}
     earlier = found.questions[:EARLIER_QUESTIONS]

@@ -107,12 +107,12 @@ def set_sign_in(session: Session, *, municipality_key: str, values: dict | None,
 ADDRESS = ("name", "unit", "street", "postcode", "city", "phone", "email", "web")
 
 
-def _checked(doc: dict) -> dict:
+def checked(doc: dict, prefix: str = "") -> dict:
     """An organisation's fields checked as the bank checks them (OrganisationDoc), or a 422 naming the field."""
     try:
         return OrganisationDoc.model_validate(doc).model_dump(exclude={"key"})
     except ValidationError as exc:
-        field = ".".join(str(p) for p in exc.errors()[0]["loc"])
+        field = ".".join([prefix] * bool(prefix) + [str(p) for p in exc.errors()[0]["loc"]])
         raise Invalid(f"{field}: {exc.errors()[0]['msg']}", field=field) from exc
 
 
@@ -121,7 +121,7 @@ def add_organisation(session: Session, *, municipality_key: str, values: dict, b
     m = next((m for m in managed_municipalities(session, by) if m.key == municipality_key), None)
     if m is None:
         raise NotFound(f"no municipality {municipality_key!r}")
-    doc = _checked({**values, "municipality": m.name})
+    doc = checked({**values, "municipality": m.name})
     if session.exec(select(Organisation).where(col(Organisation.key) == values.get("key"))).first() is not None:
         raise Conflict(f"organisation {values.get('key')!r} exists already")
     org = Organisation(key=values["key"], **{k: v for k, v in doc.items() if k not in ("letterhead", "export")},
@@ -139,7 +139,7 @@ def set_letterhead(session: Session, *, key: str, values: dict, colour: str, by:
     """The organisation's address block and colour, as its letters print them."""
     org = managed_organisation(session, key, by)
     current = {"key": org.key, "municipality": org.municipality, "deadline_days": org.deadline_days}
-    doc = _checked({**current, **values, "letterhead": {"colour": colour}})
+    doc = checked({**current, **values, "letterhead": {"colour": colour}})
     before = {k: getattr(org, k) for k in ADDRESS} | {"colour": (org.letterhead or {}).get("colour")}
     for k in ADDRESS:
         setattr(org, k, doc[k])

@@ -18,7 +18,7 @@ templates.env.filters.update(long_date=formatting.long_date, short_date=formatti
 STATUS = {"new": "Ny", "drafting": "Under udarbejdelse", "answered": "Besvaret", "closed": "Lukket",
           "anmodet": "Anmodet", "besvaret": "Besvaret", "annulleret": "Annulleret", "draft": "Kladde", "submitted": "Til godkendelse", "approved": "Godkendt"}
 ROLE = {"drafter": "Sekretariat", "approver": "Direktør", "admin": "Administrator", "contributor": "Fagperson",
-        "viewer": "Læseadgang"}
+        "viewer": "Læseadgang", "operator": "Drift"}
 ACTION = {
     "inquiry.create": "Henvendelse oprettet", "inquiry.correct": "Henvendelsens oplysninger rettet", "letter.create": "Brev oprettet", "letter.update": "Kladde gemt",
     "letter.submit": "Sendt til godkendelse", "letter.return": "Sendt retur", "letter.approve": "Godkendt",
