@@ -5,13 +5,15 @@ import json
 import pytest
 
 from tests.conftest import ROOT
-from tests.test_e2e_browser import _browser, _login, _need_browser, server  # noqa: F401 - the fixture
+from tests.test_e2e_browser import PASSWORD, _browser, _login, _need_browser, server  # noqa: F401 - the fixture
 
 AXE = ROOT / "tests" / "vendor" / "axe-core" / "axe.min.js"
 DRAFTER_PAGES = ["/indbakke", "/indbakke?sort=titel", "/henvendelser/ny", "/henvendelser/1", "/breve/1", "/bibliotek",
                  "/bibliotek/afsnit/1", "/bibliotek/statistik/aalborg-kontanthjaelpssager", "/bibliotek/import", "/historik",
                  "/historik?letter_id=1", "/indgaaende", "/bidrag", "/konto", "/findes-ikke"]
 APPROVER_PAGES = ["/godkendelse", "/breve/1"]
+ADMIN_PAGES = ["/admin/brugere", "/admin/kommune", "/admin/synonymer", "/udbakke"]
+OPERATOR_PAGES = ["/admin/kommuner"]
 
 
 def _axe(page) -> list[dict]:
@@ -51,9 +53,16 @@ def browser_page(server):  # noqa: F811
 
 def _visit_all(browser, base: str, width: int) -> dict[str, dict]:
     found = {}
-    for user, paths in (("sara", DRAFTER_PAGES), ("henrik", APPROVER_PAGES)):
+    for user, paths in (("sara", DRAFTER_PAGES), ("henrik", APPROVER_PAGES), ("anders", ADMIN_PAGES), ("drift", OPERATOR_PAGES)):
         page = browser.new_page(viewport={"width": width, "height": 900}, locale="da-DK")
-        _login(page, base, user)
+        if user == "drift":  # lands on Kommuner, not in an inbox
+            page.goto(base + "/login")
+            page.get_by_label("Brugernavn").fill(user)
+            page.get_by_label("Adgangskode").fill(PASSWORD)
+            page.get_by_role("button", name="Log ind").click()
+            page.wait_for_url(base + "/admin/kommuner")
+        else:
+            _login(page, base, user)
         for path in paths:
             page.goto(base + path)
             found[f"{user} {path}"] = {

@@ -46,7 +46,8 @@ def _need_browser():
 
 @pytest.fixture
 def server(tmp_path):
-    """Besvar on a free local port, on its own SQLite database with the bank and three users."""
+    """Besvar on a free local port, on its own SQLite database with the bank, a drafter, a director, an admin and
+    the operator."""
     url = f"sqlite:///{tmp_path / 'e2e.db'}"
     upgrade(url)
     engine = make_engine(url)
@@ -59,6 +60,10 @@ def server(tmp_path):
         auth_service.add_user(session, username="henrik", role="approver", name="Henrik Lund",
                               title="Administrerende direktør", password=PASSWORD, person_id=henrik.id,
                               organisation_id=henrik.organisation_id)
+        # The municipality's admin, and the operator who runs Besvar: their pages are checked too (test_accessibility).
+        auth_service.add_user(session, username="anders", role="admin", name="Anders Admin", password=PASSWORD,
+                              organisation_id=henrik.organisation_id)
+        auth_service.add_user(session, username="drift", role="operator", name="Dorte Drift", password=PASSWORD, operator=True)
     engine.dispose()
     with serve(url) as base:
         yield base

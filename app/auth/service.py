@@ -14,7 +14,7 @@ from app import policy
 from app.audit import service as audit
 from app.errors import Conflict, Invalid, NotFound
 from app.inquiries.deadlines import today as danish_today
-from app.models import ApiToken, Membership, Organisation, Role, Unit, User, WebSession, utcnow
+from app.models import ApiToken, Membership, Organisation, Person, Role, Unit, User, WebSession, utcnow
 from app.organisations import structure
 from app.policy import Action
 from app.sql import table_of
@@ -61,6 +61,7 @@ def add_user(
     units: Sequence[tuple[str, str]] = (),
     by: User | None = None,
     operator: bool = False,
+    signs: bool = False,
 ) -> User:
     """Create a user with memberships (unit key, role); `organisation_id` alone means its default unit in `role`.
 
@@ -98,12 +99,28 @@ def add_user(
     for i, (unit_key, unit_role) in enumerate(wanted):
         _check_unit(session, unit_key, by, field=f"memberships.{i}.unit")
         structure.join(session, user=user, unit_key=unit_key, role=unit_role)
+    if signs and person_id is None:
+        _signatory(session, user, [u for u, r in wanted if r == Role.approver])
     if by is not None:
         audit.record(session, actor=by.username, action="user.add",
                      detail={"username": username, "memberships": [f"{u}: {r}" for u, r in wanted]})
     session.commit()
     session.refresh(user)
     return user
+
+
+def _signatory(session: Session, user: User, approver_units: list[str]) -> None:
+    """An approver made by an admin signs their organisation's letters: the person letters name, with their title."""
+    unit = session.exec(select(Unit).where(col(Unit.key).in_(approver_units)).order_by(col(Unit.key))).first()
+    if unit is None:
+        return
+    key = f"bruger-{user.id}"  # the user's id: a username may be any text, and a person key must be unique
+    person = Person(key=key, organisation_id=unit.organisation_id, name=user.name, title=user.title, email=user.email,
+                    unit=unit.name, role=Role.approver)
+    session.add(person)
+    session.flush()
+    user.person_id = person.id
+    session.add(user)
 
 
 def _check_unit(session: Session, unit_key: str, by: User | None, *, field: str) -> None:

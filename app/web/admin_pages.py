@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request, Response
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
+from app import formatting
 from app.auth import service as auth_service
 from app.auth.schemas import TokenIn, UserIn
 from app.db import SessionDep
@@ -88,7 +89,7 @@ def add_user(request: Request, session: SessionDep, auth: FormUser, form: Posted
     try:
         auth_service.add_user(session, username=body.username, role=body.memberships[0].role, name=body.name,
                               title=body.title, email=body.email, password=body.password, by=auth.user,
-                              units=[(m.unit, m.role) for m in body.memberships])
+                              units=[(m.unit, m.role) for m in body.memberships], signs=True)
     except BesvarError as exc:
         return _failed(request, session, auth, exc, form=fields)
     return see_other("/admin/brugere?ok=ny")
@@ -227,12 +228,14 @@ def set_deadlines(request: Request, organisation: str, session: SessionDep, auth
 def add_unit(request: Request, session: SessionDep, auth: FormUser, form: PostedForm):
     """A new unit of one of the admin's organisations."""
     key, name = str(form.get("key") or "").strip()[:100], search_text(str(form.get("name") or ""), 300) or ""
+    organisation = str(form.get("organisation") or "")[:100]
+    key = key or formatting.key_of(f"{organisation} {name}")  # left empty: made from the names, as people would
     try:
         if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,99}", key):
             raise Invalid("key", field="key")
         if not name:
             raise Invalid("name", field="name")
-        settings.add_unit(session, key=key, name=name, organisation_key=str(form.get("organisation") or "")[:100], by=auth.user)
+        settings.add_unit(session, key=key, name=name, organisation_key=organisation, by=auth.user)
     except BesvarError as exc:
         return _settings_failed(request, session, auth, exc)
     return see_other("/admin/kommune?ok=enhed")

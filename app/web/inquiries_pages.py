@@ -121,7 +121,8 @@ def _form_context(session, user: User, values: dict, errors: dict | None = None)
 def new_inquiry(request: Request, session: SessionDep, auth: PageUser):
     """Paste the council member's e-mail."""
     own = next(iter(organisation_service.choices(session, auth.user, Action.draft)), None)
-    values = {"questions": ["", "", ""], "organisation": own.key if own else ""}
+    # Received today, unless the pasted mail or the drafter says otherwise: most are registered the day they come.
+    values = {"questions": ["", "", ""], "organisation": own.key if own else "", "received_on": deadlines.today().isoformat()}
     return page(request, "inquiries/new.html", **_form_context(session, auth.user, values))
 
 
