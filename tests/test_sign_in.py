@@ -27,7 +27,11 @@ KK, AALBORG = "Københavns Kommune", "Aalborg Kommune"
 def provider(tmp_path_factory):
     idp = Provider(tmp_path_factory.mktemp("idp"), accounts={
         "anna": {"name": "Anna Andersen", "email": "anna@kk.dk", "preferred_username": "anna@kk.dk",
-                 "groups": ["BSV-Sekretariat"]}}).start()
+                 "groups": ["BSV-Sekretariat"]},
+        # In over 200 groups: Entra ID then names where to fetch them ("group overage") instead of listing them.
+        "bent": {"name": "Bent Bach", "email": "bent@kk.dk", "preferred_username": "bent@kk.dk",
+                 "_claim_names": {"groups": "src1"},
+                 "_claim_sources": {"src1": {"endpoint": "https://graph.microsoft.com/v1.0/users/bent/getMemberObjects"}}}}).start()
     yield idp
     idp.stop()
 
@@ -108,6 +112,15 @@ def test_the_groups_give_units_and_roles_and_a_change_of_groups_takes_effect_at_
     with Session(seeded) as session:
         events = session.exec(select(AuditEntry).where(AuditEntry.action == "user.memberships")).all()
         assert any(e.detail.get("via") == "identitetsudbyder" and e.detail["after"] == [] for e in events)
+
+
+def test_a_user_in_too_many_groups_to_be_sent_is_told_why_and_nothing_changes(kk, provider, seeded):
+    app, key = kk
+    _, _, answer = _sign_in(app, key, provider, login="bent")
+    assert answer.status_code == 403 and "så mange grupper" in answer.text and "Groups assigned to the application" in answer.text
+    assert "__Host-besvar" not in answer.headers.get("set-cookie", "")
+    with Session(seeded) as session:
+        assert session.exec(select(User).where(User.username == f"{key}.bent")).first() is None  # no account made
 
 
 def test_a_replayed_answer_is_refused_and_starts_no_session(kk, provider):

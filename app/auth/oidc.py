@@ -220,6 +220,12 @@ def finish(session: Session, *, state: str, code: str, redirect_uri: str, iss: s
         raise SignInFailed("Kommunens login sendte ingen identitet med. Kontakt IT-afdelingen.")
     claims = _verify(s, metadata, token["id_token"], nonce=attempt.nonce, access_token=token.get("access_token"))
     start_writing(session)
+    if s.groups_claim not in claims and s.groups_claim in (claims.get("_claim_names") or {}):
+        # Entra ID's group overage: over 200 groups, the token points elsewhere instead of listing them. Without
+        # the list Besvar cannot tell which units the user is in, so it changes nothing and lets no one in.
+        raise SignInFailed("Du er medlem af så mange grupper, at kommunens login ikke sender dem med. Bed IT-afdelingen "
+                           "om kun at sende de grupper, der er tildelt Besvar (i Entra ID: “Groups assigned to the "
+                           "application”).", status=403)
     groups = claims.get(s.groups_claim) or []
     groups = [str(g) for g in groups] if isinstance(groups, list) else [str(groups)]
     user = _user(session, s, claims)
