@@ -14,6 +14,7 @@ import time_machine
 from sqlmodel import Session, select
 
 from app.auth import oidc
+from app.auth import service as auth_service
 from app.config import Settings
 from app.main import create_app
 from app.models import AuditEntry, Inquiry, Municipality, Organisation, User
@@ -121,6 +122,27 @@ def test_a_user_in_too_many_groups_to_be_sent_is_told_why_and_nothing_changes(kk
     assert "__Host-besvar" not in answer.headers.get("set-cookie", "")
     with Session(seeded) as session:
         assert session.exec(select(User).where(User.username == f"{key}.bent")).first() is None  # no account made
+
+
+def test_a_local_account_of_the_same_person_is_linked_at_the_first_sign_in_and_never_one_of_another_municipality(kk, provider, seeded):
+    app, key = kk
+    with Session(seeded) as session:
+        kk_org, aalborg = (session.exec(select(Organisation).where(Organisation.key == k)).one() for k in ("kk-bif", "aalborg-fb"))
+        # And from the other municipality: an account there with the same address is someone else's to link.
+        auth_service.add_user(session, username="anna-aalborg", role="drafter", name="Anna i Aalborg", email="anna@kk.dk",
+                              organisation_id=aalborg.id)
+        auth_service.add_user(session, username="anna", role="viewer", name="Anna A.", email="Anna@KK.dk",
+                              password="anna-sin-adgangskode", organisation_id=kk_org.id)
+    _, _, answer = _sign_in(app, key, provider)
+    assert answer.status_code == 303, answer.text[-1500:]
+    with Session(seeded) as session:
+        anna = session.exec(select(User).where(User.username == "anna")).one()
+        assert anna.subject == f"{provider.url} anna" and anna.name == "Anna Andersen"
+        assert session.exec(select(User).where(User.username == f"{key}.anna")).first() is None  # no second account
+        assert session.exec(select(User).where(User.username == "anna-aalborg")).one().subject is None
+        assert session.exec(select(AuditEntry).where(AuditEntry.action == "user.link")).one().detail["username"] == "anna"
+    assert _places(seeded, "anna") == [("kk-bif", "drafter")]  # the groups decide from now on
+    assert _places(seeded, "anna-aalborg") == [("aalborg-fb", "drafter")]
 
 
 def test_a_replayed_answer_is_refused_and_starts_no_session(kk, provider):

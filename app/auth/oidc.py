@@ -254,12 +254,34 @@ def finish(session: Session, *, state: str, code: str, redirect_uri: str, iss: s
     return user, attempt.next
 
 
+def _local_account(session: Session, s: Settings, email: str) -> User | None:
+    """The one local account with this e-mail address that works in this municipality and nowhere else, not yet
+    linked to a provider; None if there is none, or more than one (then no guess is made)."""
+    rows = session.exec(select(User).where(func.lower(col(User.email)) == email.lower(), col(User.subject).is_(None),
+                                           col(User.operator).is_(False))).all()
+    found = [u for u in rows if _municipalities_of(session, u.id) == {s.municipality_id}]
+    return found[0] if len(found) == 1 else None
+
+
+def _municipalities_of(session: Session, user_id: int) -> set[int]:
+    return set(session.exec(select(col(Organisation.municipality_id)).join(Unit, col(Unit.organisation_id) == col(Organisation.id))
+                            .join(Membership, col(Membership.unit_id) == col(Unit.id)).where(col(Membership.user_id) == user_id)))
+
+
 def _user(session: Session, s: Settings, claims: dict[str, Any]) -> User:
     """The Besvar user behind the provider's subject: found by it, or created on the first sign-in."""
     subject = f"{s.issuer} {claims['sub']}"[:600]
     user = session.exec(select(User).where(col(User.subject) == subject)).first()
     name = str(claims.get("name") or claims.get("preferred_username") or claims.get("email") or claims["sub"])[:300]
     email = str(claims["email"])[:300] if claims.get("email") else None
+    if user is None and email and (user := _local_account(session, s, email)) is not None:
+        # A local account made before the municipality switched its login on: the same person, who keeps their
+        # history, signature and password (the break-glass login); from now on the provider's subject finds them.
+        if not user.is_active:
+            raise SignInFailed("Din konto i Besvar er lukket. Kontakt din administrator.", status=403)
+        user.subject = subject
+        audit.record(session, actor=user.username, action="user.link",
+                     detail={"username": user.username, "via": "identitetsudbyder", "email": email})
     if user is None:
         base = str(claims.get("preferred_username") or claims.get("email") or claims["sub"]).split("@")[0][:60]
         username = f"{s.municipality_key}.{base}"[:100]
