@@ -263,7 +263,7 @@ def _local_account(session: Session, s: Settings, email: str) -> User | None:
     return found[0] if len(found) == 1 else None
 
 
-def _municipalities_of(session: Session, user_id: int) -> set[int]:
+def _municipalities_of(session: Session, user_id: int) -> set[int | None]:
     return set(session.exec(select(col(Organisation.municipality_id)).join(Unit, col(Unit.organisation_id) == col(Organisation.id))
                             .join(Membership, col(Membership.unit_id) == col(Unit.id)).where(col(Membership.user_id) == user_id)))
 
