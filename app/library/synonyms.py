@@ -8,6 +8,7 @@ group is also searched by the other phrases' terms. No rebuild, and nothing cros
 
 from dataclasses import dataclass
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app import formatting
@@ -19,7 +20,6 @@ from app.models import Municipality, SynonymGroup, User
 MAX_GROUPS = 500  # per municipality: each query reads them all
 MAX_TERMS = 50  # per group, as the bank allows
 MAX_TERM_LENGTH = 100
-PHRASE_STEMS = 8  # a phrase is matched in the query up to this many words long
 
 
 @dataclass(frozen=True)
@@ -81,15 +81,35 @@ def widening(session: Session, analyzer: Analyzer, query_text: str, municipality
     """The terms the municipality's own groups add to a query: those of the other phrases of each group it names."""
     if municipality_id is None:
         return []
-    groups = session.exec(select(col(SynonymGroup.terms)).where(col(SynonymGroup.municipality_id) == municipality_id)
-                          .limit(MAX_GROUPS)).all()
-    if not groups:
+    count, last = session.execute(select(func.count(), func.max(col(SynonymGroup.id)))
+                                  .where(col(SynonymGroup.municipality_id) == municipality_id)).one()
+    if not count:
         return []
+    # Groups are only added and deleted, never edited: the count and the last id change with every change.
+    found = _OWN.get((str(session.get_bind().engine.url), municipality_id))
+    if found is None or found[0] != (count, last):
+        found = ((count, last), _indexed(session, municipality_id))
+        _OWN[(str(session.get_bind().engine.url), municipality_id)] = found
+    groups, by_first = found[1]
     stems = content_stems(query_text)
-    windows = {tuple(stems[i:j]) for i in range(len(stems)) for j in range(i + 1, min(i + PHRASE_STEMS, len(stems)) + 1)}
-    extra: list[str] = []
-    for terms in groups:
-        phrases = [(t, tuple(content_stems(t))) for t in terms]
-        if any(p in windows for _t, p in phrases if p):
-            extra += (term for t, p in phrases if p not in windows for term in analyzer.analyse(t))
-    return extra
+    named = {n for i, s in enumerate(stems) for n, phrase in by_first.get(s, ()) if tuple(stems[i:i + len(phrase)]) == phrase}
+    said = set(stems)
+    return [term for n in sorted(named) for text, phrase in groups[n] if not set(phrase) <= said
+            for term in analyzer.analyse(text)]
+
+
+_OWN: dict[tuple[str, int], tuple[tuple[int, int], tuple]] = {}  # (database, municipality) → (stamp, indexed groups)
+
+
+def _indexed(session: Session, municipality_id: int) -> tuple[list[list[tuple[str, tuple[str, ...]]]], dict]:
+    """Each group's phrases with their stems, and the phrases by their first stem: a query is matched at each of its
+    stems against the phrases that can start there, not against every phrase of 500 groups."""
+    rows = session.exec(select(col(SynonymGroup.terms)).where(col(SynonymGroup.municipality_id) == municipality_id)
+                        .order_by(col(SynonymGroup.id)).limit(MAX_GROUPS)).all()
+    groups = [[(t, tuple(content_stems(t))) for t in terms] for terms in rows]
+    by_first: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
+    for n, phrases in enumerate(groups):
+        for _text, phrase in phrases:
+            if phrase:
+                by_first.setdefault(phrase[0], []).append((n, phrase))
+    return groups, by_first
