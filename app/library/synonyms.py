@@ -16,6 +16,7 @@ from app.audit import service as audit
 from app.errors import Conflict, Invalid, NotFound
 from app.library.analysis import Analyzer, content_stems
 from app.models import Municipality, SynonymGroup, User
+from app.sql import tuples_of
 
 MAX_GROUPS = 500  # per municipality: each query reads them all
 MAX_TERMS = 50  # per group, as the bank allows
@@ -81,15 +82,15 @@ def widening(session: Session, analyzer: Analyzer, query_text: str, municipality
     """The terms the municipality's own groups add to a query: those of the other phrases of each group it names."""
     if municipality_id is None:
         return []
-    count, last = session.execute(select(func.count(), func.max(col(SynonymGroup.id)))
-                                  .where(col(SynonymGroup.municipality_id) == municipality_id)).one()
+    count, last = next(iter(tuples_of(session.execute(select(func.count(), func.max(col(SynonymGroup.id)))
+                                                      .where(col(SynonymGroup.municipality_id) == municipality_id)))))
     if not count:
         return []
     # Groups are only added and deleted, never edited: the count and the last id change with every change.
-    found = _OWN.get((str(session.get_bind().engine.url), municipality_id))
-    if found is None or found[0] != (count, last):
-        found = ((count, last), _indexed(session, municipality_id))
-        _OWN[(str(session.get_bind().engine.url), municipality_id)] = found
+    where, stamp = (str(session.get_bind().engine.url), municipality_id), (int(count), int(last))
+    found = _OWN.get(where)
+    if found is None or found[0] != stamp:
+        found = _OWN[where] = (stamp, _indexed(session, municipality_id))
     groups, by_first = found[1]
     stems = content_stems(query_text)
     named = {n for i, s in enumerate(stems) for n, phrase in by_first.get(s, ()) if tuple(stems[i:i + len(phrase)]) == phrase}
@@ -98,10 +99,11 @@ def widening(session: Session, analyzer: Analyzer, query_text: str, municipality
             for term in analyzer.analyse(text)]
 
 
-_OWN: dict[tuple[str, int], tuple[tuple[int, int], tuple]] = {}  # (database, municipality) → (stamp, indexed groups)
+Phrases = list[list[tuple[str, tuple[str, ...]]]]
+_OWN: dict[tuple[str, int], tuple[tuple[int, int], tuple[Phrases, dict]]] = {}  # (database, municipality) → (stamp, indexed groups)
 
 
-def _indexed(session: Session, municipality_id: int) -> tuple[list[list[tuple[str, tuple[str, ...]]]], dict]:
+def _indexed(session: Session, municipality_id: int) -> tuple[Phrases, dict]:
     """Each group's phrases with their stems, and the phrases by their first stem: a query is matched at each of its
     stems against the phrases that can start there, not against every phrase of 500 groups."""
     rows = session.exec(select(col(SynonymGroup.terms)).where(col(SynonymGroup.municipality_id) == municipality_id)
