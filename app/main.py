@@ -34,6 +34,7 @@ from app.mail.routes import router as mail_router
 from app.organisations.routes import router as organisations_router
 from app.rendering import pool
 from app.rendering.routes import router as documents_router
+from app.reports.routes import router as reports_router
 from app.web import setup as web_setup
 from app.web.render import error_page
 
@@ -160,6 +161,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(export_router)
     app.include_router(mail_router)
     app.include_router(intake_router)
+    app.include_router(reports_router)
 
     app.mount("/static/swagger", StaticFiles(directory=_SWAGGER_FILES), name="swagger")
 

@@ -27,6 +27,7 @@ class Action(StrEnum):
     allocate = "allocate"  # the secretariat: allocate to a unit and person, transfer, decline, extend deadlines
     manage = "manage"  # users, their tokens and memberships
     operate = "operate"  # create municipalities and their first admin: the operator's, held by no role
+    oversee = "oversee"  # Overblik: how the organisation's work keeps its deadlines
 
 
 ALLOWED: dict[Action, frozenset[Role]] = {
@@ -36,6 +37,7 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     Action.allocate: frozenset({Role.drafter, Role.approver, Role.admin}),
     Action.manage: frozenset({Role.admin}),
     Action.operate: frozenset(),  # User.operator, outside every municipality
+    Action.oversee: frozenset({Role.approver, Role.admin, Role.viewer}),  # directors, admins, the mayor's office
 }
 
 

@@ -6,10 +6,11 @@ set -euo pipefail
 # falls back to a font subsetter about three times slower.
 packages=(python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
 # The real clients the document tests open the output with, and the IMAP server the mailbox is read from in
-# the tests, and the fonts a municipality's Office has for Arial and Calibri (metric-compatible), so that
+# the tests (Calc opens the Overblik spreadsheet), and the fonts a municipality's Office has for Arial and Calibri (metric-compatible), so that
 # LibreOffice sets the DOCX as Word does (CI sets BESVAR_TEST_TOOLS=1).
 if [ "${BESVAR_TEST_TOOLS:-0}" = "1" ]; then
-  packages+=(libreoffice-writer-nogui poppler-utils qpdf chromium dovecot-imapd fonts-liberation fonts-crosextra-carlito)
+  packages+=(libreoffice-writer-nogui libreoffice-calc-nogui poppler-utils qpdf chromium dovecot-imapd fonts-liberation
+            fonts-crosextra-carlito)
 fi
 
 missing=()

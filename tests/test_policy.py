@@ -13,10 +13,10 @@ from tests.test_api_inquiries import _new
 EXPECTED = {
     # Allocation (and transfer, decline, deadlines) is the secretariat's: drafters, approvers and admins.
     Role.drafter: {Action.read, Action.draft, Action.allocate},
-    Role.approver: {Action.read, Action.approve, Action.allocate},
+    Role.approver: {Action.read, Action.approve, Action.allocate, Action.oversee},
     Role.contributor: {Action.read},
-    Role.admin: {Action.read, Action.draft, Action.allocate, Action.manage},
-    Role.viewer: {Action.read},
+    Role.admin: {Action.read, Action.draft, Action.allocate, Action.manage, Action.oversee},
+    Role.viewer: {Action.read, Action.oversee},
 }
 
 

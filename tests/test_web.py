@@ -428,3 +428,16 @@ def test_a_letter_of_200_questions_still_saves(web, api):
     assert r.status_code == 200, r.text[:300]
     saved = api.get(f"/api/v1/letters/{letter['id']}").json()
     assert len(saved["answers"]) == 200 and saved["answers"][199]["blocks"][0]["text"] == "Post 200 koster 1.000 kr."
+
+
+def test_a_new_inquiry_is_received_today_unless_the_mail_or_the_drafter_says_otherwise(web):
+    from app.inquiries.deadlines import today
+
+    c = web("drafter")
+    now = today().isoformat()
+    assert f'name="received_on" value="{now}"' in c.get("/henvendelser/ny").text
+    mail = "Fra: Klaus <k@kk.dk>\nSendt: 11. maj 2023 14:32\nEmne: Ventetider\n\n1. Hvor lang er ventetiden?"
+    form = {"csrf": csrf_of(c), "action": "fortolk", "mail": mail, "received_default": now}
+    assert 'value="2023-05-11"' in c.post("/henvendelser/ny", data={**form, "received_on": now}).text  # the mail's date
+    typed = c.post("/henvendelser/ny", data={**form, "received_on": "2023-06-01"}).text
+    assert 'value="2023-06-01"' in typed and 'value="2023-05-11"' not in typed  # a date typed is kept

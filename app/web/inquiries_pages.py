@@ -122,7 +122,8 @@ def new_inquiry(request: Request, session: SessionDep, auth: PageUser):
     """Paste the council member's e-mail."""
     own = next(iter(organisation_service.choices(session, auth.user, Action.draft)), None)
     # Received today, unless the pasted mail or the drafter says otherwise: most are registered the day they come.
-    values = {"questions": ["", "", ""], "organisation": own.key if own else "", "received_on": deadlines.today().isoformat()}
+    today = deadlines.today().isoformat()
+    values = {"questions": ["", "", ""], "organisation": own.key if own else "", "received_on": today, "received_default": today}
     return page(request, "inquiries/new.html", **_form_context(session, auth.user, values))
 
 
@@ -152,8 +153,12 @@ def new_inquiry_post(request: Request, session: SessionDep, auth: FormUser, form
         values["title"] = values["title"] or (parsed.title or "")
         values["asker_name"] = values["asker_name"] or (parsed.asker_name or "")
         values["asker_email"] = values["asker_email"] or (parsed.asker_email or "")
-        if parsed.received_on and not values["received_on"]:
+        # The pasted mail's date wins over the form's default (today, left as it was), never over a date typed.
+        untouched = values["received_on"] == str(form.get("received_default", ""))
+        if parsed.received_on and (not values["received_on"] or untouched):
             values["received_on"] = parsed.received_on.isoformat()
+        elif untouched:
+            values["received_default"] = values["received_on"]  # still today's default for the next mail pasted
         warning = None
         if not parsed.questions:
             note = None
