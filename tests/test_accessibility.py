@@ -11,7 +11,7 @@ AXE = ROOT / "tests" / "vendor" / "axe-core" / "axe.min.js"
 DRAFTER_PAGES = ["/indbakke", "/indbakke?sort=titel", "/henvendelser/ny", "/henvendelser/1", "/breve/1", "/bibliotek",
                  "/bibliotek/afsnit/1", "/bibliotek/statistik/aalborg-kontanthjaelpssager", "/bibliotek/import", "/historik",
                  "/historik?letter_id=1", "/indgaaende", "/bidrag", "/konto", "/findes-ikke"]
-APPROVER_PAGES = ["/godkendelse", "/breve/1"]
+APPROVER_PAGES = ["/godkendelse", "/breve/1", "/overblik"]
 ADMIN_PAGES = ["/admin/brugere", "/admin/kommune", "/admin/synonymer", "/udbakke"]
 OPERATOR_PAGES = ["/admin/kommuner"]
 

@@ -365,7 +365,9 @@ PAGES_WITHOUT_OBJECT = {("GET", "/indbakke"), ("POST", "/indbakke/samlet"), ("GE
                         ("GET", "/admin/brugere"), ("POST", "/admin/tokens/{token_id}/tilbagekald"),
                         ("GET", "/admin/kommune"), ("POST", "/admin/login"), ("POST", "/admin/organisationer"),
                         # Synonyms: the municipality's own, named by key (test_operator: Aalborg's admin gets 404).
-                        ("GET", "/admin/synonymer"), ("POST", "/admin/synonymer"), ("POST", "/admin/synonymer/{key}/slet")}
+                        ("GET", "/admin/synonymer"), ("POST", "/admin/synonymer"), ("POST", "/admin/synonymer/{key}/slet"),
+                        # Overblik: the figures of the organisations the user oversees (test_reports).
+                        ("GET", "/overblik"), ("GET", "/overblik.xlsx"), ("GET", "/overblik.csv")}
 
 
 def expected(route: Route, role: str, relation: str) -> str:

@@ -26,6 +26,7 @@ from app.letters.schemas import ApproveIn, LetterIn, LetterUpdate, SubmitIn
 from app.main import create_app
 from app.models import Organisation, User
 from app.reports import service as reports
+from tests.conftest import PASSWORD
 from tests.documents import need
 
 DENMARK = ZoneInfo("Europe/Copenhagen")
@@ -69,7 +70,7 @@ def year(seeded):
             org_id = session.exec(select(Organisation.id).where(Organisation.key == org)).one()
             for role in ("drafter", "approver", "viewer"):
                 people[org, role] = auth_service.add_user(session, username=f"{org}-{role}", role=role, name=f"{org} {role}",
-                                                          organisation_id=org_id)
+                                                          organisation_id=org_id, password=PASSWORD)
         d, a = people["kk-bif", "drafter"], people["kk-bif", "approver"]
         first = _inquiry(session, "kk-bif", "2026-03-02", "Svar i tide")
         _approve(session, first, "2026-03-10", d, a)
@@ -155,3 +156,30 @@ def test_the_csv_and_the_xlsx_carry_the_period_and_numbers_that_calc_reads_as_nu
     calc = list(csv.reader((tmp_path / "overblik.csv").read_text(encoding="utf-8").splitlines(), delimiter=";"))
     assert calc[1][:2] == ["Periode fra (modtaget)", "2026-01-01"]
     assert calc[7][:4] == ["2026-03", "2", "2", "2"] and calc[7][4] in ("100%", "100.0%")  # a number, shown as a percentage
+
+
+def test_overblik_shows_the_year_as_a_chart_and_tables_to_those_who_oversee_and_downloads_it(year):
+    engine, _, _ = year
+    app = create_app(Settings(database_url="sqlite://"), engine=engine)
+
+    def browser(username: str) -> TestClient:
+        c = TestClient(app, base_url="https://testserver")
+        assert c.post("/login", data={"username": username, "password": PASSWORD}, follow_redirects=False).status_code == 303
+        return c
+
+    director = browser("kk-bif-approver")
+    page = director.get("/overblik", params={"fra": "2026-01-01", "til": "2026-12-31", "gruppe": "måned"})
+    assert page.status_code == 200 and '<a href="/overblik" aria-current="page">Overblik</a>' in page.text
+    assert '<svg xmlns="http://www.w3.org/2000/svg"' in page.text and "<title id=\"rettidig-t\">Andel besvaret rettidigt" in page.text
+    assert "2026-03: 100 % af 2" in page.text  # the chart's description says its numbers
+    assert '<th scope="row">2026-04</th><td>1</td><td>0</td><td>–</td>' in page.text  # and the table beside it
+    assert "Beskæftigelses- og Integrationsforvaltningen" in director.get("/overblik").text  # this year, by forvaltning
+    sheet = director.get("/overblik.xlsx", params={"fra": "2026-01-01", "til": "2026-12-31", "gruppe": "enhed"})
+    assert sheet.status_code == 200 and load_workbook(io.BytesIO(sheet.content)).active["A4"].value == "Grupperet efter"
+    bad = director.get("/overblik", params={"fra": "2026-12-31", "til": "2026-01-01"})
+    assert bad.status_code == 422 and "den første før den anden" in bad.text
+    assert browser("kk-bif-drafter").get("/overblik").status_code == 403
+    assert browser("kk-bif-viewer").get("/overblik").status_code == 200
+    # And from the other municipality: Aalborg's director sees Aalborg's year, not Copenhagen's.
+    theirs = browser("aalborg-fb-approver").get("/overblik", params={"fra": "2026-01-01", "til": "2026-12-31"}).text
+    assert "Beskæftigelses- og Integrationsforvaltningen" not in theirs and "<strong>1</strong> modtaget" in theirs

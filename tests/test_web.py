@@ -170,6 +170,9 @@ PAGES = {
     # The operator's (web-operator, who holds none of these roles): a municipality's admin may not make another.
     ("GET", "/admin/kommuner"): (),
     ("GET", "/admin/synonymer"): ("admin",),
+    ("GET", "/overblik"): ("approver", "admin"),
+    ("GET", "/overblik.xlsx"): ("approver", "admin"),
+    ("GET", "/overblik.csv"): ("approver", "admin"),
     ("POST", "/admin/synonymer"): ("admin",),
     ("POST", "/admin/synonymer/1/slet"): ("admin",),
     ("POST", "/admin/kommuner"): (),

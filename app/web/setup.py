@@ -21,6 +21,7 @@ from app.web import (
     library_pages,
     operator_pages,
     outbox_pages,
+    overview_pages,
     synonym_pages,
 )
 from app.web.deps import LoginRequired, login_redirect_url
@@ -61,7 +62,7 @@ def _is_page(request: Request) -> bool:
 def install(app: FastAPI) -> None:
     """Add the UI to `app`."""
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
-    for module in (auth_pages, inquiries_pages, intake_pages, coordination_pages, contribution_pages, letters_pages, approval_pages, library_pages, import_pages, history_pages, outbox_pages, admin_pages, operator_pages, synonym_pages):
+    for module in (auth_pages, inquiries_pages, intake_pages, coordination_pages, contribution_pages, letters_pages, approval_pages, library_pages, import_pages, history_pages, outbox_pages, admin_pages, operator_pages, synonym_pages, overview_pages):
         app.include_router(module.router)
 
     @app.exception_handler(LoginRequired)
