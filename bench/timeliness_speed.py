@@ -15,6 +15,8 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import time_machine
+from fastapi.testclient import TestClient
 from sqlalchemy import insert, text
 from sqlmodel import Session, col, select
 
@@ -23,14 +25,17 @@ sys.path.insert(0, str(ROOT))
 
 from app.auth import service as auth_service  # noqa: E402
 from app.bank.service import import_path  # noqa: E402
+from app.config import Settings  # noqa: E402
 from app.db import make_engine  # noqa: E402
 from app.inquiries.deadlines import add_working_days, is_working_day  # noqa: E402
+from app.main import create_app  # noqa: E402
 from app.migrate import upgrade  # noqa: E402
 from app.models import Asker, DeadlineChange, Inquiry, Letter, Organisation  # noqa: E402
 from app.reports import downloads, service  # noqa: E402
 from bench.timing import on_each_database, p90, timed  # noqa: E402
 
 TODAY = date(2026, 12, 1)
+PASSWORD = "bench-overblik-2026"
 
 
 def generate(engine, n: int, seed: int) -> float:
@@ -79,7 +84,8 @@ def generate(engine, n: int, seed: int) -> float:
             session.execute(insert(Letter), letters[chunk:chunk + 20_000])
         kk = next(o for o in orgs if o.key == "kk-bif")
         session.commit()
-        auth_service.add_user(session, username="bench-admin", role="admin", name="Bench", organisation_id=kk.id)
+        auth_service.add_user(session, username="bench-admin", role="admin", name="Bench", organisation_id=kk.id,
+                              password=PASSWORD)
     return time.perf_counter() - start
 
 
@@ -109,6 +115,19 @@ def bench(label: str, url: str, n: int, seed: int) -> None:
         report = service.report_for(session, admin, start=date(2024, 1, 1), end=TODAY, group_by="month", today=TODAY)
         times = sorted(timed(lambda: downloads.as_xlsx(report), 5))
         print(f"  {'XLSX of three years by month':32} {'':>7}              median {times[2]:7.0f} ms (after the report)")
+    client = TestClient(create_app(Settings(database_url=url), engine=engine), base_url="https://testserver")
+    assert client.post("/login", data={"username": "bench-admin", "password": PASSWORD}).status_code == 200
+    with Session(engine) as session:
+        token = auth_service.create_token(session, username="bench-admin")
+    with time_machine.travel(datetime.combine(TODAY, datetime.min.time(), UTC).replace(hour=10), tick=True):
+        for name, path in (("page /overblik (this year)", "/overblik"),
+                           ("page /overblik, three years", "/overblik?fra=2024-01-01&til=2026-12-01&gruppe=enhed"),
+                           ("API JSON, this year by unit", "/api/v1/reports/timeliness?group_by=unit"),
+                           ("API XLSX, three years by month",
+                            "/api/v1/reports/timeliness?from=2024-01-01&group_by=month&format=xlsx")):
+            headers = {"Authorization": f"Bearer {token}"} if path.startswith("/api/") else {}
+            times = sorted(timed(lambda p=path, h=headers: client.get(p, headers=h).raise_for_status(), 5))
+            print(f"  {name:40}        median {times[2]:7.0f} ms  p90 {p90(times):7.0f} ms (HTTP, whole request)")
     engine.dispose()
 
 

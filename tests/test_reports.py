@@ -173,6 +173,10 @@ def test_overblik_shows_the_year_as_a_chart_and_tables_to_those_who_oversee_and_
     assert '<svg xmlns="http://www.w3.org/2000/svg"' in page.text and "<title id=\"rettidig-t\">Andel besvaret rettidigt" in page.text
     assert "2026-03: 100 % af 2" in page.text  # the chart's description says its numbers
     assert '<th scope="row">2026-04</th><td>1</td><td>0</td><td>–</td>' in page.text  # and the table beside it
+    # By unit, the answers' working days (6 and 14) as a distribution, and the open work by unit: each its chart.
+    assert '<title id="enheder-t">Andel besvaret rettidigt pr. enhed</title>' in page.text
+    assert "0–5 arbejdsdage: 0; 6–10 arbejdsdage: 1; 11–15 arbejdsdage: 1; 16–20 arbejdsdage: 0" in page.text
+    assert '<title id="aabne-t">Åbne henvendelser pr. enhed</title>' in page.text and ": 1 åbne, 1 over fristen" in page.text
     assert "Beskæftigelses- og Integrationsforvaltningen" in director.get("/overblik").text  # this year, by forvaltning
     sheet = director.get("/overblik.xlsx", params={"fra": "2026-01-01", "til": "2026-12-31", "gruppe": "enhed"})
     assert sheet.status_code == 200 and load_workbook(io.BytesIO(sheet.content)).active["A4"].value == "Grupperet efter"

@@ -46,3 +46,25 @@ def bars(*, title: str, description: str, items: list[Bar], maximum: float, iden
                      f'<text x="{WIDTH - 10}" y="{y(target[0]) - 4:.1f}" text-anchor="end" class="tick">{escape(target[1])}</text>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+ROW_H, LABEL_W = 26, 210
+
+
+def hbars(*, title: str, description: str, items: list[Bar], maximum: float, ident: str) -> str:
+    """A horizontal bar chart, one row per item with its label on the left: for names too long to stand under a bar."""
+    plot_w = WIDTH - LABEL_W - 64
+    height = TOP + ROW_H * max(len(items), 1) + 8
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" role="img" class="chart" '
+             f'aria-labelledby="{ident}-t {ident}-d"><title id="{ident}-t">{escape(title)}</title>'
+             f'<desc id="{ident}-d">{escape(description)}</desc>']
+    for n, bar in enumerate(items):
+        y = TOP + n * ROW_H
+        width = plot_w * min(max(bar.value, 0), maximum) / maximum if maximum else 0
+        label = bar.label if len(bar.label) <= 32 else bar.label[:31] + "…"  # the table beside has it whole
+        parts.append(f'<text x="{LABEL_W - 8}" y="{y + 15}" text-anchor="end" class="tick">{escape(label)}</text>'
+                     f'<rect x="{LABEL_W}" y="{y + 3}" width="{width:.1f}" height="{ROW_H - 8}" class="bar">'
+                     f'<title>{escape(bar.label)}: {escape(bar.shown)}</title></rect>'
+                     f'<text x="{LABEL_W + width + 6:.1f}" y="{y + 15}" class="value">{escape(bar.shown)}</text>')
+    parts.append(f'<line x1="{LABEL_W}" x2="{LABEL_W}" y1="{TOP}" y2="{height - 8}" class="grid"/></svg>')
+    return "".join(parts)

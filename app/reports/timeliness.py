@@ -71,14 +71,46 @@ class Row:
 
 @dataclass(frozen=True)
 class Report:
-    """The period, how it is grouped, the rows in order, and the whole period as one row."""
+    """The period, the rows of every grouping in order, the chosen grouping, and the whole period as one row."""
 
     start: date
     end: date
     group_by: str
-    rows: list[Row]
+    by: dict[str, list[Row]]
     total: Row
     today: date
+
+    @property
+    def rows(self) -> list[Row]:
+        return self.by[self.group_by]
+
+
+@dataclass(frozen=True)
+class _Counted:
+    """What one inquiry adds to each row it belongs to."""
+
+    answered: bool
+    on_time: bool
+    on_time_original: bool
+    working_days: int | None
+    interim: bool
+    interim_on_time: bool
+    open: bool
+    overdue: bool
+    awaiting: bool
+
+    def add_to(self, row: Row) -> None:
+        row.received += 1
+        row.answered += self.answered
+        row.on_time += self.on_time
+        row.on_time_original += self.on_time_original
+        if self.working_days is not None:
+            row.working_days.append(self.working_days)
+        row.interim_replies += self.interim
+        row.interim_on_time += self.interim_on_time
+        row.open += self.open
+        row.overdue += self.overdue
+        row.awaiting_contributions += self.awaiting
 
 
 def percentile(values: list[int], p: int) -> int:
@@ -141,39 +173,57 @@ def _danish(at: datetime) -> date:
 
 def build(session: Session, *, organisations: frozenset[int] | None, start: date, end: date, group_by: str,
           today: date | None = None) -> Report:
-    """The timeliness of the inquiries received in [start, end] in these organisations (None: all)."""
+    """The timeliness of the inquiries received in [start, end] in these organisations (None: all), every grouping
+    counted in one pass over one read of the rows."""
     today = today or deadlines.today()
     rows = list(tuples_of(session.execute(_query(organisations, start, end))))
     changes = _changes(session, [r[0] for r in rows if r[9] is not None])
-    groups: dict[str, Row] = {}
+    groups: dict[str, dict[str, Row]] = {g: {} for g in GROUPS}
     total = Row(group="I alt")
+    days: dict[tuple[date, date], int] = {}  # most answers share a (received, answered) pair with others
     for (inquiry_id, received_on, deadline, state, org_name, unit_name, asker_name, answered_at, interim_at,
          _changed) in rows:
-        key = {"organisation": org_name, "unit": unit_name or NO_UNIT, "asker": asker_name,
-               "month": received_on.strftime("%Y-%m")}[group_by]
-        for row in (groups.setdefault(key, Row(group=key)), total):
-            _count(row, received_on, deadline, state, answered_at, interim_at, changes.get(inquiry_id, []), today)
-    ordered = sorted(groups.values(), key=lambda r: r.group)
-    return Report(start=start, end=end, group_by=group_by, rows=ordered, total=total, today=today)
+        counted = _count(received_on, deadline, state, answered_at, interim_at, changes.get(inquiry_id, []), today, days)
+        counted.add_to(total)
+        for grouping, key in (("organisation", org_name), ("unit", unit_name or NO_UNIT), ("asker", asker_name),
+                              ("month", received_on.strftime("%Y-%m"))):
+            row = groups[grouping].get(key)
+            if row is None:
+                row = groups[grouping][key] = Row(group=key)
+            counted.add_to(row)
+    by = {g: sorted(found.values(), key=lambda r: r.group) for g, found in groups.items()}
+    return Report(start=start, end=end, group_by=group_by, by=by, total=total, today=today)
 
 
-def _count(row: Row, received_on: date, deadline: date, state: str, answered_at: datetime | None,
-           interim_at: datetime | None, changes: list[tuple[datetime, date, date]], today: date) -> None:
-    row.received += 1
+def _count(received_on: date, deadline: date, state: str, answered_at: datetime | None, interim_at: datetime | None,
+           changes: list[tuple[datetime, date, date]], today: date, days: dict[tuple[date, date], int]) -> _Counted:
+    answered = on_time = on_time_original = is_open = overdue = awaiting = interim_on_time = False
+    working_days = None
     if answered_at is not None:
         answered_on = _danish(answered_at)
         original, in_force = _in_force(deadline, changes, answered_at)
-        row.answered += 1
-        row.on_time += answered_on <= in_force
-        row.on_time_original += answered_on <= original
-        row.working_days.append(max(0, deadlines.working_days_between(received_on, answered_on)))
+        answered, on_time, on_time_original = True, answered_on <= in_force, answered_on <= original
+        if (pair := (received_on, answered_on)) not in days:
+            days[pair] = max(0, deadlines.working_days_between(received_on, answered_on))
+        working_days = days[pair]
     elif InquiryState(state) in states.OPEN:
-        row.open += 1
-        row.overdue += deadline < today
-        row.awaiting_contributions += state == InquiryState.awaiting_contributions
+        is_open, overdue, awaiting = True, deadline < today, state == InquiryState.awaiting_contributions
     if interim_at is not None:
-        row.interim_replies += 1
-        row.interim_on_time += _danish(interim_at) <= _in_force(deadline, changes, interim_at)[1]
+        interim_on_time = _danish(interim_at) <= _in_force(deadline, changes, interim_at)[1]
+    return _Counted(answered, on_time, on_time_original, working_days, interim_at is not None, interim_on_time,
+                    is_open, overdue, awaiting)
+
+
+DISTRIBUTION = ((0, 5), (6, 10), (11, 15), (16, 20), (21, 30), (31, None))  # working days, as the chart bins them
+
+
+def distribution(row: Row) -> list[tuple[str, int]]:
+    """How many answers took how many working days, in the bins of DISTRIBUTION."""
+    out = []
+    for low, high in DISTRIBUTION:
+        label = f"{low}–{high}" if high is not None else f"{low}+"
+        out.append((label, sum(1 for d in row.working_days if d >= low and (high is None or d <= high))))
+    return out
 
 
 def table(report: Report) -> Iterable[Row]:
