@@ -23,6 +23,7 @@ from app.config import Settings, get_settings
 from app.contributions.routes import router as contributions_router
 from app.coordination.routes import router as coordination_router
 from app.db import make_engine, read_only
+from app.dispatch.routes import router as dispatch_router
 from app.errors import TooLarge, install_handlers
 from app.exports.routes import router as export_router
 from app.inquiries.routes import router as inquiries_router
@@ -162,6 +163,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(mail_router)
     app.include_router(intake_router)
     app.include_router(reports_router)
+    app.include_router(dispatch_router)
 
     app.mount("/static/swagger", StaticFiles(directory=_SWAGGER_FILES), name="swagger")
 

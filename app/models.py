@@ -12,6 +12,7 @@ from sqlalchemy import (
     DateTime,
     Integer,
     LargeBinary,
+    Text,
     TypeDecorator,
     UniqueConstraint,
 )
@@ -139,6 +140,8 @@ class Organisation(SQLModel, table=True):
     deadline_days: int = Field(default=10)
     # A contribution past its due date is chased every this many working days (escalated after the second chaser).
     chaser_working_days: int = Field(default=2)
+    # Klarsprog: the LIX its letters aim at or under (None: app.approval.readability's default, 45).
+    lix_target: int | None = None
     esdh_systems: list = _json(list)
     # Logo, colours and fonts for the letterhead; read by rendering, never hard-coded.
     letterhead: dict = _json(dict)
@@ -409,6 +412,9 @@ class Statistic(SQLModel, table=True):
     description: str | None = None
     # Who else may use it, as for a paragraph: [], "municipality", or named municipalities' keys.
     shared_with: list = _json(list)
+    # Discretion for small counts: a value below `suppress_below` is shown as `suppressed_as` ("under 5") everywhere.
+    suppress_below: int | None = None
+    suppressed_as: str | None = Field(default=None, max_length=50)
     created_at: datetime = _created()
 
 
@@ -507,6 +513,8 @@ class Letter(SQLModel, table=True):
     pinned_series: dict | None = Field(default=None, sa_column=Column(JsonType, nullable=True))
     # The title and answers as the approver read them when returning the letter: [{number, text}], 0 the title.
     returned_text: list | None = Field(default=None, sa_column=Column(JsonType, nullable=True))
+    # What the checks at submit found (app.approval.findings): [{check, severity, message, ...}], for the approver.
+    check_findings: list | None = Field(default=None, sa_column=Column(JsonType, nullable=True))
     created_at: datetime = _created()
 
 
@@ -539,6 +547,66 @@ class LetterDocument(SQLModel, table=True):
     content: bytes = Field(sa_type=LargeBinary)
     sha256: str = Field(max_length=64)
     created_at: datetime = _created()
+
+
+class DispatchChannel(StrEnum):
+    email = "email"  # sent by Besvar through the outbox, the PDF attached
+    digital_post = "digital_post"  # sent by the ESDH through Digital Post
+    print = "print"  # printed and posted
+
+
+class CouncilList(SQLModel, table=True):
+    """Who gets a copy of an answer: the whole council, or a committee, as a municipality keeps its lists."""
+
+    __tablename__ = "council_list"
+    __table_args__ = (UniqueConstraint("municipality_id", "name"),)
+
+    id: int = Field(default=None, primary_key=True, sa_type=IdType)
+    municipality_id: int = Field(foreign_key="municipality.id", sa_type=IdType, index=True)
+    name: str = Field(max_length=200)
+    whole_council: bool = False  # the list `copy_to_council: true` means
+    members: list = _json(list)  # [{name, email}]
+    created_at: datetime = _created()
+
+
+class Dispatch(SQLModel, table=True):
+    """An approved letter recorded as sent: to whom, when, by which channel, and who had a copy."""
+
+    id: int = Field(default=None, primary_key=True, sa_type=IdType)
+    letter_id: int = Field(foreign_key="letter.id", sa_type=IdType, unique=True)
+    channel: str = Field(max_length=20)
+    sent_on: date
+    to_name: str | None = Field(default=None, max_length=300)
+    to_address: str | None = Field(default=None, max_length=300)
+    council_list: str | None = Field(default=None, max_length=200)  # its name then
+    copies: list = _json(list)  # the members the copy went to then: [{name, email}]
+    by_id: int | None = Field(default=None, foreign_key="user.id", sa_type=IdType)
+    created_at: datetime = _created()
+
+
+class Publication(SQLModel, table=True):
+    """An inquiry on the public pages: its questions, and once answered the answer as published, redacted.
+
+    The redacted text and the re-rendered PDF are kept here; the approved letter's frozen documents are not touched.
+    The redaction log says how many passages on which ground, never what.
+    """
+
+    id: int = Field(default=None, primary_key=True, sa_type=IdType)
+    inquiry_id: int = Field(foreign_key="inquiry.id", sa_type=IdType, unique=True)
+    municipality_id: int = Field(foreign_key="municipality.id", sa_type=IdType, index=True)
+    slug: str = Field(max_length=120, unique=True)
+    letter_id: int | None = Field(default=None, foreign_key="letter.id", sa_type=IdType)  # None: not answered yet
+    title: str = Field(max_length=500)
+    asker: str = Field(max_length=300)
+    topic: str | None = Field(default=None, max_length=200)
+    received_on: date
+    answered_on: date | None = None
+    questions: list = _json(list)  # [{number, text, answer}]; the answers redacted
+    redaction_log: list = _json(list)  # [{ground, count}]
+    search_terms: str = Field(default="", sa_type=Text)  # the stems of everything published, space-separated and padded, for the public search
+    pdf: bytes | None = Field(default=None, sa_type=LargeBinary)  # re-rendered from the redacted text
+    published_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True))
+    published_by_id: int | None = Field(default=None, foreign_key="user.id", sa_type=IdType)
 
 
 class AuditEntry(SQLModel, table=True):
@@ -700,6 +768,8 @@ class OutboxMessage(SQLModel, table=True):
     attempts: int = 0
     next_attempt_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False, index=True))
     last_error: str | None = Field(default=None, max_length=1000)
+    # A letter whose frozen PDF goes with the message (a dispatch by e-mail, a council copy).
+    attachment_letter_id: int | None = Field(default=None, sa_type=IdType)
     sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     created_at: datetime = _created()
 

@@ -28,6 +28,8 @@ class Action(StrEnum):
     manage = "manage"  # users, their tokens and memberships
     operate = "operate"  # create municipalities and their first admin: the operator's, held by no role
     oversee = "oversee"  # Overblik: how the organisation's work keeps its deadlines
+    dispatch = "dispatch"  # record an approved letter as sent, and copy it to the council
+    publish = "publish"  # put an inquiry and its answer on the public pages, redacted
 
 
 ALLOWED: dict[Action, frozenset[Role]] = {
@@ -38,6 +40,9 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     Action.manage: frozenset({Role.admin}),
     Action.operate: frozenset(),  # User.operator, outside every municipality
     Action.oversee: frozenset({Role.approver, Role.admin, Role.viewer}),  # directors, admins, the mayor's office
+    Action.dispatch: frozenset({Role.drafter, Role.approver, Role.admin}),  # the secretariat sends what is approved
+    # Publishing discloses: the director who answers for the letter, or an admin of the municipality.
+    Action.publish: frozenset({Role.approver, Role.admin}),
 }
 
 

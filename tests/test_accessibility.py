@@ -12,7 +12,7 @@ DRAFTER_PAGES = ["/indbakke", "/indbakke?sort=titel", "/henvendelser/ny", "/henv
                  "/bibliotek/afsnit/1", "/bibliotek/statistik/aalborg-kontanthjaelpssager", "/bibliotek/import", "/historik",
                  "/historik?letter_id=1", "/indgaaende", "/bidrag", "/konto", "/findes-ikke"]
 APPROVER_PAGES = ["/godkendelse", "/breve/1", "/overblik"]
-ADMIN_PAGES = ["/admin/brugere", "/admin/kommune", "/admin/synonymer", "/udbakke"]
+ADMIN_PAGES = ["/admin/brugere", "/admin/kommune", "/admin/synonymer", "/admin/raad", "/udbakke"]
 OPERATOR_PAGES = ["/admin/kommuner"]
 
 

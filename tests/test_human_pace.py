@@ -5,10 +5,10 @@ so a form sent more than a minute after the page was opened (the session's touch
 """
 
 import re
-from itertools import count
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
+from itertools import count
 
 import pytest
 import time_machine
@@ -16,14 +16,27 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func
 from sqlmodel import Session, SQLModel, select
 
-from app.models import (Contribution, IncomingItem, Inquiry, Letter, LetterheadLogo, LetterStatus, Municipality, Organisation,
-                        OutboxMessage, Question, User)
 from app.auth import service as auth_service
 from app.inquiries import service as inquiry_service
 from app.inquiries.schemas import InquiryIn
+from app.models import (
+    Contribution,
+    CouncilList,
+    Dispatch,
+    IncomingItem,
+    Inquiry,
+    Letter,
+    LetterheadLogo,
+    LetterStatus,
+    Municipality,
+    Organisation,
+    OutboxMessage,
+    Question,
+    User,
+)
 from tests.conftest import PASSWORD, api_routes
-from tests.test_isolation import add_second_copenhagen_organisation
 from tests.documents import seed_docx
+from tests.test_isolation import add_second_copenhagen_organisation
 
 PEOPLE = ("drafter", "approver", "admin", "operator")  # web-operator runs Besvar (tests/conftest.py)
 IDLE = timedelta(minutes=31)  # past Settings.session_idle_minutes (30)
@@ -180,6 +193,22 @@ def _approve(day: Day, csrf: str):
     return "approver", f"/breve/{day.ids['letter']}/godkend", {"csrf": csrf, "version": str(version)}
 
 
+def _dispatch(day: Day, csrf: str):
+    return "drafter", f"/breve/{day.ids['letter']}/afsend", {"csrf": csrf, "channel": "digital_post",
+                                                               "copy_to_council": "Borgerrepræsentationen"}
+
+
+def _admin_council(day: Day, csrf: str):
+    return "admin", "/admin/raad", {"csrf": csrf, "municipality": "koebenhavns-kommune", "name": "Borgerrepræsentationen",
+                                    "whole_council": "1", "members": "Anne Andersen <anne@kk.dk>\nBent Berg"}
+
+
+def _admin_delete_council(day: Day, csrf: str):
+    with Session(day.engine) as session:
+        list_id = session.exec(select(CouncilList.id).where(CouncilList.name == "Borgerrepræsentationen")).one()
+    return "admin", f"/admin/raad/{list_id}/slet", {"csrf": csrf}
+
+
 def _correct(day: Day, csrf: str):
     return "drafter", f"/breve/{day.ids['letter']}/ret", {"csrf": csrf}
 
@@ -328,8 +357,10 @@ STEPS: list[tuple[str, str, Callable]] = [
     ("ny forvaltning", "/admin/organisationer", _admin_organisation),
     ("brevhoved", "/admin/organisationer/X/brevhoved", _admin_letterhead), ("logo", "/admin/organisationer/X/logo", _admin_logo),
     ("synonymer", "/admin/synonymer", _admin_synonyms), ("slet synonymer", "/admin/synonymer/X/slet", _admin_delete_synonyms),
+    ("byråd", "/admin/raad", _admin_council),
     ("gem igen", "/breve/X", _save),
     ("indsend igen", "/breve/X/indsend", _submit), ("godkend", "/breve/X/godkend", _approve),
+    ("send", "/breve/X/afsend", _dispatch), ("slet byråd", "/admin/raad/X/slet", _admin_delete_council),
     ("ret", "/breve/X/ret", _correct), ("afsnit", "/bibliotek/afsnit/X", _paragraph),
     ("statistik", "/bibliotek/statistik/X", _statistic), ("import læs", "/bibliotek/import", _import_read),
     ("import gem", "/bibliotek/import/gem", _import_save), ("adgangskode", "/konto/adgangskode", _password),
@@ -381,9 +412,7 @@ def _after(day: Day, name: str, r) -> None:
     assert not location.startswith("/login"), (name, location)
     if name == "opret":
         day.ids["inquiry"] = int(location.rsplit("/", 1)[1])
-    elif name == "nyt brev":
-        day.ids["letter"] = int(location.rsplit("/", 1)[1])
-    elif name == "ret":
+    elif name == "nyt brev" or name == "ret":
         day.ids["letter"] = int(location.rsplit("/", 1)[1])
     if name in ("indsend", "indsend igen", "godkend", "returner"):
         expected = {"indsend": LetterStatus.submitted, "indsend igen": LetterStatus.submitted,
@@ -437,6 +466,13 @@ def _after(day: Day, name: str, r) -> None:
                 assert (org.street, org.letterhead["colour"]) == ("Njalsgade 13", "#2a7a3b")
     if name == "nyt token":
         assert r.status_code == 201 and "Kopiér det nu" in r.text and re.search(r"<code class=\"token\">bsv_", r.text)
+    if name in ("byråd", "slet byråd"):
+        assert location == "/admin/raad?ok=" + ("gemt" if name == "byråd" else "slettet"), location
+    if name == "send":
+        assert location == f"/breve/{day.ids['letter']}?ok=sendt", location
+        with Session(day.engine) as session:
+            sent = session.exec(select(Dispatch).where(Dispatch.letter_id == day.ids["letter"])).one()
+            assert (sent.channel, sent.council_list, len(sent.copies)) == ("digital_post", "Borgerrepræsentationen", 2)
     if name in ("synonymer", "slet synonymer"):
         assert location == "/admin/synonymer?ok=" + ("ny" if name == "synonymer" else "slettet"), location
     if name == "ny kommune":
@@ -484,7 +520,7 @@ def _counts(engine) -> dict[str, int]:
 
 
 def _day(web, engine):
-    with time_machine.travel(datetime(2024, 12, 2, 8, 30, tzinfo=timezone.utc), tick=True) as clock:
+    with time_machine.travel(datetime(2024, 12, 2, 8, 30, tzinfo=UTC), tick=True) as clock:
         d = Day(web=web, engine=engine, clock=clock)
         with Session(engine) as session:
             add_second_copenhagen_organisation(session)
@@ -561,7 +597,7 @@ def test_every_form_after_a_timeout_asks_for_login_and_keeps_everything(day_sqli
 
 def test_the_api_at_a_persons_pace(api):
     """Tokens outlive sessions: every API write works after pauses of a minute, half an hour and a night."""
-    with time_machine.travel(datetime(2024, 12, 2, 8, 30, tzinfo=timezone.utc), tick=True) as clock:
+    with time_machine.travel(datetime(2024, 12, 2, 8, 30, tzinfo=UTC), tick=True) as clock:
         def later():
             clock.shift(TOUCH)
 

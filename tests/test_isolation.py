@@ -281,6 +281,8 @@ API = [
       hidden=422),
     r("PATCH", "/api/v1/users/{user}", {"admin"}, body=lambda o: {"active": True}),
     r("POST", "/api/v1/outbox/{outbox}/retry", {"admin"}),
+    r("POST", "/api/v1/letters/{approved}/dispatch", SECRETARIAT, body=lambda o: {"channel": "print"}),  # then 409: allowed
+    r("GET", "/api/v1/letters/{approved}/dispatch", EVERYONE),
     r("POST", "/api/v1/users", {"admin"}, body=lambda o: {"username": f"ny-{next(_unique)}", "name": "Ny",
                                                           "memberships": [{"unit": o.org, "role": "viewer"}]}, hidden=422),
 ]
@@ -334,6 +336,7 @@ PAGES = [
     r("POST", "/breve/{draft}/autosave", DRAFTER_PAGE, body=lambda o: {"version": "1", "title": "Ny", "kind": "brev"}),
     r("POST", "/breve/{draft}/indsend", DRAFTER_PAGE, body=lambda o: {"version": "1"}),
     r("POST", "/breve/{approved}/ret", DRAFTER_PAGE),
+    r("POST", "/breve/{approved}/afsend", SECRETARIAT, body=lambda o: {"channel": "print"}),
     r("GET", "/breve/{approved}/dokument.pdf", EVERYONE),
     r("GET", "/breve/{approved}/dokument.docx", EVERYONE),
     r("GET", "/breve/{approved}/esdh.zip", EVERYONE),
@@ -367,7 +370,9 @@ PAGES_WITHOUT_OBJECT = {("GET", "/indbakke"), ("POST", "/indbakke/samlet"), ("GE
                         # Synonyms: the municipality's own, named by key (test_operator: Aalborg's admin gets 404).
                         ("GET", "/admin/synonymer"), ("POST", "/admin/synonymer"), ("POST", "/admin/synonymer/{key}/slet"),
                         # Overblik: the figures of the organisations the user oversees (test_reports).
-                        ("GET", "/overblik"), ("GET", "/overblik.xlsx"), ("GET", "/overblik.csv")}
+                        ("GET", "/overblik"), ("GET", "/overblik.xlsx"), ("GET", "/overblik.csv"),
+                        # Council lists: the municipality's own (test_dispatch: Aalborg's admin gets 404).
+                        ("GET", "/admin/raad"), ("POST", "/admin/raad"), ("POST", "/admin/raad/{list_id}/slet")}
 
 
 def expected(route: Route, role: str, relation: str) -> str:

@@ -12,10 +12,11 @@ from tests.test_api_inquiries import _new
 # role: the actions it may do. Changing a role's rights, or adding a role, changes this table.
 EXPECTED = {
     # Allocation (and transfer, decline, deadlines) is the secretariat's: drafters, approvers and admins.
-    Role.drafter: {Action.read, Action.draft, Action.allocate},
-    Role.approver: {Action.read, Action.approve, Action.allocate, Action.oversee},
+    Role.drafter: {Action.read, Action.draft, Action.allocate, Action.dispatch},
+    Role.approver: {Action.read, Action.approve, Action.allocate, Action.oversee, Action.dispatch, Action.publish},
     Role.contributor: {Action.read},
-    Role.admin: {Action.read, Action.draft, Action.allocate, Action.manage, Action.oversee},
+    Role.admin: {Action.read, Action.draft, Action.allocate, Action.manage, Action.oversee, Action.dispatch,
+                 Action.publish},
     Role.viewer: {Action.read, Action.oversee},
 }
 

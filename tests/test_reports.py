@@ -47,17 +47,18 @@ def _inquiry(session: Session, org: str, received: str, title: str) -> tuple[int
 
 
 def _approve(session: Session, inquiry: tuple[int, int], day: str, drafter: User, approver: User, kind: str = "brev",
-             **fields) -> None:
+             text: str = "Der er 12 sager.", recipient: dict | None = None, **fields) -> int:
     """A letter written, submitted and approved on `day` (an interim reply has no answers to write)."""
     with _at(day):
         letter = letter_service.create(session, data=LetterIn(inquiry_id=inquiry[0], kind=kind, **fields), user=drafter)
         if kind != "foreløbigt":
             letter = letter_service.update(session, letter_id=letter.id, user=drafter, data=LetterUpdate.model_validate({
-                "version": letter.version, "recipient_name": "Bo Borger",
-                "answers": [{"question_id": inquiry[1], "blocks": [{"text": "Der er 12 sager."}]}]}))
-        approval_service.submit(session, letter_id=letter.id, data=SubmitIn(), user=drafter)
+                "version": letter.version, "recipient_name": "Bo Borger", **(recipient or {}),
+                "answers": [{"question_id": inquiry[1], "blocks": [{"text": text}]}]}))
+        approval_service.submit(session, letter_id=letter.id, data=SubmitIn(confirm_personal_data=True), user=drafter)
         version = letter_service.get(session, letter_id=letter.id, user=None).version
         approval_service.approve(session, letter_id=letter.id, data=ApproveIn(version=version), user=approver, timeout=60)
+        return letter.id
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from app.models import (
     Asker,
     CaseRef,
     Contribution,
+    Dispatch,
     Inquiry,
     Letter,
     LetterBlock,
@@ -39,6 +40,15 @@ def access_of(letter: Letter) -> tuple[str, str]:
 
 def _person(user: User | None) -> dict | None:
     return {"username": user.username, "name": user.name, "title": user.title} if user else None
+
+
+def _dispatch(session: Session, letter: Letter) -> dict | None:
+    record = session.exec(select(Dispatch).where(col(Dispatch.letter_id) == letter.id)).first()
+    if record is None:
+        return None
+    return {"channel": record.channel, "sent_on": record.sent_on.isoformat(), "to": record.to_name,
+            "council_list": record.council_list,
+            "copies": [{"name": c["name"], "email": c.get("email")} for c in record.copies]}
 
 
 def collect(session: Session, *, letter: Letter, sealed_by: str | None) -> tuple[dict, Organisation]:
@@ -104,6 +114,8 @@ def collect(session: Session, *, letter: Letter, sealed_by: str | None) -> tuple
         "signature": {"sealed": sealed_by is not None, "signer": sealed_by},
         "access": access_of(letter)[0],
         "access_decided_by": access_of(letter)[1],
+        # How it was sent, once it has been (a bundle made before that says null, and is not made again).
+        "dispatch": _dispatch(session, letter),
         "generator": {"name": "Besvar", "version": __version__},
     }
     return metadata, org

@@ -26,11 +26,11 @@ def compose(greeting: str, lines: list[str], link: str | None) -> tuple[str, str
 
 
 def enqueue(session: Session, *, key: str, kind: str, organisation_id: int | None, to_address: str, to_name: str | None, subject: str,
-            text: str, html: str) -> None:
+            text: str, html: str, attachment_letter_id: int | None = None) -> None:
     """Add the message unless one with `key` exists (no commit): a sweep run twice, or by two workers at once, adds it once."""
     values = {"key": key[:300], "kind": kind, "organisation_id": organisation_id, "to_address": to_address, "to_name": to_name, "subject": subject[:300],
               "text": text, "html": html, "status": "queued", "attempts": 0, "next_attempt_at": utcnow(),
-              "created_at": utcnow()}
+              "created_at": utcnow(), "attachment_letter_id": attachment_letter_id}
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     session.execute(dialect.insert(OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=["key"]))
 

@@ -20,7 +20,7 @@ from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
 from app.config import Settings
-from app.models import OutboxMessage, OutboxStatus, utcnow
+from app.models import LetterDocument, OutboxMessage, OutboxStatus, utcnow
 
 # Pauses before the 2nd, 3rd … try; after the last, the message is failed (about a day of trying in all).
 BACKOFF = [timedelta(minutes=m) for m in (1, 5, 15, 60, 180, 360, 720)]
@@ -53,7 +53,17 @@ def smtp_from(settings: Settings) -> Smtp | None:
                 sender=settings.besvar_mail_from)
 
 
-def _email(message: OutboxMessage, smtp: Smtp) -> EmailMessage:
+def _attachment(engine: Engine, message: OutboxMessage) -> tuple[str, bytes] | None:
+    """The frozen PDF of the letter the message carries, and its file name (read in a short session of its own)."""
+    if message.attachment_letter_id is None:
+        return None
+    with Session(engine) as session:
+        content = session.exec(select(col(LetterDocument.content)).where(
+            col(LetterDocument.letter_id) == message.attachment_letter_id, col(LetterDocument.format) == "pdf")).first()
+    return (f"svar-{message.attachment_letter_id}.pdf", content) if content is not None else None
+
+
+def _email(message: OutboxMessage, smtp: Smtp, attachment: tuple[str, bytes] | None = None) -> EmailMessage:
     mail = EmailMessage()
     mail["From"] = smtp.sender
     mail["To"] = formataddr((message.to_name or "", message.to_address))
@@ -64,6 +74,8 @@ def _email(message: OutboxMessage, smtp: Smtp) -> EmailMessage:
     mail["Auto-Submitted"] = "auto-generated"
     mail.set_content(message.text)
     mail.add_alternative(message.html, subtype="html")
+    if attachment is not None:
+        mail.add_attachment(attachment[1], maintype="application", subtype="pdf", filename=attachment[0])
     return mail
 
 
@@ -149,7 +161,7 @@ def send_due(engine: Engine, smtp: Smtp, *, limit: int = 200) -> dict[str, int]:
             break
         attempts = message.attempts + 1
         try:
-            _deliver(_email(message, smtp), smtp)
+            _deliver(_email(message, smtp, _attachment(engine, message)), smtp)
         except Permanent as exc:
             _settle(engine, message.id, status=OutboxStatus.failed, attempts=attempts, last_error=str(exc)[:1000])
             done["failed"] += 1

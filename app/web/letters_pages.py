@@ -13,7 +13,8 @@ from app.approval import service as approval_service
 from app.approval.checks import PLACEHOLDER_TEXT, Unfinished
 from app.contributions import service as contributions
 from app.contributions.schemas import ContributionOut
-from app.db import SessionDep
+from app.db import SessionDep, stored
+from app.dispatch import service as dispatch_service
 from app.errors import BesvarError, Conflict, Invalid
 from app.exports import service as export_service
 from app.fields import KEY_PATTERN, IdPath
@@ -31,6 +32,7 @@ from app.models import (
     ExportRecord,
     Letter,
     LetterStatus,
+    Organisation,
     ParagraphVersion,
     Statistic,
     User,
@@ -54,7 +56,7 @@ _MESSAGES = {
 }
 
 
-def _view(session, letter_id: int, user: User, posted: dict | None = None) -> dict:
+def letter_view(session, letter_id: int, user: User, posted: dict | None = None) -> dict:
     """Everything the editor shows; `posted` replaces the stored answers and fields (after a conflict)."""
     letter = letter_service.get(session, letter_id=letter_id, user=user)
     inquiry = inquiry_service.get(session, inquiry_id=letter.inquiry_id, user=user)
@@ -105,9 +107,11 @@ def _view(session, letter_id: int, user: User, posted: dict | None = None) -> di
     model = letter_service.load(session, letter_id, user=user)
     flags = approval_service.flags_for(session, model) if letter.status == LetterStatus.draft else []
     exports = session.exec(select(ExportRecord).where(col(ExportRecord.letter_id) == letter_id).order_by(col(ExportRecord.id))).all()
+    sent = dispatch_service.of(session, letter_id) if letter.status == LetterStatus.approved else None
+    lists = dispatch_service.council_lists(session, stored(session, Organisation, org_id).municipality_id or 0) if letter.status == LetterStatus.approved else []
     return {"letter": letter, "inquiry": inquiry, "fields": fields, "questions": questions, "people": people,
-            "kind": kinds.of(letter.kind),
-            "stats": stats, "flags": flags, "exports": exports}
+            "kind": kinds.of(letter.kind), "stats": stats, "flags": flags, "exports": exports, "sent": sent,
+            "council_lists": lists, "channels": dispatch_service.CHANNELS, "today": danish_today()}
 
 
 def _provenance(c: ContributionOut) -> str:
@@ -244,9 +248,10 @@ def _save(form, session, letter_id: int, auth) -> tuple[LetterOut | ValidationEr
 @router.get("/breve/{letter_id}", response_class=HTMLResponse)
 def editor(request: Request, letter_id: IdPath, session: SessionDep, auth: PageUser, ok: str = ""):
     """The draft editor; for letters no longer drafts, the document and its status."""
-    view = _view(session, letter_id, auth.user)
+    view = letter_view(session, letter_id, auth.user)
     notice = {"indsendt": "Brevet er sendt til godkendelse.", "gemt": "Gemt.", "godkendt": "Brevet er godkendt.",
-              "returneret": "Brevet er sendt retur til sekretariatet."}.get(ok)
+              "returneret": "Brevet er sendt retur til sekretariatet.",
+              "sendt": "Afsendelsen er registreret."}.get(ok)
     # An approver opening a draft reads it; the editor's buttons would only end in 403.
     editable = view["letter"].status == LetterStatus.draft and policy.may(auth.access, Action.draft, view["inquiry"].organisation.id)
     return page(request, "letters/draft.html" if editable else "letters/view.html", notice=notice, **view)
@@ -258,7 +263,7 @@ def editor_post(request: Request, letter_id: IdPath, session: SessionDep, auth: 
     result, fields, answers, _version = _save(form, session, letter_id, auth)
     if isinstance(result, Exception):
         message, field = _danish(result)
-        view = _view(session, letter_id, auth.user, posted={"fields": fields, "answers": answers} if fields else None)
+        view = letter_view(session, letter_id, auth.user, posted={"fields": fields, "answers": answers} if fields else None)
         if isinstance(result, Conflict):
             view["letter"] = view["letter"].model_copy(update={"version": letter_service.load(session, letter_id, user=auth.user).version})
         status = getattr(result, "status", 422)
@@ -295,7 +300,7 @@ def submit(request: Request, letter_id: IdPath, session: SessionDep, auth: FormU
         template = "letters/draft.html" if current.status == LetterStatus.draft else "letters/view.html"
         gaps = {(g.question_id, g.index): g.danish() for g in exc.gaps} if isinstance(exc, Unfinished) else {}
         return page(request, template, status=exc.status, error=message, error_field=field, gaps=gaps,
-                    **_view(session, letter_id, auth.user))
+                    **letter_view(session, letter_id, auth.user))
     return see_other(f"/breve/{letter_id}?ok=indsendt")
 
 

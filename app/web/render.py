@@ -32,6 +32,8 @@ ACTION = {
     "contribution.ask": "Bidrag anmodet", "contribution.answer": "Bidrag modtaget", "contribution.ask_again": "Bidrag bedt uddybet",
     "contribution.cancel": "Bidrag annulleret",
     "bank.import": "Spørgsmålsbank indlæst", "user.login": "Logget ind", "user.deactivate": "Bruger deaktiveret", "user.activate": "Bruger genaktiveret", "letter.export": "Eksporteret",
+    "letter.dispatch": "Registreret som sendt", "inquiry.publish": "Offentliggjort", "inquiry.unpublish": "Fjernet fra de offentlige sider",
+    "council_list.save": "Byrådsliste gemt", "council_list.delete": "Byrådsliste slettet",
 }
 KIND = {key.value: kind.label for key, kind in kinds.REGISTRY.items()}
 templates.env.globals.update(STATUS=STATUS, ROLE=ROLE, ACTION=ACTION, STATE=states.LABELS, QUEUE=queues.LABELS, KIND=KIND,

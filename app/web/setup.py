@@ -13,6 +13,8 @@ from app.web import (
     auth_pages,
     contribution_pages,
     coordination_pages,
+    council_pages,
+    dispatch_pages,
     history_pages,
     import_pages,
     inquiries_pages,
@@ -62,7 +64,7 @@ def _is_page(request: Request) -> bool:
 def install(app: FastAPI) -> None:
     """Add the UI to `app`."""
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
-    for module in (auth_pages, inquiries_pages, intake_pages, coordination_pages, contribution_pages, letters_pages, approval_pages, library_pages, import_pages, history_pages, outbox_pages, admin_pages, operator_pages, synonym_pages, overview_pages):
+    for module in (auth_pages, inquiries_pages, intake_pages, coordination_pages, contribution_pages, letters_pages, approval_pages, library_pages, import_pages, history_pages, outbox_pages, admin_pages, operator_pages, synonym_pages, overview_pages, council_pages, dispatch_pages):
         app.include_router(module.router)
 
     @app.exception_handler(LoginRequired)
