@@ -33,6 +33,7 @@ from app.letters.routes import router as letters_router
 from app.library.routes import router as library_router
 from app.mail.routes import router as mail_router
 from app.organisations.routes import router as organisations_router
+from app.publication.routes import router as publication_router
 from app.rendering import pool
 from app.rendering.routes import router as documents_router
 from app.reports.routes import router as reports_router
@@ -164,6 +165,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(intake_router)
     app.include_router(reports_router)
     app.include_router(dispatch_router)
+    app.include_router(publication_router)
 
     app.mount("/static/swagger", StaticFiles(directory=_SWAGGER_FILES), name="swagger")
 

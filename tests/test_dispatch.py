@@ -31,24 +31,31 @@ def _org(session: Session, key: str) -> int:
     return session.exec(select(Organisation.id).where(Organisation.key == key)).one()
 
 
-@pytest.fixture
-def answered(seeded):
-    """An answer of Copenhagen's approved today, Copenhagen's council list, and people of both municipalities."""
+def answered_world(seeded):
+    """People of both municipalities (drafter, approver, viewer, admin of each): their ids and tokens."""
     with Session(seeded) as session:
         people = {}
         for org in ("kk-bif", "aalborg-fb"):
-            for role in ("drafter", "approver", "viewer"):
+            for role in ("drafter", "approver", "viewer", "admin"):
                 people[org, role] = auth_service.add_user(session, username=f"{org}-{role}", role=role, name=f"{org} {role}",
                                                           organisation_id=_org(session, org), password=PASSWORD)
+        tokens = {k: {"Authorization": f"Bearer {auth_service.create_token(session, username=u.username)}"}
+                  for k, u in people.items()}
+        return seeded, {k: u.id for k, u in people.items()}, tokens
+
+
+@pytest.fixture
+def answered(seeded):
+    """An answer of Copenhagen's approved today, Copenhagen's council list, and people of both municipalities."""
+    engine, people, tokens = answered_world(seeded)
+    with Session(engine) as session:
         inquiry = _inquiry(session, "kk-bif", TODAY.isoformat(), "Hvor mange sager?")
-        letter = _approve(session, inquiry, TODAY.isoformat(), people["kk-bif", "drafter"], people["kk-bif", "approver"],
-                          recipient={"recipient_email": "bo.borger@kk.dk"})
+        letter = _approve(session, inquiry, TODAY.isoformat(), session.get(User, people["kk-bif", "drafter"]),
+                          session.get(User, people["kk-bif", "approver"]), recipient={"recipient_email": "bo.borger@kk.dk"})
         kk = session.exec(select(Municipality).where(Municipality.key == "koebenhavns-kommune")).one()
         councils.save(session, municipality=kk, name="Borgerrepræsentationen", whole_council=True, by=None,
                       members=councils.parse_members("Anne Andersen <anne@kk.dk>\nBent Berg, bent@kk.dk\nCarla Uden Mail"))
-        tokens = {k: {"Authorization": f"Bearer {auth_service.create_token(session, username=u.username)}"}
-                  for k, u in people.items()}
-    return seeded, letter, tokens
+    return engine, letter, tokens
 
 
 def test_an_answer_sent_by_email_and_copied_to_the_council_goes_once_with_its_pdf(answered):

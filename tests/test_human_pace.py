@@ -31,6 +31,7 @@ from app.models import (
     Municipality,
     Organisation,
     OutboxMessage,
+    Publication,
     Question,
     User,
 )
@@ -203,6 +204,14 @@ def _admin_council(day: Day, csrf: str):
                                     "whole_council": "1", "members": "Anne Andersen <anne@kk.dk>\nBent Berg"}
 
 
+def _publish(day: Day, csrf: str):
+    return "approver", f"/henvendelser/{day.ids['inquiry']}/offentliggoer", {"csrf": csrf}
+
+
+def _unpublish(day: Day, csrf: str):
+    return "approver", f"/henvendelser/{day.ids['inquiry']}/fjern-offentlig", {"csrf": csrf}
+
+
 def _admin_delete_council(day: Day, csrf: str):
     with Session(day.engine) as session:
         list_id = session.exec(select(CouncilList.id).where(CouncilList.name == "Borgerrepræsentationen")).one()
@@ -361,6 +370,7 @@ STEPS: list[tuple[str, str, Callable]] = [
     ("gem igen", "/breve/X", _save),
     ("indsend igen", "/breve/X/indsend", _submit), ("godkend", "/breve/X/godkend", _approve),
     ("send", "/breve/X/afsend", _dispatch), ("slet byråd", "/admin/raad/X/slet", _admin_delete_council),
+    ("offentliggør", "/henvendelser/X/offentliggoer", _publish), ("fjern offentlig", "/henvendelser/X/fjern-offentlig", _unpublish),
     ("ret", "/breve/X/ret", _correct), ("afsnit", "/bibliotek/afsnit/X", _paragraph),
     ("statistik", "/bibliotek/statistik/X", _statistic), ("import læs", "/bibliotek/import", _import_read),
     ("import gem", "/bibliotek/import/gem", _import_save), ("adgangskode", "/konto/adgangskode", _password),
@@ -466,6 +476,12 @@ def _after(day: Day, name: str, r) -> None:
                 assert (org.street, org.letterhead["colour"]) == ("Njalsgade 13", "#2a7a3b")
     if name == "nyt token":
         assert r.status_code == 201 and "Kopiér det nu" in r.text and re.search(r"<code class=\"token\">bsv_", r.text)
+    if name in ("offentliggør", "fjern offentlig"):
+        assert location.endswith("?ok=" + ("offentliggjort" if name == "offentliggør" else "fjernet")), location
+        with Session(day.engine) as session:
+            published = session.exec(select(Publication).where(Publication.inquiry_id == day.ids["inquiry"])).first()
+            assert (published is not None) is (name == "offentliggør")
+            assert published is None or published.pdf is not None  # the answer, re-rendered
     if name in ("byråd", "slet byråd"):
         assert location == "/admin/raad?ok=" + ("gemt" if name == "byråd" else "slettet"), location
     if name == "send":

@@ -4,9 +4,9 @@ that were found to cross over, on both databases."""
 
 import re
 import shutil
-from datetime import date
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from itertools import count
 
 import pytest
@@ -16,11 +16,11 @@ from sqlmodel import Session, select
 from app.approval import service as approval_service
 from app.auth import service as auth_service
 from app.config import Settings
+from app.contributions import service as contribution_service
+from app.contributions.schemas import ContributionIn
 from app.db import make_engine
 from app.inquiries import service as inquiry_service
 from app.inquiries.schemas import InquiryIn
-from app.contributions import service as contribution_service
-from app.contributions.schemas import ContributionIn
 from app.intake import service as intake_service
 from app.letters import service as letter_service
 from app.letters.schemas import ApproveIn, LetterIn, LetterUpdate, SubmitIn
@@ -283,6 +283,8 @@ API = [
     r("POST", "/api/v1/outbox/{outbox}/retry", {"admin"}),
     r("POST", "/api/v1/letters/{approved}/dispatch", SECRETARIAT, body=lambda o: {"channel": "print"}),  # then 409: allowed
     r("GET", "/api/v1/letters/{approved}/dispatch", EVERYONE),
+    r("POST", "/api/v1/inquiries/{inquiry}/publish", {"approver", "admin"}, body=lambda o: {"redactions": []}),
+    r("POST", "/api/v1/inquiries/{inquiry}/unpublish", {"approver", "admin"}),  # 204, or 409 when not published: allowed
     r("POST", "/api/v1/users", {"admin"}, body=lambda o: {"username": f"ny-{next(_unique)}", "name": "Ny",
                                                           "memberships": [{"unit": o.org, "role": "viewer"}]}, hidden=422),
 ]
@@ -337,6 +339,8 @@ PAGES = [
     r("POST", "/breve/{draft}/indsend", DRAFTER_PAGE, body=lambda o: {"version": "1"}),
     r("POST", "/breve/{approved}/ret", DRAFTER_PAGE),
     r("POST", "/breve/{approved}/afsend", SECRETARIAT, body=lambda o: {"channel": "print"}),
+    r("POST", "/henvendelser/{inquiry}/offentliggoer", {"approver", "admin"}),
+    r("POST", "/henvendelser/{inquiry}/fjern-offentlig", {"approver", "admin"}),
     r("GET", "/breve/{approved}/dokument.pdf", EVERYONE),
     r("GET", "/breve/{approved}/dokument.docx", EVERYONE),
     r("GET", "/breve/{approved}/esdh.zip", EVERYONE),
@@ -372,7 +376,10 @@ PAGES_WITHOUT_OBJECT = {("GET", "/indbakke"), ("POST", "/indbakke/samlet"), ("GE
                         # Overblik: the figures of the organisations the user oversees (test_reports).
                         ("GET", "/overblik"), ("GET", "/overblik.xlsx"), ("GET", "/overblik.csv"),
                         # Council lists: the municipality's own (test_dispatch: Aalborg's admin gets 404).
-                        ("GET", "/admin/raad"), ("POST", "/admin/raad"), ("POST", "/admin/raad/{list_id}/slet")}
+                        ("GET", "/admin/raad"), ("POST", "/admin/raad"), ("POST", "/admin/raad/{list_id}/slet"),
+                        # The public record, for anyone without a login (test_publication).
+                        ("GET", "/offentlig/"), ("GET", "/offentlig"), ("GET", "/offentlig/feed.atom"),
+                        ("GET", "/offentlig/{slug}"), ("GET", "/offentlig/{slug}/svar.pdf")}
 
 
 def expected(route: Route, role: str, relation: str) -> str:

@@ -10,9 +10,7 @@ from sqlmodel import Session, select
 
 from app.models import Letter, WebSession
 from app.web.forms import whole_number
-from tests.conftest import SEEDS
-
-from tests.conftest import PASSWORD, ROLES, api_routes
+from tests.conftest import PASSWORD, ROLES, SEEDS, api_routes
 
 
 def csrf_of(client: TestClient, path: str = "/indbakke") -> str:
@@ -183,6 +181,11 @@ PAGES = {
     ("POST", "/breve/1/indsend"): ("drafter", "admin"),
     ("POST", "/breve/1/ret"): ("drafter", "admin"),
     ("POST", "/breve/1/afsend"): ("drafter", "approver", "admin"),
+    ("POST", "/henvendelser/1/offentliggoer"): ("approver", "admin"),
+    ("POST", "/henvendelser/1/fjern-offentlig"): ("approver", "admin"),
+    # The public record: anyone, logged in or not (test_publication).
+    ("GET", "/offentlig/"): ROLES, ("GET", "/offentlig"): ROLES, ("GET", "/offentlig/feed.atom"): ROLES,
+    ("GET", "/offentlig/1"): ROLES, ("GET", "/offentlig/1/svar.pdf"): ROLES,
     ("GET", "/admin/raad"): ("admin",),
     ("POST", "/admin/raad"): ("admin",),
     ("POST", "/admin/raad/1/slet"): ("admin",),

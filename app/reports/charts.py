@@ -53,7 +53,7 @@ ROW_H, LABEL_W = 26, 210
 
 def hbars(*, title: str, description: str, items: list[Bar], maximum: float, ident: str) -> str:
     """A horizontal bar chart, one row per item with its label on the left: for names too long to stand under a bar."""
-    plot_w = WIDTH - LABEL_W - 64
+    plot_w = WIDTH - LABEL_W - 150  # room after the longest bar for its figure
     height = TOP + ROW_H * max(len(items), 1) + 8
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" role="img" class="chart" '
              f'aria-labelledby="{ident}-t {ident}-d"><title id="{ident}-t">{escape(title)}</title>'

@@ -212,7 +212,8 @@ def deadline_preview(request: Request, session: SessionDep, auth: PageUser, rece
 
 _NOTICES = {
     "rettet": "Oplysningerne er rettet. Historikken viser, hvad de var før.",
-    "fordelt": "Henvendelsen er fordelt.", "givet-tilbage": "Henvendelsen er givet tilbage til fordeling.",
+    "fordelt": "Henvendelsen er fordelt.", "offentliggjort": "Henvendelsen er offentliggjort.",
+    "fjernet": "Henvendelsen er fjernet fra de offentlige sider.", "givet-tilbage": "Henvendelsen er givet tilbage til fordeling.",
     "frist": "Fristen er ændret. Overvej at sende et foreløbigt svar til spørgeren.",
 }
 

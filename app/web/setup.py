@@ -24,6 +24,8 @@ from app.web import (
     operator_pages,
     outbox_pages,
     overview_pages,
+    public_pages,
+    publication_pages,
     synonym_pages,
 )
 from app.web.deps import LoginRequired, login_redirect_url
@@ -64,7 +66,7 @@ def _is_page(request: Request) -> bool:
 def install(app: FastAPI) -> None:
     """Add the UI to `app`."""
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
-    for module in (auth_pages, inquiries_pages, intake_pages, coordination_pages, contribution_pages, letters_pages, approval_pages, library_pages, import_pages, history_pages, outbox_pages, admin_pages, operator_pages, synonym_pages, overview_pages, council_pages, dispatch_pages):
+    for module in (auth_pages, inquiries_pages, intake_pages, coordination_pages, contribution_pages, letters_pages, approval_pages, library_pages, import_pages, history_pages, outbox_pages, admin_pages, operator_pages, synonym_pages, overview_pages, council_pages, dispatch_pages, public_pages, publication_pages):
         app.include_router(module.router)
 
     @app.exception_handler(LoginRequired)
