@@ -10,7 +10,7 @@ from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
 from app import formatting, policy
-from app.approval import checks
+from app.approval import checks, findings
 from app.audit import service as audit
 from app.db import stored
 from app.errors import Conflict, Forbidden, Invalid
@@ -113,7 +113,7 @@ def submit(session: Session, *, letter_id: int, data: SubmitIn, user: User) -> L
     texts, _answered = _answer_texts(session, letter)
     if kind.answers_questions and (unfinished := checks.gaps(session, letter, letter.letter_date or danish_today())):
         raise checks.Unfinished(unfinished)
-    context.build(session, letter_id=letter.id)  # what cannot be rendered (too long, no recipient) is refused now
+    ctx = context.build(session, letter_id=letter.id)  # what cannot be rendered (too long, no recipient) is refused now
     flags = flags_for(session, letter)
     if flags and not data.confirm_personal_data:
         raise Invalid("the answers contain what may be personal data (" + "; ".join(f.label() for f in flags)
@@ -124,6 +124,7 @@ def submit(session: Session, *, letter_id: int, data: SubmitIn, user: User) -> L
     _transition(session, letter, from_status=LetterStatus.draft, values={
         "status": LetterStatus.submitted, "submitted_by_id": user.id, "version": letter.version + 1,
         "personal_data_flags": personal_data.as_json(flags), "return_comment": None,
+        "check_findings": findings.at_submit(session, letter, ctx),
         "pinned_series": statfill.pin(library_service.load_series(
             session, keys, organisation_id=letter_service.organisation_of(session, letter))),
     })

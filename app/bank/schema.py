@@ -111,6 +111,9 @@ class StatisticDoc(Strict):
     unit: Annotated[str, Text(50)] | None = None
     source: Line
     period_kind: PeriodKind = PeriodKind.month
+    # Discretion for small counts: a value below this is shown as `suppressed_as` ("under 5") in every letter.
+    suppress_below: int | None = Field(default=None, ge=1, le=1_000)
+    suppressed_as: Annotated[str, Text(50)] | None = None
     description: Annotated[str, Text(5_000)] | None = None
     values: list[ValueDoc] = Field(default_factory=list, max_length=10_000)
     # As for a paragraph: "municipality", or other municipalities' keys.

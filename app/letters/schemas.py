@@ -113,6 +113,7 @@ class LetterOut(BaseModel):
     return_comment: str | None
     supersedes_id: int | None
     personal_data_flags: list[dict]
+    check_findings: list[dict] | None = Field(default=None, description="what the checks at submit noticed (informative)")
     frozen_statistics: list[dict]
     documents: dict[str, str] = Field(description="format → SHA-256 of the frozen bytes, once approved")
     answers: list[AnswerOut]

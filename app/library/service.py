@@ -85,17 +85,20 @@ def load_series(session: Session, keys: Iterable[str], *, organisation_id: int |
         return {}
     heads: dict[str, tuple] = {}
     points: dict[str, list[statfill.Point]] = defaultdict(list)
-    for key, label, unit, source, period_kind, period, value, value_source, note in tuples_of(session.execute(_SERIES, {"keys": keys})):
-        heads[key] = (label, unit, source, period_kind)
+    for (key, label, unit, source, period_kind, below, shown_as, period, value, value_source,
+         note) in tuples_of(session.execute(_SERIES, {"keys": keys})):
+        heads[key] = (label, unit, source, period_kind, below, shown_as)
         if period is not None:
             points[key].append(statfill.Point(period=period, value=value, source=value_source, note=note))
-    return {key: statfill.Series(key, label, unit, source, period_kind, points=tuple(points[key]))
-            for key, (label, unit, source, period_kind) in heads.items()}
+    return {key: statfill.Series(key, label, unit, source, period_kind, points=tuple(points[key]),
+                                 suppress_below=below, suppressed_as=shown_as)
+            for key, (label, unit, source, period_kind, below, shown_as) in heads.items()}
 
 
 # One query, plain rows: every letter view, suggestion and render loads its figures this way.
 _S, _V = table_of(Statistic).c, table_of(StatisticValue).c
-_SERIES = (core_select(_S.key, _S.label, _S.unit, _S.source, _S.period_kind, _V.period, _V.value, _V.source, _V.note)
+_SERIES = (core_select(_S.key, _S.label, _S.unit, _S.source, _S.period_kind, _S.suppress_below, _S.suppressed_as,
+                       _V.period, _V.value, _V.source, _V.note)
            .select_from(table_of(Statistic)).outerjoin(table_of(StatisticValue), _V.statistic_id == _S.id)
            .where(in_list(_S.key, "keys")).order_by(_S.key, _V.period))
 
@@ -197,6 +200,7 @@ def create_statistic(session: Session, *, data: StatisticIn, user: User | None) 
     stat = Statistic(
         key=data.key, label=data.label, unit=data.unit, source=data.source, period_kind=data.period_kind,
         description=data.description, organisation_id=org_id, shared_with=data.shared_with,
+        suppress_below=data.suppress_below, suppressed_as=data.suppressed_as,
     )
     session.add(stat)
     session.flush()

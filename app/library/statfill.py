@@ -45,19 +45,29 @@ class Series:
     source: str
     period_kind: str
     points: tuple[Point, ...]  # oldest first
+    suppress_below: int | None = None  # a count under this is shown as `suppressed_as`, never as itself
+    suppressed_as: str | None = None
+
+    def shown(self, value: float) -> str:
+        """The value as a letter prints it: as Danes write it, or as the small-number rule says."""
+        if self.suppress_below is not None and value < self.suppress_below:
+            return self.suppressed_as or f"under {self.suppress_below}"
+        return formatting.number(value)
 
 
 def pin(series: Mapping[str, "Series"]) -> dict:
     """The series as plain JSON data, to keep with a submitted letter."""
     return {key: {"label": s.label, "unit": s.unit, "source": s.source, "period_kind": s.period_kind,
-                  "points": [[p.period.isoformat(), p.value, p.source, p.note] for p in s.points]}
+                  "points": [[p.period.isoformat(), p.value, p.source, p.note] for p in s.points],
+                  "suppress_below": s.suppress_below, "suppressed_as": s.suppressed_as}
             for key, s in series.items()}
 
 
 def unpin(data: Mapping[str, dict]) -> dict[str, "Series"]:
     """The series kept by pin()."""
     return {key: Series(key, d["label"], d["unit"], d["source"], d["period_kind"],
-                        tuple(Point(date.fromisoformat(p[0]), p[1], p[2], p[3]) for p in d["points"]))
+                        tuple(Point(date.fromisoformat(p[0]), p[1], p[2], p[3]) for p in d["points"]),
+                        d.get("suppress_below"), d.get("suppressed_as"))  # pinned before the rule existed: none
             for key, d in data.items()}
 
 
@@ -137,7 +147,7 @@ def table(keys: list[str], series: Mapping[str, Series], as_of: date, columns: i
         used += [UsedFigure(key=key, period=p.period, value=p.value, source=p.source or series[key].source)
                  for p in points if p.period in periods]
         label = series[key].label + (f" ({series[key].unit})" if series[key].unit else "")
-        rows.append((label, *(formatting.number(by_period[p]) if p in by_period else "–" for p in periods)))
+        rows.append((label, *(series[key].shown(by_period[p]) if p in by_period else "–" for p in periods)))
     sources = dict.fromkeys(series[k].source for k in known)
     return Table(header=header, rows=tuple(rows), source="Kilde: " + "; ".join(sources), used=tuple(used))
 
@@ -187,7 +197,7 @@ def fill(text: str, series: Mapping[str, Series], as_of: date) -> Filled:
             return s.unit or ""
         if attr == "navn":
             return s.label
-        return formatting.number(point.value)
+        return s.shown(point.value)
 
     result.text = PLACEHOLDER.sub(replace, text)
     # A new figure in one series but not yet in another makes a sentence mix periods.
