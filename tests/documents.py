@@ -1,5 +1,6 @@
 """Helpers for document tests: real clients (LibreOffice, pdftotext, qpdf) and sample contexts."""
 
+import csv
 import io
 import os
 import re
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 from docx import Document
 
-from app.rendering.context import Answer, CaseNumber, Letterhead, LetterContext
+from app.rendering.context import Answer, CaseNumber, LetterContext, Letterhead
 from tests.conftest import SEEDS
 
 
@@ -90,3 +91,12 @@ def sample_context(**overrides) -> LetterContext:
         initials="BD",
     )
     return LetterContext(**(values | overrides))
+
+
+def calc_rows(xlsx: Path, workdir: Path) -> list[list[str]]:
+    """A spreadsheet as LibreOffice Calc reads it, back as rows of the values it shows (semicolon CSV)."""
+    exe = need("soffice", "libreoffice-calc-nogui")
+    subprocess.run([exe, f"-env:UserInstallation={(workdir / 'lo').as_uri()}", "--headless", "--convert-to",
+                    "csv:Text - txt - csv (StarCalc):59,34,76,1,,0,false,true,false,false", "--outdir", str(workdir), str(xlsx)],
+                   capture_output=True, check=True, timeout=240)
+    return list(csv.reader((workdir / f"{xlsx.stem}.csv").read_text(encoding="utf-8").splitlines(), delimiter=";"))
