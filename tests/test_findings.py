@@ -77,7 +77,8 @@ def test_the_same_figure_stated_otherwise_by_a_letter_approved_this_year_names_i
         drafter, approver = session.get(User, people["aalborg-fb", "drafter"]), session.get(User, people["aalborg-fb", "approver"])
         notat = _letter(session, "aalborg-2014-13931-syg-i-aalborg-notat")
         _submit_and_approve(session, notat.id, drafter, approver)  # the bank's notat, as sent: 950 cases over 5 years
-        assert _letter(session, "aalborg-2014-13931-syg-i-aalborg-notat").check_findings is not None
+        sent = _letter(session, "aalborg-2014-13931-syg-i-aalborg-notat").check_findings
+        assert sent is not None and not [f for f in sent if f["check"] == "same_figure"]  # its own figures agree
     # The bank corrects the figure (a re-import is how a corrected series arrives), and a correction is drafted.
     (tmp_path / "statistics").mkdir()
     source = (ROOT / "question_bank" / "statistics" / "aalborg-jobcenter.yaml").read_text(encoding="utf-8")
@@ -93,6 +94,20 @@ def test_the_same_figure_stated_otherwise_by_a_letter_approved_this_year_names_i
     assert len(found) == 1 and "dette brev siger 961" in found[0]["message"]
     assert f"(brev {notat.id}, godkendt" in found[0]["message"] and "sagde 950" in found[0]["message"]
     assert "Sager i jobcentret med en varighed over 5 år, 2014-02" in found[0]["message"]
+
+
+def test_a_number_typed_beside_a_series_that_the_series_does_not_hold_is_named(seeded):
+    with Session(seeded) as session:
+        people = _people(session)
+        drafter = session.get(User, people["aalborg-fb", "drafter"])
+        notat = _letter(session, "aalborg-2014-13931-syg-i-aalborg-notat")
+        view = letter_service.get(session, letter_id=notat.id, user=drafter)
+        _add_text(session, view, drafter, "I december 2009 var der 4.600 kontanthjælpssager, og i 2013 5.555.")
+        approval_service.submit(session, letter_id=notat.id, data=SubmitIn(confirm_personal_data=True), user=drafter)
+        found = [f["message"] for f in session.get(Letter, notat.id).check_findings if f["check"] == "same_figure"]
+    # 4.600 is none of the series' values (4.579 in December 2009); 5.555 is one, and 2009 and 2013 are years.
+    assert found == ["“4.600” står ved kontanthjælpssager i alt, men serien har 4.579 for december 2009 og intet tal på "
+                     "4.600. Indsæt tallet fra biblioteket, eller ret det."]
 
 
 def test_a_small_count_of_people_and_the_lix_are_shown_to_the_drafter_and_the_approver(seeded):

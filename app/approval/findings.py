@@ -1,7 +1,8 @@
 """Checks at submit that no other tool makes (issue 23), shown to the drafter and the approver, never blocking:
 
 - the same figure, different values: a statistic's value for a period that another letter of the municipality,
-  approved in the last 12 months, stated differently (a correction since);
+  approved in the last 12 months, stated differently (a correction since), or a number typed beside a series' name
+  that the series does not hold;
 - small numbers: a count of people under the municipality's small-number rule typed in free text (figures from a
   series with a rule are already shown as the rule says, by app.library.statfill);
 - klarsprog: the LIX of each answer and of the letter against the organisation's target, long sentences and words.
@@ -16,6 +17,8 @@ from sqlmodel import Session, col, select
 from app import formatting
 from app.approval import readability
 from app.db import stored
+from app.library import analysis, statfill
+from app.library import service as library_service
 from app.models import Inquiry, Letter, LetterStatus, Organisation, Statistic, utcnow
 from app.rendering.context import LetterContext
 
@@ -62,6 +65,45 @@ def same_figure(session: Session, letter: Letter, ctx: LetterContext) -> list[Fi
                     f"{labels.get(key[0], key[0])}, {key[1][:7]}: dette brev siger {formatting.number(mine[key])}, men "
                     f"“{title}” (brev {other_id}, godkendt {formatting.long_date(approved_at.date()) if approved_at else ''}) sagde "
                     f"{formatting.number(figure['value'])}. Er tallet rettet siden, så nævn det; ellers ret tallet.")))
+    return found
+
+
+_NUMBER = re.compile(r"(?<![\d.,])\d{1,3}(?:\.\d{3})+(?:,\d+)?(?![\d])|(?<![\d.,])\d+(?:,\d+)?(?![\d.,]\d)")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def _value(text: str) -> float:
+    return float(text.replace(".", "").replace(",", "."))
+
+
+def typed_figures(session: Session, letter: Letter, ctx: LetterContext) -> list[Finding]:
+    """A number typed beside a series' name that none of the series' values is, but near one of them: a figure
+    copied wrong, or from an old table. A sentence that names the series by its label's first word is read."""
+    keys = session.exec(select(col(Statistic.key)).where(col(Statistic.organisation_id).in_(_municipality(session, letter)))
+                        .limit(500)).all()
+    series = library_service.load_series(session, keys, organisation_id=None)
+    by_word: dict[str, list[statfill.Series]] = {}
+    for s in series.values():
+        words = analysis.content_stems(s.label)
+        if words and len(words[0]) >= 5 and s.points:
+            by_word.setdefault(words[0], []).append(s)
+    found: list[Finding] = []
+    for number, text in _answer_texts(ctx):
+        for sentence in _SENTENCE.split(text):
+            named = [s for stem in set(analysis.content_stems(sentence)) for s in by_word.get(stem, [])]
+            if not named:
+                continue
+            values = {p.value for s in named for p in s.points}
+            for m in _NUMBER.finditer(sentence):
+                typed = _value(m[0])
+                if typed < 10 or 1900 <= typed <= 2100 or typed in values:
+                    continue  # a small count, a year, or a figure of the series
+                s, point = min(((s, p) for s in named for p in s.points), key=lambda sp: abs(sp[1].value - typed))
+                if 0.5 * point.value <= typed <= 1.5 * point.value and len(found) < 20:
+                    found.append(Finding("same_figure", (
+                        f"“{m[0]}” står ved {s.label.lower()}, men serien har {formatting.number(point.value)} for "
+                        f"{formatting.period_label(point.period, s.period_kind)} og intet tal på {m[0]}. "
+                        "Indsæt tallet fra biblioteket, eller ret det."), number))
     return found
 
 
@@ -114,5 +156,5 @@ def at_submit(session: Session, letter: Letter, ctx: LetterContext) -> list[dict
     """Every check's findings, as stored on the letter for the approver."""
     org = stored(session, Organisation, stored(session, Inquiry, letter.inquiry_id).organisation_id)
     target = org.lix_target or readability.DEFAULT_TARGET
-    findings = same_figure(session, letter, ctx) + small_numbers(session, letter, ctx) + klarsprog(ctx, target)
+    findings = same_figure(session, letter, ctx) + typed_figures(session, letter, ctx) + small_numbers(session, letter, ctx) + klarsprog(ctx, target)
     return [asdict(f) for f in findings]
