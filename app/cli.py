@@ -171,12 +171,28 @@ def user_demo(logins_file: Annotated[Path, typer.Option(help="where the demo log
             token = auth_service.create_token(session, username=username)
             where = f"{org.municipality}, {org.name}" if org else ("alle kommuner: opretter nye" if role == auth_service.OPERATOR else "ingen forvaltning")
             lines.append(f"{username:20} {role:9} {where:62}  password: {password}   API token: {token}")
+        _demo_councils(session)
     logins_file.parent.mkdir(parents=True, exist_ok=True)
     logins_file.write_text("\n".join(lines) + "\n")
     os.chmod(logins_file, 0o600)
     typer.echo(f"Demo logins (shown once; also kept in {logins_file}):")
     for line in lines:
         typer.echo("  " + line)
+
+
+def _demo_councils(session) -> None:
+    """Each seed municipality's council as a list of the bank's askers there, so a demo answer can be copied to it."""
+    from sqlmodel import select
+
+    from app.dispatch import councils
+    from app.models import Asker, Municipality
+
+    for municipality in session.exec(select(Municipality)):
+        members = [{"name": a.name, "email": a.email} for a in session.exec(
+            select(Asker).where(col(Asker.municipality) == municipality.name).order_by(col(Asker.name)))]
+        if members:
+            name = "Borgerrepræsentationen" if municipality.key == "koebenhavns-kommune" else "Byrådet"
+            councils.save(session, municipality=municipality, name=name, whole_council=True, members=members, by=None)
 
 
 @token_cli.command("create")

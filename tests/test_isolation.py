@@ -157,9 +157,10 @@ class World:
     def api(self) -> TestClient:
         return TestClient(self.app, raise_server_exceptions=False)
 
-    def browser(self, role: str) -> TestClient:
+    def browser(self, role: str, *, username: str | None = None) -> TestClient:
+        """A logged-in browser of the role's Copenhagen user (or of `username`)."""
         c = TestClient(self.app, base_url="https://testserver", raise_server_exceptions=False)
-        r = c.post("/login", data={"username": f"kk-{role}", "password": PASSWORD}, follow_redirects=False)
+        r = c.post("/login", data={"username": username or f"kk-{role}", "password": PASSWORD}, follow_redirects=False)
         assert r.status_code == 303, r.text
         return c
 

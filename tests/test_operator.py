@@ -20,10 +20,7 @@ UDBY = {"name": "Udby Kommune", "key": "", "org_name": "Borgmesterens Forvaltnin
 
 
 def _login(world, username: str) -> TestClient:
-    c = TestClient(world.app, base_url="https://testserver")
-    r = c.post("/login", data={"username": username, "password": PASSWORD}, follow_redirects=False)
-    assert r.status_code == 303, r.text
-    return c
+    return world.browser("", username=username)
 
 
 @pytest.fixture(scope="module")

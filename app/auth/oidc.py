@@ -256,16 +256,20 @@ def finish(session: Session, *, state: str, code: str, redirect_uri: str, iss: s
 
 def _local_account(session: Session, s: Settings, email: str) -> User | None:
     """The one local account with this e-mail address that works in this municipality and nowhere else, not yet
-    linked to a provider; None if there is none, or more than one (then no guess is made)."""
-    rows = session.exec(select(User).where(func.lower(col(User.email)) == email.lower(), col(User.subject).is_(None),
-                                           col(User.operator).is_(False))).all()
-    found = [u for u in rows if _municipalities_of(session, u.id) == {s.municipality_id}]
+    linked to a provider; None if there is none, or more than one (then no guess is made). One query: each candidate
+    with the municipalities of its memberships."""
+    places: dict[int, set[int | None]] = {}
+    users: dict[int, User] = {}
+    query = (select(User, col(Organisation.municipality_id))
+             .outerjoin(Membership, col(Membership.user_id) == col(User.id))
+             .outerjoin(Unit, col(Unit.id) == col(Membership.unit_id))
+             .outerjoin(Organisation, col(Organisation.id) == col(Unit.organisation_id))
+             .where(func.lower(col(User.email)) == email.lower(), col(User.subject).is_(None), col(User.operator).is_(False)))
+    for user, municipality_id in session.exec(query):
+        users[user.id] = user
+        places.setdefault(user.id, set()).add(municipality_id)
+    found = [users[uid] for uid, where in places.items() if where == {s.municipality_id}]
     return found[0] if len(found) == 1 else None
-
-
-def _municipalities_of(session: Session, user_id: int) -> set[int | None]:
-    return set(session.exec(select(col(Organisation.municipality_id)).join(Unit, col(Unit.organisation_id) == col(Organisation.id))
-                            .join(Membership, col(Membership.unit_id) == col(Unit.id)).where(col(Membership.user_id) == user_id)))
 
 
 def _user(session: Session, s: Settings, claims: dict[str, Any]) -> User:
