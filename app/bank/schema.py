@@ -55,6 +55,8 @@ class OrganisationDoc(Strict):
     web: OptionalLine | None = None
     email: OptionalLine | None = None
     deadline_days: Annotated[int, Field(ge=1, le=250)] = 10
+    # Klarsprog: the LIX its letters aim at or under (the checks at submit; default 45).
+    lix_target: Annotated[int, Field(ge=10, le=80)] | None = None
     esdh_systems: list[Annotated[str, Text(50, min_length=1)]] = Field(default_factory=list, max_length=20)
     letterhead: LetterheadDoc = Field(default_factory=LetterheadDoc)
     export: ExportDoc = Field(default_factory=ExportDoc)
