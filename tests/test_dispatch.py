@@ -4,6 +4,7 @@ in the export metadata; refused for what is not approved, sent twice, in the fut
 
 import io
 import json
+import threading
 import zipfile
 from datetime import date, timedelta
 
@@ -14,8 +15,9 @@ from sqlmodel import Session, select
 
 from app.auth import service as auth_service
 from app.config import Settings
-from app.dispatch import councils
-from app.errors import Invalid
+from app.dispatch import councils, service
+from app.dispatch.schemas import DispatchIn
+from app.errors import Conflict, Invalid
 from app.mail import worker
 from app.main import create_app
 from app.models import LetterDocument, Municipality, Organisation, OutboxMessage, User
@@ -155,3 +157,27 @@ def test_who_may_record_a_dispatch_and_from_the_other_municipality(answered):
 def test_a_bad_member_list_is_refused(text):
     with pytest.raises(Invalid, match=r"line|members"):
         councils.parse_members(text)
+
+
+def test_two_clicks_at_once_record_one_dispatch_and_queue_its_mail_once(answered):
+    engine, letter, _tokens = answered
+    barrier, results = threading.Barrier(2), []
+
+    def click() -> None:
+        barrier.wait(timeout=30)  # both at once (on SQLite's one connection, one after the other)
+        with Session(engine) as session:
+            user = session.exec(select(User).where(User.username == "kk-bif-drafter")).one()
+            try:
+                service.dispatch(session, letter_id=letter, data=DispatchIn(channel="email"), user=user)
+                results.append("sent")
+            except Conflict:
+                results.append("409")
+
+    threads = [threading.Thread(target=click) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == ["409", "sent"]
+    with Session(engine) as session:
+        assert len(session.exec(select(OutboxMessage).where(OutboxMessage.kind == "letter.dispatch")).all()) == 1

@@ -4,6 +4,7 @@ whole council or a committee. One transaction: the record, the mail through the 
 from html import escape
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit
@@ -80,6 +81,11 @@ def dispatch(session: Session, *, letter_id: int, data: DispatchIn, user: User |
                       to_address=to_address if data.channel == DispatchChannel.email else None,
                       council_list=council.name if council else None, copies=copies, by_id=user.id if user else None)
     session.add(record)
+    try:
+        session.flush()  # the unique letter: a second record (a double click) fails here, before any mail is queued
+    except IntegrityError:
+        session.rollback()
+        raise Conflict("the letter was recorded as sent meanwhile") from None
     subject = letter.title  # "Svar på spørgsmål …", as the letter calls itself
     if data.channel == DispatchChannel.email and to_address:
         text, html = _mail(org, letter, to_name)

@@ -8,6 +8,7 @@ from collections import Counter
 from dataclasses import replace
 from datetime import date
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app import policy
@@ -153,6 +154,11 @@ def publish(session: Session, *, inquiry_id: int, items: list[tuple[str, str]], 
     record.search_terms = f" {' '.join(sorted(set(content_stems(words))))} "
     record.published_at, record.published_by_id = utcnow(), user.id if user else None
     session.add(record)
+    try:
+        session.flush()  # the unique inquiry: published by someone else while this one rendered (a double click)
+    except IntegrityError:
+        session.rollback()
+        raise Conflict("the inquiry was published meanwhile; reload it and publish again to change it") from None
     audit.record(session, actor=user.username if user else "system", action="inquiry.publish", inquiry_id=inquiry.id,
                  letter_id=letter.id if letter else None,
                  detail={"slug": record.slug, "answered": letter is not None, "redactions": record.redaction_log})
