@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from app.config import Settings
 from app.main import create_app
-from app.models import Inquiry, LetterDocument, User
+from app.models import Inquiry, LetterDocument, Question, User
 from tests.conftest import PASSWORD
 from tests.documents import pdftotext, squash
 from tests.test_dispatch import answered_world
@@ -103,6 +103,18 @@ def test_an_unanswered_inquiry_says_the_week_the_answer_is_expected(published):
     assert "svar.pdf" not in page
     assert client.get(f"/offentlig/{out.json()['slug']}/svar.pdf").status_code == 404
     assert f"Der forventes svar i uge {week}" in client.get("/offentlig/").text
+    # Once answered, the director's page says the public one shows only the questions, until published again.
+    with Session(engine) as session:
+        drafter = session.exec(select(User).where(User.username == "kk-bif-drafter")).one()
+        approver = session.exec(select(User).where(User.username == "kk-bif-approver")).one()
+        questions = session.exec(select(Question.id).where(Question.inquiry_id == waiting)).all()
+        _approve(session, (waiting, questions[0]), TODAY.isoformat(), drafter, approver)
+    browser = TestClient(create_app(Settings(database_url="sqlite://"), engine=engine), base_url="https://testserver")
+    assert browser.post("/login", data={"username": "kk-bif-approver", "password": PASSWORD}).status_code == 200
+    assert "de offentlige sider viser kun spørgsmålene" in browser.get(f"/henvendelser/{waiting}").text
+    again = client.post(f"/api/v1/inquiries/{waiting}/publish", headers=tokens["kk-bif", "approver"], json={})
+    assert again.json()["answered"] is True and client.get(f"/offentlig/{out.json()['slug']}/svar.pdf").status_code == 200
+    assert "de offentlige sider viser kun spørgsmålene" not in browser.get(f"/henvendelser/{waiting}").text
 
 
 def test_what_is_refused_and_changes_nothing(published):
