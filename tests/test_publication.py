@@ -61,6 +61,8 @@ def test_an_answer_is_published_with_its_redactions_gone_from_html_pdf_and_searc
     assert page.headers["cache-control"] == "public, max-age=300"
     assert page.headers["content-security-policy"].startswith("default-src 'none'")
     assert page.headers["referrer-policy"] == "no-referrer"
+    head = public.head(f"/offentlig/{slug}")
+    assert head.status_code == 200 and head.headers["etag"] == page.headers["etag"] and head.content == b""
     again = public.get(f"/offentlig/{slug}", headers={"If-None-Match": page.headers["etag"]})
     assert again.status_code == 304 and again.content == b""
     # The PDF is rendered from the redacted text: the passages are not under a box, they are not there.

@@ -25,6 +25,7 @@ router = APIRouter(route_class=SessionRoute, include_in_schema=False)
 PUBLIC_CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'self'; "
               "frame-ancestors 'none'")
 PAGE_SIZE, MAX_TERMS, FEED_SIZE = 25, 8, 50
+PUBLIC_METHODS = ["GET", "HEAD"]  # caches, link checkers and feed readers ask HEAD first
 ATOM = "http://www.w3.org/2005/Atom"
 
 
@@ -79,8 +80,8 @@ def _day(text: str) -> date | None:
         return None
 
 
-@router.get("/offentlig/")
-@router.get("/offentlig")
+@router.api_route("/offentlig/", methods=PUBLIC_METHODS)
+@router.api_route("/offentlig", methods=PUBLIC_METHODS)
 def listing(request: Request, session: SessionDep, q: str = "", spoerger: str = "", emne: str = "", kommune: str = "",
             fra: str = "", til: str = "", side: int = 1):
     """The published questions and answers, searched and filtered."""
@@ -97,7 +98,7 @@ def listing(request: Request, session: SessionDep, q: str = "", spoerger: str = 
                  municipalities=municipalities, page_no=page_no, pages=max(1, -(-total // PAGE_SIZE)), week=expected_week)
 
 
-@router.get("/offentlig/feed.atom")
+@router.api_route("/offentlig/feed.atom", methods=PUBLIC_METHODS)
 def feed(request: Request, session: SessionDep):
     """The newest publications as an Atom feed."""
     base = get_settings().public_url.rstrip("/")
@@ -143,7 +144,7 @@ def _published(session: Session, slug: str) -> tuple[Publication, Inquiry, Munic
     return row[0], row[1], row[2]
 
 
-@router.get("/offentlig/{slug}")
+@router.api_route("/offentlig/{slug}", methods=PUBLIC_METHODS)
 def one(request: Request, slug: str, session: SessionDep):
     """One published inquiry: its questions, the answer (redacted) and the redaction log, or when it is expected."""
     publication, inquiry, municipality = _published(session, slug)
@@ -151,7 +152,7 @@ def one(request: Request, slug: str, session: SessionDep):
                  week=expected_week, passages=sum(r["count"] for r in publication.redaction_log))
 
 
-@router.get("/offentlig/{slug}/svar.pdf")
+@router.api_route("/offentlig/{slug}/svar.pdf", methods=PUBLIC_METHODS)
 def pdf(request: Request, slug: str, session: SessionDep):
     """The published answer as PDF, rendered from the redacted text."""
     publication, _inquiry, _municipality = _published(session, slug)
