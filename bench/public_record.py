@@ -17,22 +17,19 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from fastapi.testclient import TestClient
-from sqlalchemy import insert, text
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.bank.service import import_path  # noqa: E402
 from app.config import Settings  # noqa: E402
-from app.db import make_engine  # noqa: E402
 from app.library.analysis import content_stems  # noqa: E402
 from app.main import create_app  # noqa: E402
-from app.migrate import upgrade  # noqa: E402
 from app.models import Asker, Inquiry, Municipality, Organisation, Publication  # noqa: E402
 from app.publication import redaction  # noqa: E402
 from app.rendering.context import MAX_LETTER_CHARS  # noqa: E402
-from bench.timing import on_each_database, p90, timed  # noqa: E402
+from bench.timing import analyzed, bank_engine, on_each_database, p90, timed  # noqa: E402
 
 WORDS = ["kontanthjælp", "jobcenter", "ventetid", "borger", "sag", "sagsbehandling", "ledighed", "uddannelse", "indsats", "aktivering", "sygedagpenge", "ressourceforløb", "fleksjob", "revalidering", "integration", "sprogskole", "praktik", "virksomhed", "handicap", "hjemmehjælp", "plejehjem", "skole", "daginstitution", "børn", "unge", "familie", "budget", "udvalg", "byråd", "forvaltning", "klage", "afgørelse"]
 
@@ -76,13 +73,9 @@ def generate(engine, n: int, seed: int) -> float:
 
 
 def bench(label: str, url: str, n: int, seed: int) -> None:
-    upgrade(url)
-    engine = make_engine(url)
-    assert all(r.error is None for r in import_path(engine, ROOT / "question_bank"))
+    engine = bank_engine(url)
     written = generate(engine, n, seed)
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as conn:
-            conn.execute(text("ANALYZE"))
+    analyzed(engine)
     print(f"\n{label}: {n:,} publications written in {written:.1f} s")
     client = TestClient(create_app(Settings(database_url=url), engine=engine))
     with Session(engine) as session:

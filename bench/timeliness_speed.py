@@ -17,22 +17,19 @@ from pathlib import Path
 
 import time_machine
 from fastapi.testclient import TestClient
-from sqlalchemy import insert, text
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app.auth import service as auth_service  # noqa: E402
-from app.bank.service import import_path  # noqa: E402
 from app.config import Settings  # noqa: E402
-from app.db import make_engine  # noqa: E402
 from app.inquiries.deadlines import add_working_days, is_working_day  # noqa: E402
 from app.main import create_app  # noqa: E402
-from app.migrate import upgrade  # noqa: E402
 from app.models import Asker, DeadlineChange, Inquiry, Letter, Organisation  # noqa: E402
 from app.reports import downloads, service  # noqa: E402
-from bench.timing import on_each_database, p90, timed  # noqa: E402
+from bench.timing import analyzed, bank_engine, on_each_database, p90, timed  # noqa: E402
 
 TODAY = date(2026, 12, 1)
 PASSWORD = "bench-overblik-2026"
@@ -90,13 +87,9 @@ def generate(engine, n: int, seed: int) -> float:
 
 
 def bench(label: str, url: str, n: int, seed: int) -> None:
-    upgrade(url)
-    engine = make_engine(url)
-    assert all(r.error is None for r in import_path(engine, ROOT / "question_bank"))
+    engine = bank_engine(url)
     written = generate(engine, n, seed)
-    if engine.dialect.name == "postgresql":  # what autovacuum does soon after a bulk load: statistics for the planner
-        with engine.begin() as conn:
-            conn.execute(text("ANALYZE"))
+    analyzed(engine)
     print(f"\n{label}: {n:,} inquiries written in {written:.1f} s")
     with Session(engine) as session:
         from app.models import User

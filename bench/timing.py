@@ -33,7 +33,7 @@ def postgres_schema(base_url: str) -> Iterator[str | None]:
         admin = create_engine(base_url)
         with admin.begin() as conn:
             conn.execute(text(f"CREATE SCHEMA {schema}"))
-    except Exception as exc:  # noqa: BLE001 - any failure means there is nothing to measure on
+    except Exception as exc:
         print(f"PostgreSQL: not measured ({exc.__class__.__name__}: no server at {base_url})")
         yield None
         return
@@ -56,3 +56,24 @@ def on_each_database(run: Callable[[str, str], None], postgres_url: str | None, 
     with postgres_schema(postgres_url) as url:
         if url:
             run("PostgreSQL", url)
+
+
+def bank_engine(url: str):
+    """The database at `url` migrated, with the real question bank imported: where a bench generates its rows."""
+    from pathlib import Path
+
+    from app.bank.service import import_path
+    from app.db import make_engine
+    from app.migrate import upgrade
+
+    upgrade(url)
+    engine = make_engine(url)
+    assert all(r.error is None for r in import_path(engine, Path(__file__).resolve().parent.parent / "question_bank"))
+    return engine
+
+
+def analyzed(engine) -> None:
+    """On PostgreSQL, what autovacuum does soon after a bulk load: statistics for the planner."""
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(text("ANALYZE"))

@@ -1,7 +1,6 @@
 """Dispatch (issue 23): an approved letter recorded as sent — to whom, when, by which channel — and copied to the
 whole council or a committee. One transaction: the record, the mail through the outbox, the audit entry."""
 
-from html import escape
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
@@ -13,7 +12,7 @@ from app.dispatch.schemas import DispatchIn
 from app.errors import Conflict, Invalid
 from app.inquiries.deadlines import today as danish_today
 from app.letters import service as letter_service
-from app.mail.outbox import enqueue
+from app.mail.outbox import compose, enqueue
 from app.models import CouncilList, Dispatch, DispatchChannel, Inquiry, Letter, LetterStatus, Organisation, User, utcnow
 from app.policy import Action
 
@@ -45,13 +44,9 @@ def of(session: Session, letter_id: int) -> Dispatch | None:
 
 def _mail(org: Organisation, letter: Letter, name: str | None) -> tuple[str, str]:
     """The covering mail of a letter sent by Besvar: plain text and HTML, signed by the forvaltning."""
-    lines = [f"Kære {name}" if name else "Til rette modtager",
-             f"Hermed {org.name}s svar: {letter.title}. Svaret er vedhæftet som PDF.",
-             f"Venlig hilsen\n{org.name}\n{org.municipality}"]
-    text = "\n\n".join(lines)
-    html = ('<!DOCTYPE html><html lang="da"><head><meta charset="utf-8"></head><body>'
-            + "".join(f"<p>{escape(line).replace(chr(10), '<br>')}</p>" for line in lines) + "</body></html>")
-    return text, html
+    return compose(f"Kære {name}" if name else "Til rette modtager",
+                   [f"Hermed {org.name}s svar: {letter.title}. Svaret er vedhæftet som PDF."], None,
+                   signed=f"{org.name}\n{org.municipality}")
 
 
 def dispatch(session: Session, *, letter_id: int, data: DispatchIn, user: User | None) -> Dispatch:

@@ -12,15 +12,16 @@ from app.errors import Conflict, NotFound
 from app.models import OutboxMessage, OutboxStatus, User, utcnow
 from app.policy import Action
 
+SIGNED = "Besvar (svar ikke på denne mail)"
 
-def compose(greeting: str, lines: list[str], link: str | None) -> tuple[str, str]:
-    """Plain text and simple HTML of a message: a greeting, its lines, and the page to open."""
-    text = "\n\n".join([greeting, *lines, *([f"Åbn i Besvar: {link}"] if link else []),
-                        "Venlig hilsen\nBesvar (svar ikke på denne mail)"])
+
+def compose(greeting: str, lines: list[str], link: str | None, *, signed: str = SIGNED) -> tuple[str, str]:
+    """Plain text and simple HTML of a message: a greeting, its lines, the page to open, and who signs it."""
+    text = "\n\n".join([greeting, *lines, *([f"Åbn i Besvar: {link}"] if link else []), f"Venlig hilsen\n{signed}"])
     paragraphs = [f"<p>{escape(line)}</p>" for line in (greeting, *lines)]
     if link:
         paragraphs.append(f'<p><a href="{escape(link, quote=True)}">Åbn i Besvar</a></p>')
-    paragraphs.append("<p>Venlig hilsen<br>Besvar (svar ikke på denne mail)</p>")
+    paragraphs.append("<p>Venlig hilsen<br>" + escape(signed).replace("\n", "<br>") + "</p>")
     html = '<!DOCTYPE html><html lang="da"><head><meta charset="utf-8"></head><body>' + "".join(paragraphs) + "</body></html>"
     return text, html
 

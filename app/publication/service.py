@@ -3,7 +3,6 @@ answered the approved answer, redacted. The published text and PDF are made from
 letter's frozen documents are never touched. One transaction per step, an audit entry each."""
 
 import re
-import unicodedata
 from collections import Counter
 from dataclasses import replace
 from datetime import date
@@ -15,6 +14,7 @@ from app import policy
 from app.audit import service as audit
 from app.db import stored
 from app.errors import Conflict, Invalid, NotFound
+from app.formatting import ascii_text
 from app.inquiries.deadlines import today as danish_today
 from app.library.analysis import content_stems
 from app.library.statfill import Table
@@ -43,9 +43,7 @@ ANSWERS = ("brev", "notat")
 
 def slug_for(inquiry: Inquiry) -> str:
     """The public address: year, id and the title's words, ASCII (æ → ae), at most 120 characters."""
-    text = inquiry.title.lower().replace("æ", "ae").replace("ø", "oe").replace("å", "aa")
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    words = re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:80].rstrip("-")
+    words = re.sub(r"[^a-z0-9]+", "-", ascii_text(inquiry.title.lower())).strip("-")[:80].rstrip("-")
     return f"{inquiry.received_on.year}-{inquiry.id}" + (f"-{words}" if words else "")
 
 
@@ -104,15 +102,21 @@ def _topic(session: Session, letter: Letter) -> str | None:
     return topics.most_common(1)[0][0][:200] if topics else None
 
 
-def publish(session: Session, *, inquiry_id: int, items: list[tuple[str, str]], user: User | None,
-            timeout: float) -> Publication:
-    """Put the inquiry on the public pages (or again, with its answer or other redactions): 422 for a passage
-    found nowhere, 409 for an inquiry declined or transferred."""
+def _publishable(session: Session, inquiry_id: int, user: User | None) -> Inquiry:
+    """The inquiry if the user may publish it; 404 outside what they may read, 403 where they may only read it."""
     inquiry = session.get(Inquiry, inquiry_id)
     missing = f"no inquiry with id {inquiry_id}"
     if inquiry is None:
         raise NotFound(missing)
     policy.check(policy.access(session, user), Action.publish, inquiry.organisation_id, missing=missing)
+    return inquiry
+
+
+def publish(session: Session, *, inquiry_id: int, items: list[tuple[str, str]], user: User | None,
+            timeout: float) -> Publication:
+    """Put the inquiry on the public pages (or again, with its answer or other redactions): 422 for a passage
+    found nowhere, 409 for an inquiry declined or transferred."""
+    inquiry = _publishable(session, inquiry_id, user)
     if InquiryState(inquiry.state) in (InquiryState.declined, InquiryState.transferred):
         raise Conflict(f"the inquiry is {inquiry.state}: there is nothing of it to publish")
     redactions = redaction.checked(items)
@@ -169,11 +173,7 @@ def publish(session: Session, *, inquiry_id: int, items: list[tuple[str, str]], 
 
 def unpublish(session: Session, *, inquiry_id: int, user: User | None) -> None:
     """Take the inquiry off the public pages (its feed entry goes with it)."""
-    inquiry = session.get(Inquiry, inquiry_id)
-    missing = f"no inquiry with id {inquiry_id}"
-    if inquiry is None:
-        raise NotFound(missing)
-    policy.check(policy.access(session, user), Action.publish, inquiry.organisation_id, missing=missing)
+    _publishable(session, inquiry_id, user)
     record = session.exec(select(Publication).where(col(Publication.inquiry_id) == inquiry_id)).first()
     if record is None:
         raise Conflict("the inquiry is not published")
